@@ -1,0 +1,6 @@
+using System.CommandLine;
+using PlaoImaging.Cli;
+
+var root = new RootCommand("PlaoImaging command line: DICOM tools and the vertebral fracture pipeline.");
+root.Subcommands.Add(DumpCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,291 @@
+using System.Buffers.Binary;
+
+namespace PlaoImaging.Dicom.IO;
+
+/// <summary>
+/// A forward-only buffered view of a stream that counts absolute offsets, refuses to allocate more than the input can
+/// hold, and reports truncation as <see cref="DicomReadException"/>.
+/// </summary>
+internal sealed class DicomInput
+{
+    private const int BufferSize = 64 * 1024;
+    private const int ChunkWhenLengthUnknown = 16 * 1024 * 1024;
+
+    private readonly Stream stream;
+    private readonly byte[] buffer;
+    private readonly long? totalLength;
+    private int pos;
+    private int end;
+    private long bufferStart;
+    private bool eof;
+
+    public DicomInput(Stream stream, long startOffset = 0)
+    {
+        this.stream = stream;
+        buffer = new byte[BufferSize];
+        bufferStart = startOffset;
+        if (stream.CanSeek)
+        {
+            totalLength = stream.Length - stream.Position + startOffset;
+        }
+    }
+
+    /// <summary>Absolute offset of the next byte.</summary>
+    public long Position => bufferStart + pos;
+
+    /// <summary>Bytes left before the end of input, when the input's length is known.</summary>
+    public long? Remaining => totalLength is { } t ? t - Position : null;
+
+    public bool CanSeek => stream.CanSeek;
+
+    /// <summary>True when at least <paramref name="count"/> more bytes are available.</summary>
+    public bool TryEnsure(int count)
+    {
+        if (end - pos >= count)
+        {
+            return true;
+        }
+
+        if (pos > 0)
+        {
+            Buffer.BlockCopy(buffer, pos, buffer, 0, end - pos);
+            bufferStart += pos;
+            end -= pos;
+            pos = 0;
+        }
+
+        while (end < count && !eof)
+        {
+            int n = stream.Read(buffer, end, buffer.Length - end);
+            if (n == 0)
+            {
+                eof = true;
+                break;
+            }
+
+            end += n;
+        }
+
+        return end - pos >= count;
+    }
+
+    /// <summary>True when no byte is left.</summary>
+    public bool AtEnd => !TryEnsure(1);
+
+    public int Available => end - pos;
+
+    public ReadOnlySpan<byte> Peek(int count, DicomTag? tag)
+    {
+        if (!TryEnsure(count))
+        {
+            throw Truncated(tag, count);
+        }
+
+        return buffer.AsSpan(pos, count);
+    }
+
+    public void Advance(int count) => pos += count;
+
+    public ushort ReadUInt16(bool bigEndian, DicomTag? tag)
+    {
+        var span = Peek(2, tag);
+        pos += 2;
+        return bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(span) : BinaryPrimitives.ReadUInt16LittleEndian(span);
+    }
+
+    public uint ReadUInt32(bool bigEndian, DicomTag? tag)
+    {
+        var span = Peek(4, tag);
+        pos += 4;
+        return bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(span) : BinaryPrimitives.ReadUInt32LittleEndian(span);
+    }
+
+    /// <summary>Reads a value of <paramref name="length"/> bytes into a new array, checking the length first.</summary>
+    public byte[] ReadBytes(long length, DicomTag? tag)
+    {
+        CheckLength(length, tag);
+        if (length == 0)
+        {
+            return [];
+        }
+
+        if (totalLength is null && length > ChunkWhenLengthUnknown)
+        {
+            return ReadInChunks(length, tag);
+        }
+
+        var result = GC.AllocateUninitializedArray<byte>((int)length);
+        int fromBuffer = Math.Min(end - pos, result.Length);
+        Buffer.BlockCopy(buffer, pos, result, 0, fromBuffer);
+        pos += fromBuffer;
+        int done = fromBuffer;
+        if (done == result.Length)
+        {
+            return result;
+        }
+
+        while (done < result.Length)
+        {
+            int n = stream.Read(result, done, result.Length - done);
+            if (n == 0)
+            {
+                eof = true;
+                throw Truncated(tag, result.Length - done);
+            }
+
+            done += n;
+        }
+
+        bufferStart += pos + (done - fromBuffer);
+        pos = 0;
+        end = 0;
+        return result;
+    }
+
+    /// <summary>Skips <paramref name="length"/> bytes (seeking when the stream allows).</summary>
+    public void Skip(long length, DicomTag? tag)
+    {
+        CheckLength(length, tag);
+        long inBuffer = Math.Min(end - pos, length);
+        pos += (int)inBuffer;
+        long left = length - inBuffer;
+        if (left == 0)
+        {
+            return;
+        }
+
+        bufferStart += pos;
+        pos = 0;
+        end = 0;
+        if (stream.CanSeek)
+        {
+            stream.Seek(left, SeekOrigin.Current);
+            bufferStart += left;
+            return;
+        }
+
+        while (left > 0)
+        {
+            int n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (n == 0)
+            {
+                eof = true;
+                throw Truncated(tag, left);
+            }
+
+            left -= n;
+            bufferStart += n;
+        }
+    }
+
+    /// <summary>The rest of the input as a stream (for inflating a deflated dataset): buffered bytes first.</summary>
+    public Stream RemainderAsStream()
+    {
+        var leftover = buffer.AsMemory(pos, end - pos).ToArray();
+        bufferStart += end;
+        pos = 0;
+        end = 0;
+        return new ConcatStream(leftover, stream);
+    }
+
+    public DicomReadException Truncated(DicomTag? tag, long wanted) =>
+        new(Position, tag, $"unexpected end of input: {wanted} more bytes were needed");
+
+    private void CheckLength(long length, DicomTag? tag)
+    {
+        if (length < 0 || length > Array.MaxLength)
+        {
+            throw new DicomReadException(Position, tag, $"value length {length} is beyond what a single value may hold");
+        }
+
+        if (Remaining is { } remaining && length > remaining)
+        {
+            throw new DicomReadException(Position, tag, $"value length {length} exceeds the {remaining} bytes left in the input");
+        }
+    }
+
+    private byte[] ReadInChunks(long length, DicomTag? tag)
+    {
+        // The input's size is unknown (a deflate or network stream): grow as bytes arrive so that a false length
+        // costs no more memory than the bytes actually present.
+        var chunks = new List<byte[]>();
+        long left = length;
+        while (left > 0)
+        {
+            int size = (int)Math.Min(ChunkWhenLengthUnknown, left);
+            var chunk = GC.AllocateUninitializedArray<byte>(size);
+            int done = 0;
+            int fromBuffer = Math.Min(end - pos, size);
+            Buffer.BlockCopy(buffer, pos, chunk, 0, fromBuffer);
+            pos += fromBuffer;
+            done += fromBuffer;
+            while (done < size)
+            {
+                int n = stream.Read(chunk, done, size - done);
+                if (n == 0)
+                {
+                    eof = true;
+                    throw Truncated(tag, left - done);
+                }
+
+                done += n;
+                bufferStart += n;
+            }
+
+            chunks.Add(chunk);
+            left -= size;
+        }
+
+        var result = GC.AllocateUninitializedArray<byte>((int)length);
+        int offset = 0;
+        foreach (var chunk in chunks)
+        {
+            Buffer.BlockCopy(chunk, 0, result, offset, chunk.Length);
+            offset += chunk.Length;
+        }
+
+        return result;
+    }
+
+    private sealed class ConcatStream(byte[] head, Stream tail) : Stream
+    {
+        private int headPos;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (headPos < head.Length)
+            {
+                int n = Math.Min(count, head.Length - headPos);
+                Buffer.BlockCopy(head, headPos, buffer, offset, n);
+                headPos += n;
+                return n;
+            }
+
+            return tail.Read(buffer, offset, count);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

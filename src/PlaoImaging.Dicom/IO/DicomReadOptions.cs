@@ -1,0 +1,28 @@
+namespace PlaoImaging.Dicom;
+
+/// <summary>How to read a dataset. Reading is lenient: deviations DCMTK tolerates become warnings.</summary>
+public sealed record DicomReadOptions
+{
+    public static DicomReadOptions Default { get; } = new();
+
+    /// <summary>Stop at the first pixel data element (7FE0,0008/0009/0010) of the top-level dataset: a header-only read for routing.</summary>
+    public bool StopBeforePixelData { get; init; }
+
+    /// <summary>
+    /// Values at least this long are left in the file and read when asked, when reading from a path
+    /// (not through a deflated dataset). Zero or negative keeps everything in memory.
+    /// </summary>
+    public long LargeValueThreshold { get; init; } = 256 * 1024;
+
+    /// <summary>Deepest sequence nesting accepted; deeper input is rejected with a <see cref="DicomReadException"/>.</summary>
+    public int MaxSequenceDepth { get; init; } = 128;
+
+    /// <summary>Transfer syntax of a bare dataset (no File Meta Information); null: detected from the first element.</summary>
+    public DicomTransferSyntax? BareDatasetTransferSyntax { get; init; }
+}
+
+/// <summary>A tolerated deviation from the standard met while reading.</summary>
+public sealed record DicomReadWarning(long Offset, DicomTag? Tag, string Message)
+{
+    public override string ToString() => Tag is { } t ? $"offset {Offset}, {t}: {Message}" : $"offset {Offset}: {Message}";
+}

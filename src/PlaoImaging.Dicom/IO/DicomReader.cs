@@ -1,0 +1,743 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+
+namespace PlaoImaging.Dicom.IO;
+
+/// <summary>
+/// Parses Part 10 files and bare datasets (PS3.5 7, PS3.10 7.1) in every uncompressed, deflated and encapsulated
+/// transfer syntax. Defined and undefined lengths; a UN element of undefined length is read as an implicit VR little
+/// endian sequence (PS3.5 6.2.2); deviations DCMTK tolerates become <see cref="DicomReadWarning"/>s.
+/// </summary>
+internal sealed class DicomReader
+{
+    private const uint UndefinedLength = 0xFFFFFFFF;
+    private static readonly DicomTag[] PixelDataTags = [DicomTag.FloatPixelData, DicomTag.DoubleFloatPixelData, DicomTag.PixelData];
+
+    private readonly DicomReadOptions options;
+    private readonly string? path;
+    private readonly List<DicomReadWarning> warnings = [];
+    private DicomInput input;
+    private bool lazyAllowed;
+    private bool stopped;
+
+    private DicomReader(Stream stream, DicomReadOptions options, string? path)
+    {
+        this.options = options;
+        this.path = path;
+        input = new DicomInput(stream, stream.CanSeek ? stream.Position : 0);
+        lazyAllowed = path is not null && options.LargeValueThreshold > 0;
+    }
+
+    private readonly record struct Syntax(bool Explicit, bool BigEndian);
+
+    public static DicomFile ReadFile(Stream stream, DicomReadOptions options, string? path)
+    {
+        var reader = new DicomReader(stream, options, path);
+        return reader.ReadFile();
+    }
+
+    public static DicomDataset ReadDataset(Stream stream, DicomTransferSyntax syntax, DicomReadOptions options, out IReadOnlyList<DicomReadWarning> warnings)
+    {
+        var reader = new DicomReader(stream, options, null);
+        var dataset = reader.ReadBody(syntax);
+        warnings = reader.warnings;
+        return dataset;
+    }
+
+    private DicomFile ReadFile()
+    {
+        bool preamble = false;
+        if (input.TryEnsure(132) && Encoding.ASCII.GetString(input.Peek(132, null)[128..]) == "DICM")
+        {
+            input.Advance(132);
+            preamble = true;
+        }
+        else if (input.TryEnsure(4) && input.Peek(4, null).SequenceEqual("DICM"u8))
+        {
+            Warn(null, "file starts with DICM but has no 128-byte preamble");
+            input.Advance(4);
+            preamble = true;
+        }
+
+        var meta = new DicomDataset();
+        bool hasMeta = false;
+        if (LooksLikeMetaGroup())
+        {
+            hasMeta = true;
+            if (!preamble)
+            {
+                Warn(null, "File Meta Information without preamble and DICM prefix");
+            }
+
+            ReadMetaGroup(meta);
+        }
+        else if (preamble)
+        {
+            Warn(null, "no File Meta Information after the DICM prefix");
+        }
+
+        DicomTransferSyntax syntax;
+        if (meta.TryGetElement(DicomTag.TransferSyntaxUid, out var tsElement) && tsElement is DicomValueElement tsValue)
+        {
+            string uid = Encoding.ASCII.GetString(tsValue.Buffer.GetMemory().Span).TrimEnd('\0', ' ');
+            syntax = DicomTransferSyntax.Lookup(uid);
+            if (!syntax.IsKnown)
+            {
+                Warn(DicomTag.TransferSyntaxUid, $"unknown transfer syntax {uid}: read as explicit VR little endian");
+            }
+        }
+        else
+        {
+            if (hasMeta)
+            {
+                Warn(DicomTag.TransferSyntaxUid, "File Meta Information lacks the Transfer Syntax UID: detected from the dataset");
+            }
+
+            syntax = options.BareDatasetTransferSyntax ?? DetectSyntax();
+        }
+
+        var dataset = ReadBody(syntax);
+        return new DicomFile(meta, dataset, syntax, warnings) { HasPreamble = preamble };
+    }
+
+    private DicomDataset ReadBody(DicomTransferSyntax syntax)
+    {
+        if (syntax.IsDeflated)
+        {
+            var rest = input.RemainderAsStream();
+            long start = input.Position;
+            Stream inflated;
+            if (input.Available == 0 && PeekZlibHeader(ref rest))
+            {
+                Warn(null, "deflated dataset has a zlib header (the standard asks for raw deflate): accepted");
+                inflated = new ZLibStream(rest, CompressionMode.Decompress);
+            }
+            else
+            {
+                inflated = new DeflateStream(rest, CompressionMode.Decompress);
+            }
+
+            input = new DicomInput(new InflateErrorStream(inflated, start), 0);
+            lazyAllowed = false;
+        }
+
+        var dataset = new DicomDataset();
+        var ctx = new Syntax(syntax.IsExplicitVR, syntax.IsBigEndian);
+        if (!syntax.IsBigEndian && input.TryEnsure(6))
+        {
+            // The first element tells whether a declared syntax lies about VR explicitness (seen in the field).
+            var head = input.Peek(6, null);
+            bool looksExplicit = DicomVRInfo.TryParse(head[4], head[5], out _);
+            ushort group = BinaryPrimitives.ReadUInt16LittleEndian(head);
+            if (group != 0xFFFE && looksExplicit != ctx.Explicit && (group is 0x0008 or 0x0002 || !looksExplicit))
+            {
+                Warn(null, $"transfer syntax says {(ctx.Explicit ? "explicit" : "implicit")} VR but the dataset is {(looksExplicit ? "explicit" : "implicit")} VR: read as found");
+                ctx = ctx with { Explicit = looksExplicit };
+            }
+        }
+
+        try
+        {
+            ReadItemContent(dataset, -1, ctx, 0, topLevel: true);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DicomReadException(input.Position, null, "the deflated dataset is corrupt: " + e.Message, e);
+        }
+
+        return dataset;
+    }
+
+    private static bool PeekZlibHeader(ref Stream rest)
+    {
+        var head = new byte[2];
+        int n = rest.Read(head, 0, 2);
+        if (n < 2)
+        {
+            rest = new PrefixStream(head.AsMemory(0, n).ToArray(), rest);
+            return false;
+        }
+
+        rest = new PrefixStream(head, rest);
+        return head[0] == 0x78 && (((head[0] << 8) | head[1]) % 31) == 0;
+    }
+
+    private bool LooksLikeMetaGroup()
+    {
+        if (!input.TryEnsure(8))
+        {
+            return false;
+        }
+
+        var head = input.Peek(8, null);
+        return BinaryPrimitives.ReadUInt16LittleEndian(head) == 0x0002;
+    }
+
+    private void ReadMetaGroup(DicomDataset meta)
+    {
+        // File Meta Information is always explicit VR little endian (PS3.10 7.1); some writers used implicit VR.
+        var head = input.Peek(6, null);
+        var ctx = new Syntax(Explicit: DicomVRInfo.TryParse(head[4], head[5], out _), BigEndian: false);
+        if (!ctx.Explicit)
+        {
+            Warn(null, "File Meta Information is encoded with implicit VR");
+        }
+
+        long? end = null;
+        while (input.TryEnsure(8))
+        {
+            var peek = input.Peek(8, null);
+            if (BinaryPrimitives.ReadUInt16LittleEndian(peek) != 0x0002)
+            {
+                break;
+            }
+
+            long before = input.Position;
+            var element = ReadElement(meta, ctx, 0, topLevel: false, out _);
+            if (element is null)
+            {
+                throw new DicomReadException(before, null, "an item delimiter inside the File Meta Information");
+            }
+
+            if (!meta.TryAdd(element))
+            {
+                Warn(element.Tag, "element appears twice; the first is kept");
+            }
+
+            if (element.Tag == new DicomTag(0x0002, 0x0000) && element is DicomValueElement gl && gl.Length == 4)
+            {
+                end = input.Position + BinaryPrimitives.ReadUInt32LittleEndian(gl.Buffer.GetMemory().Span);
+            }
+        }
+
+        if (end is { } e && e != input.Position)
+        {
+            Warn(new DicomTag(0x0002, 0x0000), $"File Meta Information Group Length says the group ends at {e} but it ends at {input.Position}");
+        }
+    }
+
+    private DicomTransferSyntax DetectSyntax()
+    {
+        if (!input.TryEnsure(8))
+        {
+            if (input.AtEnd)
+            {
+                return DicomTransferSyntax.ExplicitVRLittleEndian;
+            }
+
+            throw new DicomReadException(input.Position, null, "too short to hold a DICOM data element");
+        }
+
+        var head = input.Peek(8, null);
+        ushort groupLe = BinaryPrimitives.ReadUInt16LittleEndian(head);
+        ushort groupBe = BinaryPrimitives.ReadUInt16BigEndian(head);
+        bool explicitVR = DicomVRInfo.TryParse(head[4], head[5], out _);
+        bool bigEndian = groupBe < groupLe && groupBe is > 0 and <= 0x0100;
+        if (groupLe > 0x7FE0 && groupBe > 0x7FE0 && groupLe != 0xFFFE)
+        {
+            throw new DicomReadException(input.Position, new DicomTag(groupLe, BinaryPrimitives.ReadUInt16LittleEndian(head[2..])), "not a DICOM file: no DICM prefix and no plausible first data element");
+        }
+
+        Warn(null, $"no File Meta Information: dataset read as {(explicitVR ? "explicit" : "implicit")} VR {(bigEndian ? "big" : "little")} endian, as detected");
+        return (explicitVR, bigEndian) switch
+        {
+            (true, true) => DicomTransferSyntax.ExplicitVRBigEndian,
+            (true, false) => DicomTransferSyntax.ExplicitVRLittleEndian,
+            _ => DicomTransferSyntax.ImplicitVRLittleEndian,
+        };
+    }
+
+    /// <summary>Reads elements into <paramref name="dataset"/> until <paramref name="end"/> (or an item delimiter / end of input when -1).</summary>
+    private void ReadItemContent(DicomDataset dataset, long end, Syntax ctx, int depth, bool topLevel)
+    {
+        while (!stopped)
+        {
+            if (end >= 0)
+            {
+                if (input.Position >= end)
+                {
+                    if (input.Position > end)
+                    {
+                        throw new DicomReadException(input.Position, null, $"an element runs past the end of its item at {end}");
+                    }
+
+                    return;
+                }
+            }
+            else if (!input.TryEnsure(8))
+            {
+                if (input.AtEnd)
+                {
+                    if (topLevel)
+                    {
+                        return;
+                    }
+
+                    throw new DicomReadException(input.Position, null, "end of input inside an item of undefined length (no item delimiter)");
+                }
+
+                if (topLevel)
+                {
+                    Warn(null, $"{input.Available} trailing bytes after the last element are ignored");
+                    input.Skip(input.Available, null);
+                    return;
+                }
+
+                throw input.Truncated(null, 8);
+            }
+
+            long start = input.Position;
+            var element = ReadElement(dataset, ctx, depth, topLevel, out bool itemEnd);
+            if (itemEnd)
+            {
+                if (end >= 0 || topLevel)
+                {
+                    Warn(null, topLevel ? "stray item delimiter in the dataset is ignored" : "item delimiter inside an item of defined length is ignored");
+                    continue;
+                }
+
+                return;
+            }
+
+            if (element is null)
+            {
+                continue;
+            }
+
+            var count = dataset.Count;
+            if (count > 0 && dataset.LastTag >= element.Tag)
+            {
+                if (dataset.Contains(element.Tag))
+                {
+                    Warn(element.Tag, $"element at offset {start} appears twice in one dataset; the first is kept");
+                    continue;
+                }
+
+                Warn(element.Tag, "elements are not in ascending tag order");
+            }
+
+            dataset.TryAdd(element);
+        }
+    }
+
+    /// <summary>Reads one element; null with <paramref name="itemEnd"/> set at an item delimiter; null for a skipped element.</summary>
+    private DicomElement? ReadElement(DicomDataset dataset, Syntax ctx, int depth, bool topLevel, out bool itemEnd)
+    {
+        itemEnd = false;
+        long start = input.Position;
+        var headBytes = input.Peek(4, null);
+        var tag = ctx.BigEndian
+            ? new DicomTag(BinaryPrimitives.ReadUInt16BigEndian(headBytes), BinaryPrimitives.ReadUInt16BigEndian(headBytes[2..]))
+            : new DicomTag(BinaryPrimitives.ReadUInt16LittleEndian(headBytes), BinaryPrimitives.ReadUInt16LittleEndian(headBytes[2..]));
+        input.Advance(4);
+
+        if (topLevel && options.StopBeforePixelData && Array.IndexOf(PixelDataTags, tag) >= 0)
+        {
+            stopped = true;
+            return null;
+        }
+
+        if (tag.Group == 0xFFFE)
+        {
+            uint delimLength = input.ReadUInt32(ctx.BigEndian, tag);
+            if (tag == DicomTag.ItemDelimitationItem)
+            {
+                if (delimLength != 0)
+                {
+                    Warn(tag, $"item delimiter with length {delimLength} (should be 0)");
+                }
+
+                itemEnd = true;
+                return null;
+            }
+
+            if (tag == DicomTag.SequenceDelimitationItem && topLevel)
+            {
+                Warn(tag, "stray sequence delimiter in the dataset is ignored");
+                return null;
+            }
+
+            throw new DicomReadException(start, tag, "an item or delimiter where a data element was expected");
+        }
+
+        DicomVR vr;
+        uint length;
+        bool valueImplicit = false;
+        if (ctx.Explicit)
+        {
+            var vrBytes = input.Peek(2, tag);
+            if (DicomVRInfo.TryParse(vrBytes[0], vrBytes[1], out vr))
+            {
+                input.Advance(2);
+                if (vr.HasLongExplicitLength())
+                {
+                    input.Advance(2);
+                    input.Peek(4, tag);
+                    length = input.ReadUInt32(ctx.BigEndian, tag);
+                }
+                else
+                {
+                    length = input.ReadUInt16(ctx.BigEndian, tag);
+                }
+            }
+            else if (IsPrintablePair(vrBytes))
+            {
+                // DCMTK reads an unknown VR code with a 4-byte length after two reserved bytes, and the element as UN.
+                Warn(tag, $"unknown VR '{(char)vrBytes[0]}{(char)vrBytes[1]}': assuming a 4-byte length field; value kept as UN");
+                input.Advance(4);
+                length = input.ReadUInt32(ctx.BigEndian, tag);
+                vr = DicomVR.UN;
+            }
+            else
+            {
+                // Bytes that are not a VR at all: an implicit VR element inside an explicit VR dataset.
+                Warn(tag, "element without an explicit VR in an explicit VR dataset: read as implicit VR");
+                length = input.ReadUInt32(ctx.BigEndian, tag);
+                vr = ImplicitVR(dataset, tag);
+                valueImplicit = true;
+            }
+        }
+        else
+        {
+            length = input.ReadUInt32(ctx.BigEndian, tag);
+            vr = ImplicitVR(dataset, tag);
+        }
+
+        if (length == UndefinedLength)
+        {
+            if (vr == DicomVR.SQ || valueImplicit)
+            {
+                return ReadSequence(tag, -1, ctx, depth, dataset);
+            }
+
+            if (vr == DicomVR.UN || (!ctx.Explicit && !IsPixelDataTag(tag)))
+            {
+                // PS3.5 6.2.2: a UN of undefined length holds an implicit VR little endian sequence.
+                return ReadSequence(tag, -1, new Syntax(false, false), depth, dataset);
+            }
+
+            if (vr is DicomVR.OB or DicomVR.OW || IsPixelDataTag(tag))
+            {
+                return ReadFragments(tag, vr, ctx);
+            }
+
+            throw new DicomReadException(start, tag, $"undefined length is not allowed for VR {vr.Code()}");
+        }
+
+        if (vr == DicomVR.SQ)
+        {
+            CheckFits(tag, length);
+            return ReadSequence(tag, input.Position + length, ctx, depth, dataset);
+        }
+
+        if ((length & 1) != 0)
+        {
+            Warn(tag, $"odd value length {length}");
+        }
+
+        return new DicomValueElement(tag, vr, ReadValue(tag, vr, length, ctx));
+    }
+
+    private DicomBuffer ReadValue(DicomTag tag, DicomVR vr, uint length, Syntax ctx)
+    {
+        int swap = ctx.BigEndian ? vr.SwapUnit() : 1;
+        if (lazyAllowed && length >= options.LargeValueThreshold)
+        {
+            CheckFits(tag, length);
+            var lazy = new FileDicomBuffer(path!, input.Position, length, swap);
+            input.Skip(length, tag);
+            return lazy;
+        }
+
+        var bytes = input.ReadBytes(length, tag);
+        if (swap > 1)
+        {
+            ByteSwap.InPlace(bytes, swap);
+        }
+
+        return DicomBuffer.FromMemory(bytes);
+    }
+
+    private DicomSequence ReadSequence(DicomTag tag, long end, Syntax ctx, int depth, DicomDataset parent)
+    {
+        if (depth >= options.MaxSequenceDepth)
+        {
+            throw new DicomReadException(input.Position, tag, $"sequences nested deeper than {options.MaxSequenceDepth} levels");
+        }
+
+        var sequence = new DicomSequence(tag);
+        while (true)
+        {
+            if (end >= 0 && input.Position >= end)
+            {
+                if (input.Position > end)
+                {
+                    throw new DicomReadException(input.Position, tag, $"an item runs past the end of its sequence at {end}");
+                }
+
+                return sequence;
+            }
+
+            long itemStart = input.Position;
+            var head = input.Peek(8, tag);
+            var itemTag = ctx.BigEndian
+                ? new DicomTag(BinaryPrimitives.ReadUInt16BigEndian(head), BinaryPrimitives.ReadUInt16BigEndian(head[2..]))
+                : new DicomTag(BinaryPrimitives.ReadUInt16LittleEndian(head), BinaryPrimitives.ReadUInt16LittleEndian(head[2..]));
+            uint itemLength = ctx.BigEndian ? BinaryPrimitives.ReadUInt32BigEndian(head[4..]) : BinaryPrimitives.ReadUInt32LittleEndian(head[4..]);
+            input.Advance(8);
+            if (itemTag == DicomTag.SequenceDelimitationItem)
+            {
+                if (end >= 0)
+                {
+                    Warn(tag, "sequence delimiter inside a sequence of defined length is ignored");
+                    continue;
+                }
+
+                return sequence;
+            }
+
+            if (itemTag != DicomTag.Item)
+            {
+                throw new DicomReadException(itemStart, tag, $"expected an item (FFFE,E000) in the sequence, found {itemTag}");
+            }
+
+            var item = new DicomDataset { Parent = parent };
+            sequence.Items.Add(item);
+            if (itemLength == UndefinedLength)
+            {
+                ReadItemContent(item, -1, ctx, depth + 1, topLevel: false);
+            }
+            else
+            {
+                CheckFits(tag, itemLength);
+                if (end >= 0 && input.Position + itemLength > end)
+                {
+                    throw new DicomReadException(itemStart, tag, $"item length {itemLength} runs past the end of its sequence");
+                }
+
+                ReadItemContent(item, input.Position + itemLength, ctx, depth + 1, topLevel: false);
+            }
+        }
+    }
+
+    private DicomFragmentSequence ReadFragments(DicomTag tag, DicomVR vr, Syntax ctx)
+    {
+        DicomBuffer? offsetTable = null;
+        var fragments = new List<DicomBuffer>();
+        while (true)
+        {
+            long itemStart = input.Position;
+            var head = input.Peek(8, tag);
+            var itemTag = ctx.BigEndian
+                ? new DicomTag(BinaryPrimitives.ReadUInt16BigEndian(head), BinaryPrimitives.ReadUInt16BigEndian(head[2..]))
+                : new DicomTag(BinaryPrimitives.ReadUInt16LittleEndian(head), BinaryPrimitives.ReadUInt16LittleEndian(head[2..]));
+            uint itemLength = ctx.BigEndian ? BinaryPrimitives.ReadUInt32BigEndian(head[4..]) : BinaryPrimitives.ReadUInt32LittleEndian(head[4..]);
+            input.Advance(8);
+            if (itemTag == DicomTag.SequenceDelimitationItem)
+            {
+                return new DicomFragmentSequence(tag, vr, offsetTable ?? DicomBuffer.Empty, fragments);
+            }
+
+            if (itemTag != DicomTag.Item)
+            {
+                throw new DicomReadException(itemStart, tag, $"expected a fragment item (FFFE,E000), found {itemTag}");
+            }
+
+            if (itemLength == UndefinedLength)
+            {
+                throw new DicomReadException(itemStart, tag, "a fragment item of undefined length");
+            }
+
+            var value = ReadValue(tag, DicomVR.OB, itemLength, ctx with { BigEndian = false });
+            if (offsetTable is null)
+            {
+                offsetTable = value;
+            }
+            else
+            {
+                fragments.Add(value);
+            }
+        }
+    }
+
+    private DicomVR ImplicitVR(DicomDataset dataset, DicomTag tag)
+    {
+        if (tag.Element == 0x0000)
+        {
+            return DicomVR.UL;
+        }
+
+        if (tag.IsPrivate)
+        {
+            if (tag.IsPrivateCreator)
+            {
+                return DicomVR.LO;
+            }
+
+            if (dataset.GetPrivateCreator(tag) is { } creator && DicomDictionary.LookupPrivateVR(creator, tag) is { } privateVR)
+            {
+                return privateVR;
+            }
+
+            return DicomVR.UN;
+        }
+
+        var entry = DicomDictionary.Lookup(tag);
+        if (entry is null || entry.VRs.Count == 0)
+        {
+            return DicomVR.UN;
+        }
+
+        if (entry.VRs.Count == 1)
+        {
+            return entry.VRs[0];
+        }
+
+        return ResolveAmbiguousVR(dataset, tag, entry.VRs);
+    }
+
+    /// <summary>Chooses among "US or SS", "OB or OW" and similar dictionary entries as DCMTK does for implicit VR.</summary>
+    private static DicomVR ResolveAmbiguousVR(DicomDataset dataset, DicomTag tag, IReadOnlyList<DicomVR> vrs)
+    {
+        if (vrs.Contains(DicomVR.SS) && vrs.Contains(DicomVR.US))
+        {
+            // LUT Descriptors' first value is always unsigned in practice; others follow Pixel Representation.
+            if (tag.Group == 0x0028 && (tag.Element is 0x1101 or 0x1102 or 0x1103 or 0x3002))
+            {
+                return DicomVR.US;
+            }
+
+            var pixelRepresentation = new DicomTag(0x0028, 0x0103);
+            for (var ds = dataset; ds is not null; ds = ds.Parent)
+            {
+                if (ds.TryGetSingleValue<ushort>(pixelRepresentation, out var pr))
+                {
+                    return pr == 1 ? DicomVR.SS : DicomVR.US;
+                }
+            }
+
+            return DicomVR.US;
+        }
+
+        if (vrs.Contains(DicomVR.OW))
+        {
+            return DicomVR.OW;
+        }
+
+        return vrs[0];
+    }
+
+    private void CheckFits(DicomTag tag, uint length)
+    {
+        if (input.Remaining is { } remaining && length > remaining)
+        {
+            throw new DicomReadException(input.Position, tag, $"length {length} exceeds the {remaining} bytes left in the input");
+        }
+    }
+
+    private static bool IsPixelDataTag(DicomTag tag) => tag == DicomTag.PixelData;
+
+    private static bool IsPrintablePair(ReadOnlySpan<byte> bytes) =>
+        bytes[0] is >= 0x20 and < 0x7F && bytes[1] is >= 0x20 and < 0x7F;
+
+    private void Warn(DicomTag? tag, string message)
+    {
+        if (warnings.Count < 1000)
+        {
+            warnings.Add(new DicomReadWarning(input.Position, tag, message));
+        }
+    }
+
+    private sealed class PrefixStream(byte[] head, Stream tail) : Stream
+    {
+        private int headPos;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (headPos < head.Length)
+            {
+                int n = Math.Min(count, head.Length - headPos);
+                Buffer.BlockCopy(head, headPos, buffer, offset, n);
+                headPos += n;
+                return n;
+            }
+
+            return tail.Read(buffer, offset, count);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Turns a corrupt deflate stream's exception into a <see cref="DicomReadException"/>.</summary>
+    private sealed class InflateErrorStream(Stream inner, long start) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return inner.Read(buffer, offset, count);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new DicomReadException(start, null, "the deflated dataset is corrupt: " + e.Message, e);
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
