@@ -8,15 +8,23 @@ public static class Peers
 {
     private static readonly Lazy<string> Root = new(() =>
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (Environment.GetEnvironmentVariable("PLAO_REPO_ROOT") is { Length: > 0 } configured)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "PlaoImaging.sln")))
+            return Path.GetFullPath(configured);
+        }
+
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                return dir.FullName;
+                if (File.Exists(Path.Combine(dir.FullName, "PlaoImaging.sln")))
+                {
+                    return dir.FullName;
+                }
             }
         }
 
-        throw new InvalidOperationException("PlaoImaging.sln not found above the test binaries");
+        throw new InvalidOperationException("PlaoImaging.sln not found above the test binaries or the working directory; set PLAO_REPO_ROOT");
     });
 
     /// <summary>The repository root.</summary>
