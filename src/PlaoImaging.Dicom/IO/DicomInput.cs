@@ -84,7 +84,16 @@ internal sealed class DicomInput
         return buffer.AsSpan(pos, count);
     }
 
-    public void Advance(int count) => pos += count;
+    /// <summary>Consumes bytes already made available by <see cref="Peek"/> or <see cref="TryEnsure"/>.</summary>
+    public void Advance(int count)
+    {
+        if (count > end - pos)
+        {
+            throw new InvalidOperationException($"internal error: advancing {count} bytes with only {end - pos} buffered");
+        }
+
+        pos += count;
+    }
 
     public ushort ReadUInt16(bool bigEndian, DicomTag? tag)
     {

@@ -372,8 +372,8 @@ internal sealed class DicomReader
                 input.Advance(2);
                 if (vr.HasLongExplicitLength())
                 {
+                    input.Peek(2, tag);
                     input.Advance(2);
-                    input.Peek(4, tag);
                     length = input.ReadUInt32(ctx.BigEndian, tag);
                 }
                 else
@@ -385,7 +385,9 @@ internal sealed class DicomReader
             {
                 // DCMTK reads an unknown VR code with a 4-byte length after two reserved bytes, and the element as UN.
                 Warn(tag, $"unknown VR '{(char)vrBytes[0]}{(char)vrBytes[1]}': assuming a 4-byte length field; value kept as UN");
-                input.Advance(4);
+                input.Advance(2);
+                input.Peek(2, tag);
+                input.Advance(2);
                 length = input.ReadUInt32(ctx.BigEndian, tag);
                 vr = DicomVR.UN;
             }
