@@ -23,6 +23,17 @@ public abstract class DicomBuffer
     /// <summary>Writes the bytes to a stream without materialising more than a block at a time where possible.</summary>
     public abstract void CopyTo(Stream destination);
 
+    /// <summary>Copies <paramref name="destination"/>.Length bytes starting at <paramref name="offset"/> (a file-backed buffer reads only that range).</summary>
+    public abstract void Read(long offset, Span<byte> destination);
+
+    protected void CheckRange(long offset, int count)
+    {
+        if (offset < 0 || count < 0 || offset + count > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"bytes {offset}..{offset + count} are outside the {Length}-byte value");
+        }
+    }
+
     /// <summary>Wraps bytes already in memory (not copied).</summary>
     public static DicomBuffer FromMemory(ReadOnlyMemory<byte> bytes) =>
         bytes.IsEmpty ? Empty : new MemoryDicomBuffer(bytes);
@@ -41,6 +52,12 @@ public sealed class MemoryDicomBuffer(ReadOnlyMemory<byte> bytes) : DicomBuffer
     {
         ArgumentNullException.ThrowIfNull(destination);
         destination.Write(bytes.Span);
+    }
+
+    public override void Read(long offset, Span<byte> destination)
+    {
+        CheckRange(offset, destination.Length);
+        bytes.Span.Slice((int)offset, destination.Length).CopyTo(destination);
     }
 }
 
@@ -107,6 +124,20 @@ public sealed class FileDicomBuffer : DicomBuffer
             destination.Write(block, 0, n);
             left -= n;
         }
+    }
+
+    public override void Read(long offset, Span<byte> destination)
+    {
+        CheckRange(offset, destination.Length);
+        if (SwapUnit > 1 && (offset % SwapUnit != 0 || destination.Length % SwapUnit != 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"a byte-swapped value is read in whole units of {SwapUnit} bytes");
+        }
+
+        using var file = OpenFile();
+        file.Position = Offset + offset;
+        file.ReadExactly(destination);
+        ByteSwap.InPlace(destination, SwapUnit);
     }
 
     private FileStream OpenFile()

@@ -9,7 +9,7 @@ namespace PlaoImaging.Dicom.IO;
 internal sealed class DicomInput
 {
     private const int BufferSize = 64 * 1024;
-    private const int ChunkWhenLengthUnknown = 16 * 1024 * 1024;
+    private const int MinArrivingBlock = 64 * 1024;
 
     private readonly Stream stream;
     private readonly byte[] buffer;
@@ -109,7 +109,11 @@ internal sealed class DicomInput
         return bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(span) : BinaryPrimitives.ReadUInt32LittleEndian(span);
     }
 
-    /// <summary>Reads a value of <paramref name="length"/> bytes into a new array, checking the length first.</summary>
+    /// <summary>
+    /// Reads a value of <paramref name="length"/> bytes into a new array, checking the length first. When the input's
+    /// length is unknown the value is gathered in blocks that grow with the bytes that actually arrive, so that a false
+    /// length costs no more memory than the input holds. A value cut short is reported at its first byte.
+    /// </summary>
     public byte[] ReadBytes(long length, DicomTag? tag)
     {
         CheckLength(length, tag);
@@ -118,11 +122,12 @@ internal sealed class DicomInput
             return [];
         }
 
-        if (totalLength is null && length > ChunkWhenLengthUnknown)
+        if (totalLength is null && length > end - pos)
         {
-            return ReadInChunks(length, tag);
+            return ReadArriving((int)length, tag);
         }
 
+        long start = Position;
         var result = GC.AllocateUninitializedArray<byte>((int)length);
         int fromBuffer = Math.Min(end - pos, result.Length);
         Buffer.BlockCopy(buffer, pos, result, 0, fromBuffer);
@@ -139,7 +144,10 @@ internal sealed class DicomInput
             if (n == 0)
             {
                 eof = true;
-                throw Truncated(tag, result.Length - done);
+                bufferStart += pos + (done - fromBuffer);
+                pos = 0;
+                end = 0;
+                throw ValueTruncated(start, tag, length, done);
             }
 
             done += n;
@@ -151,10 +159,11 @@ internal sealed class DicomInput
         return result;
     }
 
-    /// <summary>Skips <paramref name="length"/> bytes (seeking when the stream allows).</summary>
+    /// <summary>Skips <paramref name="length"/> bytes (seeking when the stream allows); a value cut short is reported at its first byte.</summary>
     public void Skip(long length, DicomTag? tag)
     {
         CheckLength(length, tag);
+        long start = Position;
         long inBuffer = Math.Min(end - pos, length);
         pos += (int)inBuffer;
         long left = length - inBuffer;
@@ -179,7 +188,7 @@ internal sealed class DicomInput
             if (n == 0)
             {
                 eof = true;
-                throw Truncated(tag, left);
+                throw ValueTruncated(start, tag, length, length - left);
             }
 
             left -= n;
@@ -200,6 +209,9 @@ internal sealed class DicomInput
     public DicomReadException Truncated(DicomTag? tag, long wanted) =>
         new(Position, tag, $"unexpected end of input: {wanted} more bytes were needed");
 
+    private static DicomReadException ValueTruncated(long start, DicomTag? tag, long length, long present) =>
+        new(start, tag, $"unexpected end of input: a value of {length} bytes starts here but only {present} follow");
+
     private void CheckLength(long length, DicomTag? tag)
     {
         if (length < 0 || length > Array.MaxLength)
@@ -213,44 +225,57 @@ internal sealed class DicomInput
         }
     }
 
-    private byte[] ReadInChunks(long length, DicomTag? tag)
+    private byte[] ReadArriving(int length, DicomTag? tag)
     {
-        // The input's size is unknown (a deflate or network stream): grow as bytes arrive so that a false length
-        // costs no more memory than the bytes actually present.
-        var chunks = new List<byte[]>();
-        long left = length;
-        while (left > 0)
+        // The input's size is unknown (a deflate or network stream): gather blocks that grow geometrically with what
+        // has arrived, so that the memory held never exceeds about twice the bytes actually read (plus one block).
+        long start = Position;
+        var blocks = new List<byte[]>();
+        int done = 0;
+        int fromBuffer = end - pos;
+        if (fromBuffer > 0)
         {
-            int size = (int)Math.Min(ChunkWhenLengthUnknown, left);
-            var chunk = GC.AllocateUninitializedArray<byte>(size);
-            int done = 0;
-            int fromBuffer = Math.Min(end - pos, size);
-            Buffer.BlockCopy(buffer, pos, chunk, 0, fromBuffer);
-            pos += fromBuffer;
-            done += fromBuffer;
-            while (done < size)
+            blocks.Add(buffer.AsSpan(pos, fromBuffer).ToArray());
+            done = fromBuffer;
+        }
+
+        bufferStart += end;
+        pos = 0;
+        end = 0;
+        while (done < length)
+        {
+            int size = Math.Min(length - done, Math.Max(MinArrivingBlock, done));
+            var block = GC.AllocateUninitializedArray<byte>(size);
+            int filled = 0;
+            while (filled < size)
             {
-                int n = stream.Read(chunk, done, size - done);
+                int n = stream.Read(block, filled, size - filled);
                 if (n == 0)
                 {
                     eof = true;
-                    throw Truncated(tag, left - done);
+                    bufferStart += filled;
+                    throw ValueTruncated(start, tag, length, done + filled);
                 }
 
-                done += n;
-                bufferStart += n;
+                filled += n;
             }
 
-            chunks.Add(chunk);
-            left -= size;
+            bufferStart += size;
+            blocks.Add(block);
+            done += size;
         }
 
-        var result = GC.AllocateUninitializedArray<byte>((int)length);
-        int offset = 0;
-        foreach (var chunk in chunks)
+        if (blocks.Count == 1)
         {
-            Buffer.BlockCopy(chunk, 0, result, offset, chunk.Length);
-            offset += chunk.Length;
+            return blocks[0];
+        }
+
+        var result = GC.AllocateUninitializedArray<byte>(length);
+        int offset = 0;
+        foreach (var block in blocks)
+        {
+            Buffer.BlockCopy(block, 0, result, offset, block.Length);
+            offset += block.Length;
         }
 
         return result;

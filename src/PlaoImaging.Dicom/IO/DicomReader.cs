@@ -12,6 +12,13 @@ namespace PlaoImaging.Dicom.IO;
 internal sealed class DicomReader
 {
     private const uint UndefinedLength = 0xFFFFFFFF;
+
+    // Inserting an element out of tag order shifts the later ones; past this many shifts (about a second of work) the
+    // input is rejected rather than sorted in quadratic time.
+    private const long MaxOutOfOrderCost = 1L << 27;
+
+    // A private creator is an LO value (64 characters at most); longer values are not looked up in the dictionary.
+    private const int MaxPrivateCreatorLength = 1024;
     private static readonly DicomTag[] PixelDataTags = [DicomTag.FloatPixelData, DicomTag.DoubleFloatPixelData, DicomTag.PixelData];
 
     private readonly DicomReadOptions options;
@@ -20,6 +27,16 @@ internal sealed class DicomReader
     private DicomInput input;
     private bool lazyAllowed;
     private bool stopped;
+
+    // Where errors point when no element is being read (the innermost sequence), and the end of the innermost
+    // enclosing sequence or item of defined length (-1: none), which no value may run past.
+    private DicomTag? container;
+    private long limit = -1;
+    private DicomTag? currentTag;
+    private long outOfOrderCost;
+    private DicomDataset? creatorCacheDataset;
+    private DicomTag creatorCacheTag;
+    private string? creatorCacheValue;
 
     private DicomReader(Stream stream, DicomReadOptions options, string? path)
     {
@@ -34,19 +51,45 @@ internal sealed class DicomReader
     public static DicomFile ReadFile(Stream stream, DicomReadOptions options, string? path)
     {
         var reader = new DicomReader(stream, options, path);
-        return reader.ReadFile();
+        return reader.Guard(reader.ReadFile);
     }
 
     public static DicomDataset ReadDataset(Stream stream, DicomTransferSyntax syntax, DicomReadOptions options, out IReadOnlyList<DicomReadWarning> warnings)
     {
         var reader = new DicomReader(stream, options, null);
-        var dataset = reader.ReadBody(syntax);
+        var dataset = reader.Guard(() => reader.ReadBody(syntax));
         warnings = reader.warnings;
         return dataset;
     }
 
+    /// <summary>
+    /// The last line of defence: whatever the input, only <see cref="DicomException"/>s (and I/O errors of the
+    /// underlying stream) leave the reader. Anything else is a bug in the reader, reported with the position reached
+    /// and the original exception inside.
+    /// </summary>
+    private T Guard<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InsufficientExecutionStackException e)
+        {
+            throw new DicomReadException(input.Position, currentTag, "sequences nested too deeply for the stack", e);
+        }
+        catch (Exception e) when (e is not (DicomException or IOException or ObjectDisposedException or OutOfMemoryException or OperationCanceledException))
+        {
+            throw new DicomReadException(input.Position, currentTag, $"internal error while parsing ({e.GetType().Name}: {e.Message})", e);
+        }
+    }
+
     private DicomFile ReadFile()
     {
+        if (input.AtEnd)
+        {
+            throw new DicomReadException(input.Position, null, "the input is empty");
+        }
+
         bool preamble = false;
         if (input.TryEnsure(132) && Encoding.ASCII.GetString(input.Peek(132, null)[128..]) == "DICM")
         {
@@ -72,6 +115,10 @@ internal sealed class DicomReader
 
             ReadMetaGroup(meta);
         }
+        else if (preamble && input.AtEnd)
+        {
+            throw new DicomReadException(input.Position, null, "nothing follows the DICM prefix");
+        }
         else if (preamble)
         {
             Warn(null, "no File Meta Information after the DICM prefix");
@@ -94,7 +141,8 @@ internal sealed class DicomReader
                 Warn(DicomTag.TransferSyntaxUid, "File Meta Information lacks the Transfer Syntax UID: detected from the dataset");
             }
 
-            syntax = options.BareDatasetTransferSyntax ?? DetectSyntax();
+            syntax = options.BareDatasetTransferSyntax ??
+                (hasMeta && !input.TryEnsure(8) ? DicomTransferSyntax.ExplicitVRLittleEndian : DetectSyntax());
         }
 
         var dataset = ReadBody(syntax);
@@ -105,8 +153,8 @@ internal sealed class DicomReader
     {
         if (syntax.IsDeflated)
         {
-            var rest = input.RemainderAsStream();
             long start = input.Position;
+            var rest = input.RemainderAsStream();
             Stream inflated;
             if (input.Available == 0 && PeekZlibHeader(ref rest))
             {
@@ -145,6 +193,10 @@ internal sealed class DicomReader
         {
             throw new DicomReadException(input.Position, null, "the deflated dataset is corrupt: " + e.Message, e);
         }
+        catch (DicomReadException e) when (syntax.IsDeflated && e.InnerException is not InvalidDataException)
+        {
+            throw new DicomReadException(e.Offset, e.Tag, e.Problem + " (the offset counts bytes of the inflated dataset)", e);
+        }
 
         return dataset;
     }
@@ -165,29 +217,29 @@ internal sealed class DicomReader
 
     private bool LooksLikeMetaGroup()
     {
-        if (!input.TryEnsure(8))
+        // Four bytes decide: a meta element cut short after its tag is reported field by field, like any other.
+        if (!input.TryEnsure(4))
         {
             return false;
         }
 
-        var head = input.Peek(8, null);
+        var head = input.Peek(4, null);
         return BinaryPrimitives.ReadUInt16LittleEndian(head) == 0x0002;
     }
 
     private void ReadMetaGroup(DicomDataset meta)
     {
         // File Meta Information is always explicit VR little endian (PS3.10 7.1); some writers used implicit VR.
-        var head = input.Peek(6, null);
-        var ctx = new Syntax(Explicit: DicomVRInfo.TryParse(head[4], head[5], out _), BigEndian: false);
+        var ctx = new Syntax(Explicit: !input.TryEnsure(6) || DicomVRInfo.TryParse(input.Peek(6, null)[4], input.Peek(6, null)[5], out _), BigEndian: false);
         if (!ctx.Explicit)
         {
             Warn(null, "File Meta Information is encoded with implicit VR");
         }
 
         long? end = null;
-        while (input.TryEnsure(8))
+        while (input.TryEnsure(4))
         {
-            var peek = input.Peek(8, null);
+            var peek = input.Peek(4, null);
             if (BinaryPrimitives.ReadUInt16LittleEndian(peek) != 0x0002)
             {
                 break;
@@ -259,32 +311,20 @@ internal sealed class DicomReader
                 {
                     if (input.Position > end)
                     {
-                        throw new DicomReadException(input.Position, null, $"an element runs past the end of its item at {end}");
+                        throw new DicomReadException(input.Position, container, $"an element runs past the end of its item at {end}");
                     }
 
                     return;
                 }
             }
-            else if (!input.TryEnsure(8))
+            else if (input.AtEnd)
             {
-                if (input.AtEnd)
-                {
-                    if (topLevel)
-                    {
-                        return;
-                    }
-
-                    throw new DicomReadException(input.Position, null, "end of input inside an item of undefined length (no item delimiter)");
-                }
-
                 if (topLevel)
                 {
-                    Warn(null, $"{input.Available} trailing bytes after the last element are ignored");
-                    input.Skip(input.Available, null);
                     return;
                 }
 
-                throw input.Truncated(null, 8);
+                throw new DicomReadException(input.Position, container, "end of input inside an item of undefined length (no item delimiter)");
             }
 
             long start = input.Position;
@@ -315,6 +355,11 @@ internal sealed class DicomReader
                 }
 
                 Warn(element.Tag, "elements are not in ascending tag order");
+                outOfOrderCost += count;
+                if (outOfOrderCost > MaxOutOfOrderCost)
+                {
+                    throw new DicomReadException(start, element.Tag, "too many elements out of ascending tag order to sort them in bounded time");
+                }
             }
 
             dataset.TryAdd(element);
@@ -326,11 +371,12 @@ internal sealed class DicomReader
     {
         itemEnd = false;
         long start = input.Position;
-        var headBytes = input.Peek(4, null);
+        var headBytes = input.Peek(4, container);
         var tag = ctx.BigEndian
             ? new DicomTag(BinaryPrimitives.ReadUInt16BigEndian(headBytes), BinaryPrimitives.ReadUInt16BigEndian(headBytes[2..]))
             : new DicomTag(BinaryPrimitives.ReadUInt16LittleEndian(headBytes), BinaryPrimitives.ReadUInt16LittleEndian(headBytes[2..]));
         input.Advance(4);
+        currentTag = tag;
 
         if (topLevel && options.StopBeforePixelData && Array.IndexOf(PixelDataTags, tag) >= 0)
         {
@@ -340,7 +386,7 @@ internal sealed class DicomReader
 
         if (tag.Group == 0xFFFE)
         {
-            uint delimLength = input.ReadUInt32(ctx.BigEndian, tag);
+            uint delimLength = input.ReadUInt32(ctx.BigEndian, container ?? tag);
             if (tag == DicomTag.ItemDelimitationItem)
             {
                 if (delimLength != 0)
@@ -406,6 +452,11 @@ internal sealed class DicomReader
             vr = ImplicitVR(dataset, tag);
         }
 
+        if (length != UndefinedLength)
+        {
+            CheckWithinLimit(tag, length);
+        }
+
         if (length == UndefinedLength)
         {
             if (vr == DicomVR.SQ || valueImplicit)
@@ -447,6 +498,11 @@ internal sealed class DicomReader
         if (lazyAllowed && length >= options.LargeValueThreshold)
         {
             CheckFits(tag, length);
+            if (length > Array.MaxLength)
+            {
+                throw new DicomReadException(input.Position, tag, $"value length {length} is beyond what a single value may hold");
+            }
+
             var lazy = new FileDicomBuffer(path!, input.Position, length, swap);
             input.Skip(length, tag);
             return lazy;
@@ -468,6 +524,21 @@ internal sealed class DicomReader
             throw new DicomReadException(input.Position, tag, $"sequences nested deeper than {options.MaxSequenceDepth} levels");
         }
 
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        var (outerContainer, outerLimit) = (container, limit);
+        container = tag;
+        if (end >= 0)
+        {
+            limit = end;
+        }
+
+        var sequence = ReadSequenceItems(tag, end, ctx, depth, parent);
+        (container, limit) = (outerContainer, outerLimit);
+        return sequence;
+    }
+
+    private DicomSequence ReadSequenceItems(DicomTag tag, long end, Syntax ctx, int depth, DicomDataset parent)
+    {
         var sequence = new DicomSequence(tag);
         while (true)
         {
@@ -490,6 +561,11 @@ internal sealed class DicomReader
             input.Advance(8);
             if (itemTag == DicomTag.SequenceDelimitationItem)
             {
+                if (itemLength != 0)
+                {
+                    Warn(tag, $"sequence delimiter with length {itemLength} (should be 0)");
+                }
+
                 if (end >= 0)
                 {
                     Warn(tag, "sequence delimiter inside a sequence of defined length is ignored");
@@ -512,13 +588,26 @@ internal sealed class DicomReader
             }
             else
             {
-                CheckFits(tag, itemLength);
-                if (end >= 0 && input.Position + itemLength > end)
+                if (end >= 0 && input.Remaining is { } left && end == input.Position + left && input.Position + itemLength > end)
                 {
-                    throw new DicomReadException(itemStart, tag, $"item length {itemLength} runs past the end of its sequence");
+                    // The last item of a defined-length sequence that ends exactly at the end of the input claims more
+                    // bytes than are left (a file shortened without fixing that item's length, e.g. pydicom's
+                    // DICOMDIR-nooffset). DCMTK reads the elements that are there; so do we. A truncated file still
+                    // fails: there the sequence itself runs past the end.
+                    Warn(tag, $"item length {itemLength} runs past the end of its sequence, which is the end of the input: read to the end");
+                    itemLength = (uint)(end - input.Position);
                 }
 
-                ReadItemContent(item, input.Position + itemLength, ctx, depth + 1, topLevel: false);
+                CheckFits(tag, itemLength);
+                if (limit >= 0 && input.Position + itemLength > limit)
+                {
+                    throw new DicomReadException(itemStart, tag, $"item length {itemLength} runs past the end of its sequence or enclosing item at {limit}");
+                }
+
+                long sequenceLimit = limit;
+                limit = input.Position + itemLength;
+                ReadItemContent(item, limit, ctx, depth + 1, topLevel: false);
+                limit = sequenceLimit;
             }
         }
     }
@@ -551,6 +640,8 @@ internal sealed class DicomReader
                 throw new DicomReadException(itemStart, tag, "a fragment item of undefined length");
             }
 
+            CheckWithinLimit(tag, itemLength);
+
             var value = ReadValue(tag, DicomVR.OB, itemLength, ctx with { BigEndian = false });
             if (offsetTable is null)
             {
@@ -577,7 +668,7 @@ internal sealed class DicomReader
                 return DicomVR.LO;
             }
 
-            if (dataset.GetPrivateCreator(tag) is { } creator && DicomDictionary.LookupPrivateVR(creator, tag) is { } privateVR)
+            if (PrivateCreator(dataset, tag) is { } creator && DicomDictionary.LookupPrivateVR(creator, tag) is { } privateVR)
             {
                 return privateVR;
             }
@@ -599,35 +690,97 @@ internal sealed class DicomReader
         return ResolveAmbiguousVR(dataset, tag, entry.VRs);
     }
 
-    /// <summary>Chooses among "US or SS", "OB or OW" and similar dictionary entries as DCMTK does for implicit VR.</summary>
-    private static DicomVR ResolveAmbiguousVR(DicomDataset dataset, DicomTag tag, IReadOnlyList<DicomVR> vrs)
+    /// <summary>
+    /// The private creator of a private element, remembered while a run of elements of one block is read so that a
+    /// long creator value is not decoded once per element; values longer than an LO can be are not looked up.
+    /// </summary>
+    private string? PrivateCreator(DicomDataset dataset, DicomTag tag)
     {
-        if (vrs.Contains(DicomVR.SS) && vrs.Contains(DicomVR.US))
+        if (tag.PrivateCreatorTag is not { } creatorTag)
         {
-            // LUT Descriptors' first value is always unsigned in practice; others follow Pixel Representation.
-            if (tag.Group == 0x0028 && (tag.Element is 0x1101 or 0x1102 or 0x1103 or 0x3002))
-            {
-                return DicomVR.US;
-            }
-
-            var pixelRepresentation = new DicomTag(0x0028, 0x0103);
-            for (var ds = dataset; ds is not null; ds = ds.Parent)
-            {
-                if (ds.TryGetSingleValue<ushort>(pixelRepresentation, out var pr))
-                {
-                    return pr == 1 ? DicomVR.SS : DicomVR.US;
-                }
-            }
-
-            return DicomVR.US;
+            return null;
         }
 
-        if (vrs.Contains(DicomVR.OW))
+        if (ReferenceEquals(creatorCacheDataset, dataset) && creatorCacheTag == creatorTag)
+        {
+            return creatorCacheValue;
+        }
+
+        if (!dataset.TryGetElement(creatorTag, out var element) || element.Length > MaxPrivateCreatorLength)
+        {
+            return null;
+        }
+
+        var creator = dataset.GetPrivateCreator(tag);
+        if (creator is not null)
+        {
+            // The reader keeps the first of duplicate elements, so a creator once found does not change.
+            (creatorCacheDataset, creatorCacheTag, creatorCacheValue) = (dataset, creatorTag, creator);
+        }
+
+        return creator;
+    }
+
+    /// <summary>
+    /// Chooses among "US or SS", "OB or OW" and "US or OW" dictionary entries for an implicit VR element the way DCMTK
+    /// does (DcmItem::checkAndUpdateVR, DcmVR::getValidEVR), so that both read the same values from the same bytes:
+    /// <list type="bullet">
+    /// <item>"US or OW" (LUT Data) and "US or SS or OW" are OW;</item>
+    /// <item>"US or SS" follows Pixel Representation (0028,0103) for the pixel-value attributes (padding value and
+    /// range limit, smallest/largest image and series values, histogram first/last bin, zero velocity, real world
+    /// value first/last mapped, LUT Descriptor): SS when it is 1. Only a Pixel Representation already read in the same
+    /// item counts, as in DCMTK. Everything else (the palette descriptors included) is US;</item>
+    /// <item>"OB or OW" is OW for Pixel Data and Overlay Data, OB for Curve Data; Waveform Data, Waveform Padding Value
+    /// and Channel Minimum/Maximum Value follow Waveform Bits Allocated (5400,1004) of the same item (8: OB, other: OW);
+    /// everything else is OB.</item>
+    /// </list>
+    /// </summary>
+    private static DicomVR ResolveAmbiguousVR(DicomDataset dataset, DicomTag tag, IReadOnlyList<DicomVR> vrs)
+    {
+        if (vrs.Contains(DicomVR.OW) && !vrs.Contains(DicomVR.OB))
         {
             return DicomVR.OW;
         }
 
+        if (vrs.Contains(DicomVR.SS) && vrs.Contains(DicomVR.US))
+        {
+            bool followsPixelRepresentation = (tag.Group, tag.Element) is
+                (0x0028, 0x0120 or 0x0121 or 0x0106 or 0x0107 or 0x0108 or 0x0109 or 0x3002) or
+                (0x0060, 0x3004 or 0x3006) or (0x0018, 0x9810) or (0x0040, 0x9211 or 0x9216);
+            return followsPixelRepresentation && SmallUnsigned(dataset, new DicomTag(0x0028, 0x0103)) == 1 ? DicomVR.SS : DicomVR.US;
+        }
+
+        if (vrs.Contains(DicomVR.OB) && vrs.Contains(DicomVR.OW))
+        {
+            if (tag == DicomTag.PixelData || ((tag.Group & 0xFF00) == 0x6000 && tag.Element == 0x3000))
+            {
+                return DicomVR.OW;
+            }
+
+            if (tag.Group == 0x5400 && tag.Element is 0x1010 or 0x100A or 0x0110 or 0x0112)
+            {
+                return SmallUnsigned(dataset, new DicomTag(0x5400, 0x1004)) is { } bits && bits != 8 ? DicomVR.OW : DicomVR.OB;
+            }
+
+            return DicomVR.OB;
+        }
+
         return vrs[0];
+    }
+
+    /// <summary>A US value of this item (not of enclosing ones), when present and readable.</summary>
+    private static ushort? SmallUnsigned(DicomDataset dataset, DicomTag tag) =>
+        dataset.TryGetElement(tag, out var element) && element.Length is 2 && dataset.TryGetSingleValue<ushort>(tag, out var value)
+            ? value
+            : null;
+
+    /// <summary>A value may not run past the end of the innermost enclosing sequence or item of defined length.</summary>
+    private void CheckWithinLimit(DicomTag tag, uint length)
+    {
+        if (limit >= 0 && input.Position + length > limit)
+        {
+            throw new DicomReadException(input.Position, tag, $"value length {length} runs past the end of the enclosing item or sequence at {limit}");
+        }
     }
 
     private void CheckFits(DicomTag tag, uint length)

@@ -7,7 +7,10 @@ public sealed record DicomWriteOptions
 {
     public static DicomWriteOptions Default { get; } = new();
 
-    /// <summary>The transfer syntax to write; null keeps the file's own (Explicit VR Little Endian for a new file).</summary>
+    /// <summary>
+    /// The transfer syntax to write; null writes Explicit VR Little Endian, except that a file holding encapsulated
+    /// pixel data keeps its own syntax (fragments cannot be relabelled).
+    /// </summary>
     public DicomTransferSyntax? TransferSyntax { get; init; }
 
     /// <summary>Write sequences and items with explicit lengths (true) or undefined lengths and delimiters (false).</summary>

@@ -28,83 +28,158 @@ internal sealed class DicomWriter
 
     public static void WriteFile(Stream destination, DicomFile file, DicomWriteOptions options)
     {
-        var syntax = options.TransferSyntax ?? file.TransferSyntax;
-        CheckSyntax(file, syntax);
+        var syntax = options.TransferSyntax ?? DefaultSyntax(file);
+        CheckSyntax(file.Dataset, syntax, file.TransferSyntax);
         var meta = BuildMeta(file, syntax, options);
         var buffered = new BufferedStream(destination, 1 << 16);
         buffered.Write(new byte[128]);
         buffered.Write("DICM"u8);
-        new DicomWriter(buffered, options, explicitVR: true, bigEndian: false).WriteElements(meta, topLevel: true, keepGroupLengths: true);
-        WriteBody(buffered, file.Dataset, syntax, options);
+        new DicomWriter(buffered, options, explicitVR: true, bigEndian: false).WriteElements(meta, keepGroupLengths: true);
+        WriteBody(buffered, file.Dataset, syntax, options, padDeflated: true);
         buffered.Flush();
     }
 
     public static void WriteDataset(Stream destination, DicomDataset dataset, DicomTransferSyntax syntax, DicomWriteOptions options)
     {
+        CheckSyntax(dataset, syntax, source: null);
         var buffered = new BufferedStream(destination, 1 << 16);
-        WriteBody(buffered, dataset, syntax, options);
+        WriteBody(buffered, dataset, syntax, options, padDeflated: false);
         buffered.Flush();
     }
 
-    private static void WriteBody(Stream stream, DicomDataset dataset, DicomTransferSyntax syntax, DicomWriteOptions options)
+    /// <summary>
+    /// Explicit VR Little Endian, unless the dataset holds encapsulated pixel data: fragments can only be written in
+    /// the syntax they were encoded for, so such a file keeps its own.
+    /// </summary>
+    private static DicomTransferSyntax DefaultSyntax(DicomFile file) =>
+        file.TransferSyntax.IsEncapsulated && ContainsFragments(file.Dataset)
+            ? file.TransferSyntax
+            : DicomTransferSyntax.ExplicitVRLittleEndian;
+
+    private static void WriteBody(Stream stream, DicomDataset dataset, DicomTransferSyntax syntax, DicomWriteOptions options, bool padDeflated)
     {
         if (syntax.IsDeflated)
         {
-            using var deflate = new DeflateStream(stream, options.DeflateLevel, leaveOpen: true);
-            using var buffered = new BufferedStream(deflate, 1 << 16);
-            new DicomWriter(buffered, options, true, false).WriteElements(dataset, topLevel: true, keepGroupLengths: false);
-            buffered.Flush();
+            // A raw deflate stream (RFC 1951, no zlib header); in a file it is padded to even length with a NUL.
+            var counter = new CountingStream(stream);
+            using (var deflate = new DeflateStream(counter, options.DeflateLevel, leaveOpen: true))
+            using (var buffered = new BufferedStream(deflate, 1 << 16))
+            {
+                new DicomWriter(buffered, options, true, false).WriteElements(dataset, keepGroupLengths: false);
+            }
+
+            if (padDeflated && (counter.Count & 1) != 0)
+            {
+                stream.WriteByte(0);
+            }
+
             return;
         }
 
-        new DicomWriter(stream, options, syntax.IsExplicitVR, syntax.IsBigEndian).WriteElements(dataset, topLevel: true, keepGroupLengths: false);
+        new DicomWriter(stream, options, syntax.IsExplicitVR, syntax.IsBigEndian).WriteElements(dataset, keepGroupLengths: false);
     }
 
-    private static void CheckSyntax(DicomFile file, DicomTransferSyntax syntax)
+    private static void CheckSyntax(DicomDataset dataset, DicomTransferSyntax syntax, DicomTransferSyntax? source)
     {
         if (!syntax.IsKnown)
         {
             throw new DicomWriteException($"cannot write in unknown transfer syntax {syntax.Uid}");
         }
 
-        bool hasFragments = file.Dataset.TryGetElement(DicomTag.PixelData, out var pixel) && pixel is DicomFragmentSequence;
-        if (hasFragments && !syntax.IsEncapsulated)
+        foreach (var element in dataset)
         {
-            throw new DicomWriteException(DicomTag.PixelData, $"encapsulated pixel data cannot be written in {syntax.Name}; decode it first");
+            if (element.Tag.Group == 0x0002)
+            {
+                throw new DicomWriteException(element.Tag, "File Meta Information elements (group 0002) cannot be written in the dataset; the meta group is made on writing");
+            }
         }
 
-        if (hasFragments && syntax.Uid != file.TransferSyntax.Uid)
+        if (FindFragments(dataset) is { } fragments)
         {
-            throw new DicomWriteException(DicomTag.PixelData, $"fragments encoded for {file.TransferSyntax.Name} cannot be relabelled as {syntax.Name}");
+            if (!syntax.IsEncapsulated)
+            {
+                throw new DicomWriteException(fragments.Tag, $"encapsulated pixel data cannot be written in {syntax.Name}; decode it first");
+            }
+
+            if (source is not null && syntax.Uid != source.Uid)
+            {
+                throw new DicomWriteException(fragments.Tag, $"fragments encoded for {source.Name} cannot be relabelled as {syntax.Name}");
+            }
         }
 
-        if (syntax.IsEncapsulated && pixel is DicomValueElement)
+        if (syntax.IsEncapsulated && dataset.TryGetElement(DicomTag.PixelData, out var pixel) && pixel is DicomValueElement)
         {
             throw new DicomWriteException(DicomTag.PixelData, $"native pixel data cannot be written in {syntax.Name} without encoding it");
         }
     }
 
+    private static bool ContainsFragments(DicomDataset dataset) => FindFragments(dataset) is not null;
+
+    /// <summary>The first fragment sequence anywhere in the dataset (pixel data, or an icon image inside a sequence).</summary>
+    private static DicomFragmentSequence? FindFragments(DicomDataset dataset)
+    {
+        foreach (var element in dataset)
+        {
+            switch (element)
+            {
+                case DicomFragmentSequence fragments:
+                    return fragments;
+                case DicomSequence sequence:
+                    foreach (var item in sequence.Items)
+                    {
+                        if (FindFragments(item) is { } nested)
+                        {
+                            return nested;
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
+    }
+
     private static DicomDataset BuildMeta(DicomFile file, DicomTransferSyntax syntax, DicomWriteOptions options)
     {
+        // PS3.10 7.1: the SOP Class and Instance come from the dataset; a DICOMDIR has them only in the meta group.
+        // The value is read as bytes: a UID read from implicit VR without a dictionary entry is still UN.
+        static string? UidText(DicomDataset dataset, DicomTag tag) =>
+            dataset.TryGetElement(tag, out var element) && element is DicomValueElement value
+                ? Encoding.ASCII.GetString(value.Buffer.GetMemory().Span).Trim('\0', ' ')
+                : null;
+
         string Uid(DicomTag datasetTag, DicomTag metaTag)
         {
-            var value = file.Dataset.GetStringOrDefault(datasetTag) ?? file.FileMetaInformation.GetStringOrDefault(metaTag);
+            var value = UidText(file.Dataset, datasetTag);
+            if (string.IsNullOrEmpty(value))
+            {
+                value = UidText(file.FileMetaInformation, metaTag);
+            }
+
             return string.IsNullOrEmpty(value)
                 ? throw new DicomWriteException(datasetTag, "required for the File Meta Information and absent")
                 : value;
         }
 
         var meta = new DicomDataset();
-        meta.AddBytes(new DicomTag(0x0002, 0x0001), DicomVR.OB, new byte[] { 0x00, 0x01 });
-        meta.AddString(new DicomTag(0x0002, 0x0002), DicomVR.UI, Uid(new DicomTag(0x0008, 0x0016), new DicomTag(0x0002, 0x0002)));
-        meta.AddString(new DicomTag(0x0002, 0x0003), DicomVR.UI, Uid(new DicomTag(0x0008, 0x0018), new DicomTag(0x0002, 0x0003)));
-        meta.AddString(DicomTag.TransferSyntaxUid, DicomVR.UI, syntax.Uid);
-        meta.AddString(new DicomTag(0x0002, 0x0012), DicomVR.UI, DicomImplementation.ClassUid);
-        meta.AddString(new DicomTag(0x0002, 0x0013), DicomVR.SH, DicomImplementation.VersionName);
-        var sourceAe = options.SourceApplicationEntityTitle ?? file.FileMetaInformation.GetStringOrDefault(new DicomTag(0x0002, 0x0016));
-        if (!string.IsNullOrEmpty(sourceAe))
+        try
         {
-            meta.AddString(new DicomTag(0x0002, 0x0016), DicomVR.AE, sourceAe);
+            meta.AddBytes(new DicomTag(0x0002, 0x0001), DicomVR.OB, new byte[] { 0x00, 0x01 });
+            meta.AddString(new DicomTag(0x0002, 0x0002), DicomVR.UI, Uid(new DicomTag(0x0008, 0x0016), new DicomTag(0x0002, 0x0002)));
+            meta.AddString(new DicomTag(0x0002, 0x0003), DicomVR.UI, Uid(new DicomTag(0x0008, 0x0018), new DicomTag(0x0002, 0x0003)));
+            meta.AddString(DicomTag.TransferSyntaxUid, DicomVR.UI, syntax.Uid);
+            meta.AddString(new DicomTag(0x0002, 0x0012), DicomVR.UI, DicomImplementation.ClassUid);
+            meta.AddString(new DicomTag(0x0002, 0x0013), DicomVR.SH, DicomImplementation.VersionName);
+            var sourceAe = options.SourceApplicationEntityTitle ?? file.FileMetaInformation.GetStringOrDefault(new DicomTag(0x0002, 0x0016));
+            if (!string.IsNullOrEmpty(sourceAe))
+            {
+                meta.AddString(new DicomTag(0x0002, 0x0016), DicomVR.AE, sourceAe);
+            }
+        }
+        catch (DicomValueException e) when (e.Tag is { } tag)
+        {
+            throw new DicomWriteException(tag, "cannot be written into the File Meta Information: " + e.Message);
         }
 
         foreach (var tag in new[] { new DicomTag(0x0002, 0x0100), new DicomTag(0x0002, 0x0102) })
@@ -126,7 +201,7 @@ internal sealed class DicomWriter
         return meta;
     }
 
-    private void WriteElements(DicomDataset dataset, bool topLevel, bool keepGroupLengths)
+    private void WriteElements(DicomDataset dataset, bool keepGroupLengths)
     {
         foreach (var element in dataset)
         {
@@ -211,7 +286,7 @@ internal sealed class DicomWriter
         foreach (var item in sequence.Items)
         {
             WriteTagAndLength(DicomTag.Item, explicitLengths ? (uint)MeasureItemContent(item) : UndefinedLength);
-            WriteElements(item, topLevel: false, keepGroupLengths: false);
+            WriteElements(item, keepGroupLengths: false);
             if (!explicitLengths)
             {
                 WriteTagAndLength(DicomTag.ItemDelimitationItem, 0);
@@ -379,6 +454,52 @@ internal sealed class DicomWriter
     }
 }
 
+/// <summary>Passes writes through and counts the bytes (to pad a deflated stream to even length).</summary>
+internal sealed class CountingStream(Stream inner) : Stream
+{
+    public long Count { get; private set; }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        inner.Write(buffer, offset, count);
+        Count += count;
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        inner.Write(buffer);
+        Count += buffer.Length;
+    }
+
+    public override void WriteByte(byte value)
+    {
+        inner.WriteByte(value);
+        Count++;
+    }
+
+    public override void Flush() => inner.Flush();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}
+
 /// <summary>Checks a value against the rules of its VR (PS3.5 6.2) before it is written.</summary>
 internal static class DicomValueValidator
 {
@@ -401,10 +522,13 @@ internal static class DicomValueValidator
         switch (vr)
         {
             case DicomVR.UI:
+                // Digits and dots, at most 64 characters, no empty component (PS3.5 9.1). Leading zeros in a
+                // component are not refused: they are common in the field and DCMTK accepts them.
                 var uid = Encoding.ASCII.GetString(bytes).TrimEnd('\0');
                 foreach (var one in uid.Split('\\'))
                 {
-                    if (one.Length > 64 || one.AsSpan().ContainsAnyExcept("0123456789."))
+                    if (one.Length > 64 || one.AsSpan().ContainsAnyExcept("0123456789.") ||
+                        (one.Length > 0 && (one[0] == '.' || one[^1] == '.' || one.Contains("..", StringComparison.Ordinal))))
                     {
                         throw new DicomWriteException(element.Tag, $"'{one}' is not a valid UID");
                     }

@@ -10,14 +10,27 @@ public static class DicomJsonReader
     {
         ArgumentNullException.ThrowIfNull(json);
         using var document = Parse(() => JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 }));
-        return ReadDataset(document.RootElement, options ?? DicomJsonReadOptions.Default, null, "$");
+        return ReadRoot(document, options);
     }
 
     public static DicomDataset Read(Stream utf8Json, DicomJsonReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(utf8Json);
         using var document = Parse(() => JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = 256 }));
-        return ReadDataset(document.RootElement, options ?? DicomJsonReadOptions.Default, null, "$");
+        return ReadRoot(document, options);
+    }
+
+    private static DicomDataset ReadRoot(JsonDocument document, DicomJsonReadOptions? options)
+    {
+        try
+        {
+            return ReadDataset(document.RootElement, options ?? DicomJsonReadOptions.Default, null, "$");
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json validates UTF-8 only when a string is read (e.g. an attribute name): malformed text.
+            throw new DicomJsonException($"not valid JSON text: {e.Message}", e);
+        }
     }
 
     private static JsonDocument Parse(Func<JsonDocument> parse)
@@ -96,6 +109,11 @@ public static class DicomJsonReader
 
         if (hasInline || hasBulk)
         {
+            if ((hasInline ? inline : bulk).ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                throw new DicomJsonException($"{path}: {(hasInline ? "InlineBinary" : "BulkDataURI")} must be a string");
+            }
+
             byte[] bytes;
             try
             {

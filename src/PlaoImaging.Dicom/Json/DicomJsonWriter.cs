@@ -9,6 +9,9 @@ namespace PlaoImaging.Dicom.Json;
 /// </summary>
 public static class DicomJsonWriter
 {
+    /// <summary>The largest integer a JSON reader holding numbers as doubles keeps exactly, 2^53 - 1 (PS3.18 F.2.3.1).</summary>
+    private const ulong MaxExactInteger = (1UL << 53) - 1;
+
     public static string Write(DicomDataset dataset, DicomJsonWriteOptions? options = null)
     {
         using var stream = new MemoryStream();
@@ -36,6 +39,13 @@ public static class DicomJsonWriter
         writer.WriteStartObject();
         foreach (var element in dataset)
         {
+            if (element.Tag.IsGroupLength)
+            {
+                // Group lengths describe an encoding, not the dataset: the JSON model has no place for them
+                // (DCMTK's dcm2json leaves them out too).
+                continue;
+            }
+
             writer.WritePropertyName(element.Tag.ToJsonKey());
             writer.WriteStartObject();
             writer.WriteString("vr", element.VR == DicomVR.None ? "UN" : element.VR.Code());
@@ -74,6 +84,16 @@ public static class DicomJsonWriter
 
     private static void WriteValue(Utf8JsonWriter writer, DicomDataset dataset, DicomValueElement element, DicomJsonWriteOptions options)
     {
+        if (options.DeclareUtf8CharacterSet && element.Tag == DicomTag.SpecificCharacterSet && element.VR == DicomVR.CS && dataset.Parent is null)
+        {
+            // The dataset's own declaration, present even if empty (the default repertoire): the JSON text is Unicode.
+            // An item's empty (0008,0005) stays empty: it only says the item uses the default repertoire.
+            writer.WriteStartArray("Value");
+            writer.WriteStringValue("ISO_IR 192");
+            writer.WriteEndArray();
+            return;
+        }
+
         if (element.Length == 0)
         {
             return;
@@ -82,35 +102,38 @@ public static class DicomJsonWriter
         var vr = element.VR;
         if (vr.IsString())
         {
+            string text = DicomValueCodec.DecodeText(element, dataset.TextEncoding);
+            if (vr == DicomVR.PN)
+            {
+                WritePersonNames(writer, text);
+                return;
+            }
+
+            var values = JsonStringValues(text, vr);
+            if (values.All(v => v.Length == 0) && vr is not (DicomVR.AS or DicomVR.LT or DicomVR.ST or DicomVR.UT or DicomVR.UR))
+            {
+                // Nothing but padding and separators: no value (PS3.18 F.2.5), as dcm2json has it. For these five
+                // VRs dcm2json writes [null] instead, and so do we: a value of spaces is a value, just empty.
+                return;
+            }
+
+            writer.WriteStartArray("Value");
             if (options.DeclareUtf8CharacterSet && element.Tag == DicomTag.SpecificCharacterSet)
             {
-                writer.WriteStartArray("Value");
                 writer.WriteStringValue("ISO_IR 192");
                 writer.WriteEndArray();
                 return;
             }
 
-            string text = DicomValueCodec.DecodeText(element, dataset.TextEncoding);
-            var values = DicomDataset.SplitValues(text, vr);
-            if (values.Length == 1 && values[0].Length == 0 && text.Trim(' ', '\0').Length == 0)
-            {
-                return;
-            }
-
-            writer.WriteStartArray("Value");
             foreach (var one in values)
             {
                 if (one.Length == 0)
                 {
                     writer.WriteNullValue();
                 }
-                else if (vr == DicomVR.PN)
-                {
-                    WritePersonName(writer, one);
-                }
                 else if (vr is DicomVR.DS or DicomVR.IS)
                 {
-                    WriteNumberText(writer, element.Tag, one);
+                    WriteNumberText(writer, vr, one);
                 }
                 else
                 {
@@ -167,7 +190,15 @@ public static class DicomJsonWriter
                 writer.WriteStartArray("Value");
                 foreach (var u in DicomValueCodec.GetValues<ulong>(element, dataset.TextEncoding))
                 {
-                    writer.WriteNumberValue(u);
+                    // PS3.18 F.2.3.1: an SV or UV value beyond what a double holds exactly (2^53 - 1) is a string.
+                    if (u > MaxExactInteger)
+                    {
+                        writer.WriteStringValue(u.ToString(CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        writer.WriteNumberValue(u);
+                    }
                 }
 
                 writer.WriteEndArray();
@@ -176,7 +207,14 @@ public static class DicomJsonWriter
                 writer.WriteStartArray("Value");
                 foreach (var l in DicomValueCodec.GetValues<long>(element, dataset.TextEncoding))
                 {
-                    writer.WriteNumberValue(l);
+                    if (l is > (long)MaxExactInteger or < -(long)MaxExactInteger)
+                    {
+                        writer.WriteStringValue(l.ToString(CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        writer.WriteNumberValue(l);
+                    }
                 }
 
                 writer.WriteEndArray();
@@ -184,114 +222,194 @@ public static class DicomJsonWriter
         }
     }
 
-    private static void WritePersonName(Utf8JsonWriter writer, string value)
+    /// <summary>
+    /// The values of a string VR as DICOM JSON shows them: split at backslashes (not LT, ST, UT, UR), with the
+    /// padding PS3.5 6.2 makes insignificant removed: leading and trailing spaces for AE, CS, DS, IS, LO, SH and UI
+    /// (UI also NULs and other white space), trailing only for DA, DT, TM, UC, LT, ST, UT and UR, and for AS only at
+    /// the end of the whole value. A trailing NUL is padding too (DCMTK keeps it, see the interop NORMALISATION.md).
+    /// </summary>
+    internal static string[] JsonStringValues(string text, DicomVR vr)
     {
-        var name = DicomPersonName.Parse(value);
-        writer.WriteStartObject();
-        if (name.Alphabetic.Length > 0)
+        if (vr.IsSingleValuedText())
         {
-            writer.WriteString("Alphabetic", name.Alphabetic);
+            return [text.TrimEnd(' ', '\0')];
         }
 
-        if (name.Ideographic.Length > 0)
+        if (vr == DicomVR.AS)
         {
-            writer.WriteString("Ideographic", name.Ideographic);
+            text = text.TrimEnd(' ', '\0');
         }
 
-        if (name.Phonetic.Length > 0)
+        var values = text.Split('\\');
+        for (int i = 0; i < values.Length; i++)
         {
-            writer.WriteString("Phonetic", name.Phonetic);
-        }
-
-        writer.WriteEndObject();
-    }
-
-    /// <summary>IS and DS are JSON numbers: the stored text when it already is a valid JSON number, else its value.</summary>
-    private static void WriteNumberText(Utf8JsonWriter writer, DicomTag tag, string text)
-    {
-        text = text.Trim();
-        if (IsJsonNumber(text))
-        {
-            writer.WriteRawValue(text, skipInputValidation: true);
-            return;
-        }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d))
-        {
-            writer.WriteNumberValue(d);
-            return;
-        }
-
-        // Not a number at all: PS3.18 has no place for it; keep the text so nothing is lost.
-        writer.WriteStringValue(text);
-        _ = tag;
-    }
-
-    internal static bool IsJsonNumber(ReadOnlySpan<char> s)
-    {
-        int i = 0;
-        if (i < s.Length && s[i] == '-')
-        {
-            i++;
-        }
-
-        if (i >= s.Length)
-        {
-            return false;
-        }
-
-        if (s[i] == '0')
-        {
-            i++;
-        }
-        else if (s[i] is >= '1' and <= '9')
-        {
-            while (i < s.Length && char.IsAsciiDigit(s[i]))
+            values[i] = vr switch
             {
-                i++;
+                DicomVR.UI => values[i].Trim(' ', '\0', '\t', '\r', '\n', '\f', '\v'),
+                DicomVR.AE or DicomVR.CS or DicomVR.DS or DicomVR.IS or DicomVR.LO or DicomVR.SH => values[i].TrimEnd(' ', '\0').TrimStart(' '),
+                DicomVR.AS => values[i],
+                _ => values[i].TrimEnd(' ', '\0'),
+            };
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// PN values (PS3.18 F.2.2): one object per value with the non-empty component groups among Alphabetic,
+    /// Ideographic and Phonetic; each component trimmed of spaces and trailing empty components dropped, so a group
+    /// of nothing but '^' and spaces is left out and a value with no group left is null. No Value at all when the
+    /// element holds nothing but padding and delimiters in a single value. This is also what dcm2json writes.
+    /// </summary>
+    private static void WritePersonNames(Utf8JsonWriter writer, string text)
+    {
+        var values = text.Split('\\');
+        var parsed = new string?[values.Length][];
+        bool any = values.Length > 1;
+        for (int v = 0; v < values.Length; v++)
+        {
+            var groups = values[v].TrimEnd('\0', ' ').Split('=');
+            var kept = new string?[3];
+            for (int g = 0; g < Math.Min(3, groups.Length); g++)
+            {
+                var components = groups[g].Split('^').Select(c => c.Trim(' ')).ToList();
+                while (components.Count > 0 && components[^1].Length == 0)
+                {
+                    components.RemoveAt(components.Count - 1);
+                }
+
+                kept[g] = components.Count > 0 ? string.Join('^', components) : null;
+                any |= kept[g] is not null;
             }
+
+            parsed[v] = kept;
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        writer.WriteStartArray("Value");
+        foreach (var groups in parsed)
+        {
+            if (groups.All(g => g is null))
+            {
+                writer.WriteNullValue();
+                continue;
+            }
+
+            writer.WriteStartObject();
+            if (groups[0] is { } alphabetic)
+            {
+                writer.WriteString("Alphabetic", alphabetic);
+            }
+
+            if (groups[1] is { } ideographic)
+            {
+                writer.WriteString("Ideographic", ideographic);
+            }
+
+            if (groups[2] is { } phonetic)
+            {
+                writer.WriteString("Phonetic", phonetic);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>
+    /// IS and DS values are JSON numbers when the text is a valid IS (PS3.5: optional sign, digits) or DS (fixed or
+    /// floating point) value, written from the text itself so that no digit is lost: a '+' dropped, leading zeros
+    /// removed, "1." and ".5" completed. Any other text (not a number in DICOM's grammar) stays a string, unchanged.
+    /// </summary>
+    private static void WriteNumberText(Utf8JsonWriter writer, DicomVR vr, string text)
+    {
+        if (NormaliseNumberText(text, integer: vr == DicomVR.IS) is { } number)
+        {
+            writer.WriteRawValue(number, skipInputValidation: true);
         }
         else
         {
-            return false;
+            writer.WriteStringValue(text);
+        }
+    }
+
+    /// <summary>A DS (or, with <paramref name="integer"/>, IS) text as a JSON number; null when it is not one.</summary>
+    internal static string? NormaliseNumberText(string text, bool integer)
+    {
+        int i = 0;
+        bool negative = false;
+        if (i < text.Length && text[i] is '+' or '-')
+        {
+            negative = text[i] == '-';
+            i++;
         }
 
-        if (i < s.Length && s[i] == '.')
+        int intStart = i;
+        while (i < text.Length && char.IsAsciiDigit(text[i]))
         {
             i++;
-            int start = i;
-            while (i < s.Length && char.IsAsciiDigit(s[i]))
-            {
-                i++;
-            }
-
-            if (i == start)
-            {
-                return false;
-            }
         }
 
-        if (i < s.Length && s[i] is 'e' or 'E')
+        string intPart = text[intStart..i];
+        string fraction = string.Empty;
+        string exponent = string.Empty;
+        if (!integer && i < text.Length && text[i] == '.')
         {
-            i++;
-            if (i < s.Length && s[i] is '+' or '-')
+            int fracStart = ++i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]))
             {
                 i++;
             }
 
-            int start = i;
-            while (i < s.Length && char.IsAsciiDigit(s[i]))
-            {
-                i++;
-            }
-
-            if (i == start)
-            {
-                return false;
-            }
+            fraction = text[fracStart..i];
         }
 
-        return i == s.Length;
+        if (intPart.Length == 0 && fraction.Length == 0)
+        {
+            return null;
+        }
+
+        if (!integer && i < text.Length && text[i] is 'e' or 'E')
+        {
+            int expStart = i++;
+            if (i < text.Length && text[i] is '+' or '-')
+            {
+                i++;
+            }
+
+            int digits = i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]))
+            {
+                i++;
+            }
+
+            if (i == digits)
+            {
+                return null;
+            }
+
+            exponent = text[expStart..i];
+        }
+
+        if (i != text.Length)
+        {
+            return null;
+        }
+
+        intPart = intPart.TrimStart('0');
+        var result = new System.Text.StringBuilder(text.Length + 2);
+        result.Append(negative ? "-" : string.Empty).Append(intPart.Length == 0 ? "0" : intPart);
+        if (fraction.Length > 0)
+        {
+            result.Append('.').Append(fraction);
+        }
+
+        return result.Append(exponent).ToString();
     }
 
     /// <summary>Encapsulated pixel data as its encoded item stream (offset table item, fragment items, sequence delimiter).</summary>
