@@ -249,6 +249,10 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
         return ~lo;
     }
 
+    /// <summary>
+    /// The values of a string VR: split at backslashes (not LT, ST, UT, UR), each with its insignificant padding removed
+    /// (<see cref="DicomValueCodec.TrimText"/>); AS is trimmed only at the end of the whole value.
+    /// </summary>
     internal static string[] SplitValues(string text, DicomVR vr)
     {
         if (text.Length == 0)
@@ -259,6 +263,11 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
         if (vr.IsSingleValuedText())
         {
             return [DicomValueCodec.TrimText(text, vr)];
+        }
+
+        if (vr == DicomVR.AS)
+        {
+            return text.TrimEnd(' ', '\0').Split('\\');
         }
 
         var parts = text.Split('\\');

@@ -7,27 +7,17 @@ namespace PlaoImaging.Dicom;
 /// <summary>Turns value bytes into typed values and back, following the encoding rules of each VR (PS3.5 6.2).</summary>
 internal static class DicomValueCodec
 {
-    /// <summary>Removes the insignificant padding of one string value: trailing spaces (NULs for UI and tolerated elsewhere).</summary>
-    public static string TrimText(string value, DicomVR vr)
+    /// <summary>
+    /// Removes the padding PS3.5 6.2 makes insignificant from one string value: leading and trailing spaces for AE, CS,
+    /// DS, IS, LO, SH and UI (UI also NULs and other white space), trailing only for the others. A trailing NUL is
+    /// treated as padding everywhere (DCMTK and real files use it).
+    /// </summary>
+    public static string TrimText(string value, DicomVR vr) => vr switch
     {
-        int end = value.Length;
-        while (end > 0 && (value[end - 1] == ' ' || value[end - 1] == '\0'))
-        {
-            end--;
-        }
-
-        // Leading spaces are insignificant only for these VRs; for the others they are kept (LT, ST, UT, PN, LO, SH...).
-        int start = 0;
-        if (vr is DicomVR.AE or DicomVR.CS or DicomVR.DS or DicomVR.IS or DicomVR.AS or DicomVR.DA or DicomVR.TM or DicomVR.DT or DicomVR.UI)
-        {
-            while (start < end && value[start] == ' ')
-            {
-                start++;
-            }
-        }
-
-        return start == 0 && end == value.Length ? value : value[start..end];
-    }
+        DicomVR.UI => value.Trim(' ', '\0', '\t', '\r', '\n', '\f', '\v'),
+        DicomVR.AE or DicomVR.CS or DicomVR.DS or DicomVR.IS or DicomVR.LO or DicomVR.SH => value.TrimEnd(' ', '\0').TrimStart(' '),
+        _ => value.TrimEnd(' ', '\0'),
+    };
 
     /// <summary>Number of values in a binary value, or of backslash-separated values in a string value.</summary>
     public static int Multiplicity(DicomValueElement element, DicomTextEncoding encoding)

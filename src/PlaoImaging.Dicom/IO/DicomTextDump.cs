@@ -23,7 +23,7 @@ public static class DicomTextDump
         foreach (var element in dataset)
         {
             var entry = DicomDictionary.Lookup(element.Tag);
-            string keyword = entry?.Keyword ?? (element.Tag.IsPrivate ? PrivateLabel(dataset, element.Tag) : "Unknown");
+            string keyword = entry is { Keyword.Length: > 0 } ? entry.Keyword : element.Tag.IsPrivate ? PrivateLabel(dataset, element.Tag) : entry?.Name ?? "Unknown";
             text.Append(indent).Append(element.Tag.ToString()).Append(' ').Append(element.VR.Code()).Append(' ');
             switch (element)
             {

@@ -222,38 +222,9 @@ public static class DicomJsonWriter
         }
     }
 
-    /// <summary>
-    /// The values of a string VR as DICOM JSON shows them: split at backslashes (not LT, ST, UT, UR), with the
-    /// padding PS3.5 6.2 makes insignificant removed: leading and trailing spaces for AE, CS, DS, IS, LO, SH and UI
-    /// (UI also NULs and other white space), trailing only for DA, DT, TM, UC, LT, ST, UT and UR, and for AS only at
-    /// the end of the whole value. A trailing NUL is padding too (DCMTK keeps it, see the interop NORMALISATION.md).
-    /// </summary>
-    internal static string[] JsonStringValues(string text, DicomVR vr)
-    {
-        if (vr.IsSingleValuedText())
-        {
-            return [text.TrimEnd(' ', '\0')];
-        }
-
-        if (vr == DicomVR.AS)
-        {
-            text = text.TrimEnd(' ', '\0');
-        }
-
-        var values = text.Split('\\');
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = vr switch
-            {
-                DicomVR.UI => values[i].Trim(' ', '\0', '\t', '\r', '\n', '\f', '\v'),
-                DicomVR.AE or DicomVR.CS or DicomVR.DS or DicomVR.IS or DicomVR.LO or DicomVR.SH => values[i].TrimEnd(' ', '\0').TrimStart(' '),
-                DicomVR.AS => values[i],
-                _ => values[i].TrimEnd(' ', '\0'),
-            };
-        }
-
-        return values;
-    }
+    /// <summary>The values of a string VR as DICOM JSON shows them (padding removed per PS3.5 6.2, see the interop NORMALISATION.md).</summary>
+    internal static string[] JsonStringValues(string text, DicomVR vr) =>
+        text.Length == 0 ? [string.Empty] : DicomDataset.SplitValues(text, vr);
 
     /// <summary>
     /// PN values (PS3.18 F.2.2): one object per value with the non-empty component groups among Alphabetic,

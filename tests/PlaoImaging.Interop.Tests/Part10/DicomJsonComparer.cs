@@ -12,7 +12,8 @@ internal sealed record JsonMismatch(string Path, string Ours, string Theirs, str
 /// <summary>
 /// Compares two DICOM JSON documents (PS3.18 F.2) element by element, recursively into sequence items.
 /// <para>
-/// NORMALISATIONS (each also explained, with the evidence, in Part10/NORMALISATION.md; nothing else is forgiven):
+/// NORMALISATIONS (each also explained, with the evidence, in Part10/NORMALISATION.md; nothing else is forgiven;
+/// the workarounds for files dcm2json cannot write, W1-W3, are in <see cref="Dcm2JsonComparison"/>):
 /// </para>
 /// <list type="number">
 /// <item>N1 Attribute keys are compared without regard to case (both sides write upper-case hex; PS3.18 F.2.1.1).</item>
@@ -25,9 +26,10 @@ internal sealed record JsonMismatch(string Path, string Ours, string Theirs, str
 /// odd-length value (a value the file stores with an odd length); that one byte is forgiven when our value has
 /// the odd length that is really in the file.</item>
 /// <item>N4 Trailing NULs in string values: dcm2json keeps a value's trailing NUL bytes (and the pad it appends to
-/// an odd-length value) as U+0000 for every VR but UI; we drop them as padding, as for UI. Compared after removing
-/// trailing U+0000 from dcm2json's value (then a DS/IS text that is a number compares as that number; a PN
-/// component group is trimmed of the empty components the NUL hid).</item>
+/// an odd-length value) as U+0000 for every VR but UI, and the NUL stops it trimming the spaces before it; we drop
+/// trailing NULs as padding. Compared after removing the trailing run of U+0000 and spaces from dcm2json's value (then
+/// a DS/IS text that is a number compares as that number; a PN group's trailing '^', which only the NUL makes DCMTK's
+/// lexer write, is dropped).</item>
 /// <item>N5 Non-finite FL/FD values: dcm2json refuses them unless run with --encode-extended, where it writes the
 /// bare tokens nan/inf/-inf that JSON does not have; we write the strings "NaN", "Infinity", "-Infinity".
 /// Compared by value.</item>

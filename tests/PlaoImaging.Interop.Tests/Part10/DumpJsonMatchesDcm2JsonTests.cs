@@ -43,7 +43,13 @@ public class DumpJsonMatchesDcm2JsonTests
     public void GeneratedCorpus_DumpJson_EqualsDcm2Json(string recipe)
     {
         RequireDcmtk();
+        if (TestCorpus.NeedsSharedCorpus(recipe))
+        {
+            Peers.RequireCorpus();
+        }
+
         var generated = TestCorpus.Get(recipe);
+        TestContext.Current.TestOutputHelper?.WriteLine($"corpus built in {TestCorpus.BuildTime.TotalSeconds:F1} s under {TestCorpus.Directory}");
         Assert.True(generated.Problems.Count == 0, $"corpus recipe {recipe} could not be made:\n" + string.Join('\n', generated.Problems));
         Assert.NotEmpty(generated.Files);
         CheckAll(generated.Files, requireReference: true);

@@ -96,6 +96,9 @@ public static class TestCorpus
 
     private sealed record Built(string Directory, IReadOnlyDictionary<string, Generated> Recipes, TimeSpan Elapsed);
 
+    /// <summary>Recipes whose source is a file of the shared corpus (../shared/dicom-corpus).</summary>
+    public static bool NeedsSharedCorpus(string id) => id.StartsWith("dclunie/", StringComparison.Ordinal) || id == "img2dcm/jpeg";
+
     /// <summary>Every recipe id, without building the corpus.</summary>
     public static IReadOnlyList<Recipe> Recipes { get; } = ListRecipes();
 
@@ -112,13 +115,6 @@ public static class TestCorpus
         return Corpus.Value.Recipes.TryGetValue(id, out var generated)
             ? generated
             : throw new ArgumentException($"no corpus recipe '{id}'", nameof(id));
-    }
-
-    /// <summary>All generated files (builds the corpus on first use).</summary>
-    public static IEnumerable<string> AllFiles()
-    {
-        RequirePeers();
-        return Corpus.Value.Recipes.Values.SelectMany(r => r.Files);
     }
 
     /// <summary>Fails in CI and skips elsewhere when a tool the corpus needs is missing.</summary>
@@ -169,7 +165,7 @@ public static class TestCorpus
             ("img2dcm/bmp", Bmp),
             ("img2dcm/jpeg", Jpeg),
             ("encapsulated/dcmtk-and-gdcm-codecs", Codecs),
-            ("python", Python_),
+            ("python", MakePythonFiles),
         };
         jobs.AddRange(CharacterSets.Select(c => ("charset/" + c.Name, (Func<string, List<string>, List<string>>)((d, p) => Charset(d, c, p)))));
         jobs.Add(("dclunie", Dclunie));
@@ -251,10 +247,10 @@ public static class TestCorpus
 
     private static List<string> Jpeg(string dir, List<string> problems)
     {
-        string? jpeg = FindJpeg(dir);
+        string? jpeg = FindJpeg();
         if (jpeg is null)
         {
-            problems.Add("no JPEG to give img2dcm: neither the shared corpus' highdicom/data/test_files/frame_rgb.jpeg nor pnmtojpeg");
+            problems.Add("no JPEG to give img2dcm: the shared corpus' highdicom/data/test_files/frame_rgb.jpeg is missing");
             return [];
         }
 
@@ -352,7 +348,7 @@ public static class TestCorpus
         return [converted, .. Variants(dir, converted, SyntaxVariants, problems)];
     }
 
-    private static List<string> Python_(string dir, List<string> problems)
+    private static List<string> MakePythonFiles(string dir, List<string> problems)
     {
         var (code, _, stderr) = Peers.Run(Python, [Path.Combine(SourceDirectory, "make_python_files.py"), dir], timeoutSeconds: 120);
         if (code != 0)
@@ -452,30 +448,10 @@ public static class TestCorpus
         return path;
     }
 
-    private static string? FindJpeg(string dir)
+    /// <summary>A real JPEG (highdicom's frame_rgb.jpeg in the shared corpus) for img2dcm; null when the corpus is absent.</summary>
+    private static string? FindJpeg()
     {
         string shared = Path.Combine(Peers.RepositoryRoot, "..", "shared", "dicom-corpus", "highdicom", "data", "test_files", "frame_rgb.jpeg");
-        if (File.Exists(shared))
-        {
-            return shared;
-        }
-
-        if (!(Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(p => File.Exists(Path.Combine(p, "pnmtojpeg"))))
-        {
-            return null;
-        }
-
-        string ppm = Path.Combine(dir, "image.ppm");
-        var header = Encoding.ASCII.GetBytes("P6\n7 5\n255\n");
-        var pixels = new byte[7 * 5 * 3];
-        for (int i = 0; i < pixels.Length; i++)
-        {
-            pixels[i] = (byte)(i * 7);
-        }
-
-        File.WriteAllBytes(ppm, [.. header, .. pixels]);
-        string jpeg = Path.Combine(dir, "image.jpg");
-        var (code, _, _) = Peers.Run("bash", ["-c", $"pnmtojpeg '{ppm}' > '{jpeg}'"]);
-        return code == 0 ? jpeg : null;
+        return File.Exists(shared) ? shared : null;
     }
 }
