@@ -6,7 +6,7 @@ namespace PlaoImaging.Dicom.IO;
 /// A forward-only buffered view of a stream that counts absolute offsets, refuses to allocate more than the input can
 /// hold, and reports truncation as <see cref="DicomReadException"/>.
 /// </summary>
-internal sealed class DicomInput
+internal sealed class DicomInput : IDisposable
 {
     private const int BufferSize = 64 * 1024;
     private const int MinArrivingBlock = 64 * 1024;
@@ -22,11 +22,23 @@ internal sealed class DicomInput
     public DicomInput(Stream stream, long startOffset = 0)
     {
         this.stream = stream;
-        buffer = new byte[BufferSize];
+        buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
         bufferStart = startOffset;
         if (stream.CanSeek)
         {
             totalLength = stream.Length - stream.Position + startOffset;
+        }
+    }
+
+    private bool disposed;
+
+    /// <summary>Returns the pooled buffer; the input must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        if (!disposed)
+        {
+            disposed = true;
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -51,13 +51,13 @@ internal sealed class DicomReader
     public static DicomFile ReadFile(Stream stream, DicomReadOptions options, string? path)
     {
         var reader = new DicomReader(stream, options, path);
-        return reader.Guard(reader.ReadFile);
+        return reader.Guard(() => reader.GuardedRead(reader.ReadFile));
     }
 
     public static DicomDataset ReadDataset(Stream stream, DicomTransferSyntax syntax, DicomReadOptions options, out IReadOnlyList<DicomReadWarning> warnings)
     {
         var reader = new DicomReader(stream, options, null);
-        var dataset = reader.Guard(() => reader.ReadBody(syntax));
+        var dataset = reader.Guard(() => reader.GuardedRead(() => reader.ReadBody(syntax)));
         warnings = reader.warnings;
         return dataset;
     }
@@ -68,6 +68,18 @@ internal sealed class DicomReader
     /// and the original exception inside.
     /// </summary>
     private T Guard<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        finally
+        {
+            input.Dispose();
+        }
+    }
+
+    private T GuardedRead<T>(Func<T> read)
     {
         try
         {
@@ -166,6 +178,7 @@ internal sealed class DicomReader
                 inflated = new DeflateStream(rest, CompressionMode.Decompress);
             }
 
+            input.Dispose();
             input = new DicomInput(new InflateErrorStream(inflated, start), 0);
             lazyAllowed = false;
         }
