@@ -220,11 +220,11 @@ internal sealed class DicomReader
         int n = rest.Read(head, 0, 2);
         if (n < 2)
         {
-            rest = new PrefixStream(head.AsMemory(0, n).ToArray(), rest);
+            rest = new PrefixedStream(head.AsMemory(0, n).ToArray(), rest);
             return false;
         }
 
-        rest = new PrefixStream(head, rest);
+        rest = new PrefixedStream(head, rest);
         return head[0] == 0x78 && (((head[0] << 8) | head[1]) % 31) == 0;
     }
 
@@ -817,47 +817,6 @@ internal sealed class DicomReader
         }
     }
 
-    private sealed class PrefixStream(byte[] head, Stream tail) : Stream
-    {
-        private int headPos;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (headPos < head.Length)
-            {
-                int n = Math.Min(count, head.Length - headPos);
-                Buffer.BlockCopy(head, headPos, buffer, offset, n);
-                headPos += n;
-                return n;
-            }
-
-            return tail.Read(buffer, offset, count);
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 
     /// <summary>Turns a corrupt deflate stream's exception into a <see cref="DicomReadException"/>.</summary>
     private sealed class InflateErrorStream(Stream inner, long start) : Stream
