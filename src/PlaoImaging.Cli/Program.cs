@@ -3,4 +3,6 @@ using PlaoImaging.Cli;
 
 var root = new RootCommand("PlaoImaging command line: DICOM tools and the vertebral fracture pipeline.");
 root.Subcommands.Add(DumpCommand.Create());
+root.Subcommands.Add(DecodeCommand.Create());
+root.Subcommands.Add(RenderCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -46,10 +46,26 @@ public sealed record DicomImageInfo
         ? ((long)PixelCount * SamplesPerPixel + 7) / 8
         : (long)PixelCount * SamplesPerPixel * (BitsAllocated / 8);
 
+    /// <summary>
+    /// True when native frames are horizontally subsampled: YBR_FULL_422 or YBR_PARTIAL_422 with three samples, stored
+    /// as Y1 Y2 Cb Cr for each pair of pixels of a row (PS3.3 C.7.6.3.1.2). Decoders of compressed syntaxes return
+    /// full-resolution samples instead (and say so through <see cref="DicomDecodedFrame.PhotometricInterpretation"/>).
+    /// </summary>
+    public bool IsNativeSubsampled => SamplesPerPixel == 3 && BitsAllocated >= 8 &&
+        PhotometricInterpretation is "YBR_FULL_422" or "YBR_PARTIAL_422";
+
+    /// <summary>
+    /// Bytes of one frame as native Pixel Data holds it: <see cref="FrameBytes"/>, except for subsampled 4:2:2 frames,
+    /// which take four samples per pair of pixels of a row (an odd last column takes a whole pair).
+    /// </summary>
+    public long NativeFrameBytes => IsNativeSubsampled
+        ? (long)Rows * ((Columns + 1) / 2) * 4 * (BitsAllocated / 8)
+        : FrameBytes;
+
     /// <summary>Bytes of the native pixel data of all frames (1-bit frames are packed without padding between them).</summary>
     public long TotalNativeBytes => BitsAllocated == 1
         ? ((long)PixelCount * SamplesPerPixel * NumberOfFrames + 7) / 8
-        : FrameBytes * NumberOfFrames;
+        : NativeFrameBytes * NumberOfFrames;
 
     public bool IsColor => SamplesPerPixel > 1 || PhotometricInterpretation == "PALETTE COLOR";
 

@@ -75,7 +75,7 @@ public sealed class DicomPixelData
 
         long frameEnd = Info.BitsAllocated == 1
             ? (((long)Info.PixelCount * Info.SamplesPerPixel * (frame + 1)) + 7) / 8
-            : Info.FrameBytes * (frame + 1);
+            : Info.NativeFrameBytes * (frame + 1);
         if (value.Length < frameEnd)
         {
             // The file declares more frames (or larger ones) than it holds.
@@ -87,8 +87,8 @@ public sealed class DicomPixelData
             return GetBitFrame(value.Buffer, frame);
         }
 
-        var bytes = GC.AllocateUninitializedArray<byte>((int)Info.FrameBytes);
-        value.Buffer.Read(frame * Info.FrameBytes, bytes);
+        var bytes = GC.AllocateUninitializedArray<byte>((int)Info.NativeFrameBytes);
+        value.Buffer.Read(frame * Info.NativeFrameBytes, bytes);
         return bytes;
     }
 

@@ -4,8 +4,9 @@ namespace PlaoImaging.Dicom.Imaging;
 
 /// <summary>
 /// RLE Lossless (PS3.5 Annex G): a 64-byte header of up to 15 segment offsets, one PackBits segment per byte plane,
-/// most significant byte first, sample by sample. Decoded colour frames come out colour-by-plane (Planar Configuration 1),
-/// as the segments are stored and as DCMTK's decoder writes them.
+/// most significant byte first, sample by sample. Decoded colour frames come out in the Planar Configuration the dataset
+/// declares (colour-by-pixel when it says 0 or nothing), as DCMTK's dcmdrle writes them; the segments themselves are
+/// always one per sample plane.
 /// </summary>
 public sealed class RleCodec : IDicomCodec
 {
@@ -35,6 +36,7 @@ public sealed class RleCodec : IDicomCodec
         }
 
         int pixels = info.PixelCount;
+        bool byPlane = info.SamplesPerPixel > 1 && info.PlanarConfiguration == 1;
         var output = new byte[info.FrameBytes];
         var plane = new byte[pixels];
         for (int s = 0; s < planes; s++)
@@ -55,14 +57,15 @@ public sealed class RleCodec : IDicomCodec
             // Segment s holds byte (bytesPerSample - 1 - s % bytesPerSample) (little-endian position) of sample s / bytesPerSample.
             int sample = s / bytesPerSample;
             int byteInSample = bytesPerSample - 1 - (s % bytesPerSample);
-            int planeBase = sample * pixels * bytesPerSample;
-            for (int i = 0, o = planeBase + byteInSample; i < pixels; i++, o += bytesPerSample)
+            int first = (byPlane ? sample * pixels * bytesPerSample : sample * bytesPerSample) + byteInSample;
+            int step = byPlane ? bytesPerSample : bytesPerSample * info.SamplesPerPixel;
+            for (int i = 0, o = first; i < pixels; i++, o += step)
             {
                 output[o] = plane[i];
             }
         }
 
-        return new DicomDecodedFrame(output, info.PhotometricInterpretation, info.SamplesPerPixel > 1 ? 1 : 0);
+        return new DicomDecodedFrame(output, info.PhotometricInterpretation, byPlane ? 1 : 0);
     }
 
     /// <summary>PackBits decoding into <paramref name="destination"/>; returns bytes produced (stops when full).</summary>
@@ -122,7 +125,8 @@ public sealed class RleCodec : IDicomCodec
         var header = new uint[16];
         header[0] = (uint)planes;
         var plane = new byte[pixels];
-        var packed = new byte[info.Columns + (info.Columns / 128) + 2];
+        // PackBits may take two bytes for one (a single literal between replicate runs): size for the worst case.
+        var packed = new byte[(2 * info.Columns) + 2];
         for (int s = 0; s < planes; s++)
         {
             header[s + 1] = (uint)output.Length;
