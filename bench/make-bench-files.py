@@ -1,4 +1,5 @@
-"""Makes the benchmark inputs that the shared corpus lacks: a large radiograph and a 100 MB multi-frame.
+"""Makes the benchmark inputs that the shared corpus lacks: a large radiograph and a 100 MB multi-frame (parse),
+and a radiograph-like 12-bit image that run.sh encodes in each compressed syntax (`make-bench-files.py OUT decode`).
 
 Run by bench/run.sh with Debian's python3 (pydicom, numpy). Writes into the folder given as the first argument.
 """
@@ -36,5 +37,46 @@ def image(path, rows, cols, frames, modality, sop_class):
 
 
 out = sys.argv[1]
-image(f"{out}/cr-3000x2500.dcm", 3000, 2500, 1, "CR", "1.2.840.10008.5.1.4.1.1.1")
-image(f"{out}/mr-multiframe-100mb.dcm", 512, 512, 200, "MR", "1.2.840.10008.5.1.4.1.1.4.1")
+if len(sys.argv) < 3 or sys.argv[2] == "parse":
+    image(f"{out}/cr-3000x2500.dcm", 3000, 2500, 1, "CR", "1.2.840.10008.5.1.4.1.1.1")
+    image(f"{out}/mr-multiframe-100mb.dcm", 512, 512, 200, "MR", "1.2.840.10008.5.1.4.1.1.4.1")
+
+
+def radiograph(path, rows=2048, cols=2048):
+    """Decode benchmark source: a radiograph-like 12-bit image (smooth anatomy-like background + noise), 16 allocated.
+
+    Compressible the way real radiographs are (lossless ratios around 2-3:1), unlike the uniform noise above.
+    """
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(path, {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = "DX"
+    ds.PatientName = "Bench^Radiograph"
+    ds.PatientID = "BENCH"
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.Rows, ds.Columns = rows, cols
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    y, x = np.mgrid[0:rows, 0:cols].astype(np.float64)
+    y /= rows
+    x /= cols
+    body = np.exp(-(((x - 0.5) / 0.32) ** 2 + ((y - 0.5) / 0.42) ** 2) ** 2)
+    ribs = 0.12 * np.sin(2 * np.pi * 9 * y + 2.0 * np.sin(2 * np.pi * x)) * body
+    lungs = -0.35 * (np.exp(-(((x - 0.33) / 0.12) ** 2 + ((y - 0.45) / 0.22) ** 2))
+                     + np.exp(-(((x - 0.67) / 0.12) ** 2 + ((y - 0.45) / 0.22) ** 2)))
+    signal = 300 + 3000 * np.clip(body + ribs + lungs, 0, 1.2) / 1.2
+    rng = np.random.default_rng(11)
+    noisy = signal + rng.normal(0, 1, size=signal.shape) * np.sqrt(signal) * 0.8
+    ds.PixelData = np.clip(np.rint(noisy), 0, 4095).astype(np.uint16).tobytes()
+    ds.is_little_endian, ds.is_implicit_VR = True, False
+    ds.save_as(path, write_like_original=False)
+
+
+if len(sys.argv) > 2 and sys.argv[2] == "decode":
+    radiograph(f"{out}/dx-2048-12bit.dcm")

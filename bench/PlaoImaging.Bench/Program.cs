@@ -1,15 +1,27 @@
 using System.Diagnostics;
 using System.Globalization;
 using PlaoImaging.Dicom;
+using PlaoImaging.Dicom.Codecs.Native;
+using PlaoImaging.Dicom.Imaging;
 
-// Side-by-side parse benchmark driver: `parse full|default|header ITERATIONS FILELIST`.
+// Side-by-side benchmark driver.
+//   decode FILE ITERATIONS: decodes every frame of FILE ITERATIONS times (after one untimed warm-up pass), managed
+//     codecs plus CharLS/OpenJPEG, and prints
+//     plao decode file=<name> mpix=<decoded megapixels> bytes=<decoded bytes> seconds=<elapsed> cpu_seconds=<user+system>
+//   parse full|default|header ITERATIONS FILELIST: see below.
+if (args.Length == 3 && args[0] == "decode")
+{
+    return Decode(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+}
+
+// Parse benchmark: `parse full|default|header ITERATIONS FILELIST`.
 // Reads every file of the list ITERATIONS times (after one untimed warm-up pass) and prints one line:
 //   plao <mode> files=<n> bytes=<total> seconds=<elapsed> cpu_seconds=<user+system> peak_rss_mb=<mb>
 // The peers (bench/peers/dcmtk-parse.cc, bench/peers/pydicom-parse.py) print the same line, so run.sh can
 // compare them in one run.
 if (args.Length != 4 || args[0] != "parse" || args[1] is not ("full" or "default" or "header"))
 {
-    Console.Error.WriteLine("usage: PlaoImaging.Bench parse full|default|header ITERATIONS FILELIST");
+    Console.Error.WriteLine("usage: PlaoImaging.Bench parse full|default|header ITERATIONS FILELIST | decode FILE ITERATIONS");
     return 2;
 }
 
@@ -54,3 +66,37 @@ double peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"plao {args[1]} files={files.Length * iterations} bytes={bytes * iterations} seconds={watch.Elapsed.TotalSeconds:F4} cpu_seconds={cpu:F4} peak_rss_mb={peakMb:F1}"));
 return 0;
+
+// The file is opened once (not timed); the timed loop is frame decoding alone, into a fresh output array per frame
+// as DecodeFrame returns it.
+static int Decode(string path, int iterations)
+{
+    var registry = DicomCodecRegistry.CreateDefault().AddNativeCodecs(new NativeCodecOptions { AllowHtj2kDecoding = true });
+    var file = DicomFile.Open(path);
+    var pixels = DicomPixelData.Create(file);
+    int frames = pixels.FrameCount;
+    long decodedBytes = 0;
+    for (int f = 0; f < frames; f++)
+    {
+        decodedBytes += pixels.DecodeFrame(f, registry).Bytes.Length;
+    }
+
+    long pixelsPerPass = (long)pixels.Info.Rows * pixels.Info.Columns * frames;
+    var process = Process.GetCurrentProcess();
+    var cpuBefore = process.TotalProcessorTime;
+    var watch = Stopwatch.StartNew();
+    for (int i = 0; i < iterations; i++)
+    {
+        for (int f = 0; f < frames; f++)
+        {
+            GC.KeepAlive(pixels.DecodeFrame(f, registry));
+        }
+    }
+
+    watch.Stop();
+    process.Refresh();
+    double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"plao decode file={Path.GetFileName(path)} mpix={pixelsPerPass * iterations / 1e6:F3} bytes={decodedBytes * iterations} seconds={watch.Elapsed.TotalSeconds:F4} cpu_seconds={cpu:F4}"));
+    return 0;
+}
