@@ -161,9 +161,13 @@ public sealed record DicomImageInfo
             throw new DicomPixelDataException(null, $"Number of Frames {NumberOfFrames} is not positive");
         }
 
-        if (FrameBytes > MaxFrameBytes)
+        // Computed in 64 bits here: PixelCount (Rows × Columns in 32 bits) overflows for 65535 × 65535, which made
+        // FrameBytes negative and let the size through.
+        long bits = (long)Rows * Columns * SamplesPerPixel * BitsAllocated;
+        long frameBytes = (bits + 7) / 8;
+        if (frameBytes > MaxFrameBytes)
         {
-            throw new DicomPixelDataException(null, $"one frame would take {FrameBytes} bytes ({Rows} × {Columns} × {SamplesPerPixel} × {BitsAllocated} bits), over the {MaxFrameBytes}-byte limit");
+            throw new DicomPixelDataException(null, $"one frame would take {frameBytes} bytes ({Rows} × {Columns} × {SamplesPerPixel} × {BitsAllocated} bits), over the {MaxFrameBytes}-byte limit");
         }
     }
 }

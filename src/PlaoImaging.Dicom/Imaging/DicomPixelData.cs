@@ -221,14 +221,29 @@ public sealed class DicomPixelData
             return null;
         }
 
-        var offsets = Dataset.GetValues<ulong>(ExtendedOffsetTable);
+        ulong[] offsets;
+        ulong[]? lengths;
+        try
+        {
+            offsets = Dataset.GetValues<ulong>(ExtendedOffsetTable);
+            lengths = Dataset.Contains(ExtendedOffsetTableLengths) ? Dataset.GetValues<ulong>(ExtendedOffsetTableLengths) : null;
+        }
+        catch (DicomException e)
+        {
+            throw new DicomPixelDataException(null, $"Extended Offset Table: {e.Message}", e);
+        }
+
+        if (lengths is not null && lengths.Length != offsets.Length)
+        {
+            throw new DicomPixelDataException(Math.Min(lengths.Length, offsets.Length), $"the Extended Offset Table lists {offsets.Length} offsets but its Lengths {lengths.Length}");
+        }
+
         var result = new long[offsets.Length];
         for (int i = 0; i < offsets.Length; i++)
         {
             result[i] = offsets[i] > long.MaxValue ? long.MaxValue : (long)offsets[i];
         }
 
-        _ = Dataset.Contains(ExtendedOffsetTableLengths);
         return result;
     }
 
@@ -264,10 +279,16 @@ public sealed class DicomPixelData
         var starts = new int[frames];
         for (int f = 0; f < frames; f++)
         {
-            int index = Array.FindIndex(fragmentItems!, item => item.Start == offsets[f]);
+            // The items are in increasing order of start: a binary search keeps a long table from costing frames × items.
+            int index = Array.BinarySearch(fragmentItems!, (offsets[f], 0L), StartComparer.Instance);
             if (index < 0)
             {
                 throw new DicomPixelDataException(f, $"offset {offsets[f]} is not the start of a fragment item (the items span {fragmentItems![^1].Start + 8 + fragmentItems[^1].Length} bytes)");
+            }
+
+            if (f == 0 && index != 0)
+            {
+                throw new DicomPixelDataException(0, $"the offset table's first offset is {offsets[0]}, not 0: fragments before it would belong to no frame");
             }
 
             if (f > 0 && index <= starts[f - 1])
@@ -351,6 +372,13 @@ public sealed class DicomPixelData
         }
 
         return result;
+    }
+
+    private sealed class StartComparer : IComparer<(long Start, long Length)>
+    {
+        public static readonly StartComparer Instance = new();
+
+        public int Compare((long Start, long Length) x, (long Start, long Length) y) => x.Start.CompareTo(y.Start);
     }
 
     private void CheckFrame(int frame)

@@ -17,6 +17,7 @@ public sealed class RleCodec : IDicomCodec
     public DicomDecodedFrame Decode(ReadOnlySpan<byte> encoded, DicomImageInfo info, int frame)
     {
         ArgumentNullException.ThrowIfNull(info);
+        JpegCodecs.Validate(info, frame); // bounds the frame before anything is allocated
         if (info.BitsAllocated is not (8 or 16 or 32))
         {
             throw new DicomPixelDataException(frame, $"RLE with Bits Allocated {info.BitsAllocated} is not supported");
@@ -35,19 +36,30 @@ public sealed class RleCodec : IDicomCodec
             throw new DicomPixelDataException(frame, $"RLE header declares {segments} segments; {planes} are needed for {info.SamplesPerPixel} samples of {info.BitsAllocated} bits");
         }
 
+        if (planes > 15)
+        {
+            throw new DicomPixelDataException(frame, $"RLE holds at most 15 segments; {info.SamplesPerPixel} samples of {info.BitsAllocated} bits need {planes}");
+        }
+
         int pixels = info.PixelCount;
         bool byPlane = info.SamplesPerPixel > 1 && info.PlanarConfiguration == 1;
+
+        // Every segment is checked before anything is allocated: PackBits turns two bytes into at most 128, so a
+        // segment shorter than pixels / 64 cannot fill its plane, and a tiny frame cannot claim a huge one's memory.
+        for (int s = 0; s < planes; s++)
+        {
+            var (start, end) = SegmentBounds(encoded, planes, s, frame);
+            if ((long)(end - start) * 64 < pixels)
+            {
+                throw new DicomPixelDataException(frame, $"RLE segment {s + 1} of {end - start} bytes cannot decode to the {pixels} bytes expected");
+            }
+        }
+
         var output = new byte[info.FrameBytes];
         var plane = new byte[pixels];
         for (int s = 0; s < planes; s++)
         {
-            uint start = BinaryPrimitives.ReadUInt32LittleEndian(encoded[(4 + (4 * s))..]);
-            uint end = s + 1 < planes ? BinaryPrimitives.ReadUInt32LittleEndian(encoded[(8 + (4 * s))..]) : (uint)encoded.Length;
-            if (start < 64 || start > encoded.Length || end > encoded.Length || end < start)
-            {
-                throw new DicomPixelDataException(frame, $"RLE segment {s + 1} has offsets {start}..{end} outside the {encoded.Length}-byte frame");
-            }
-
+            var (start, end) = SegmentBounds(encoded, planes, s, frame);
             int produced = UnpackBits(encoded[(int)start..(int)end], plane);
             if (produced < pixels)
             {
@@ -66,6 +78,18 @@ public sealed class RleCodec : IDicomCodec
         }
 
         return new DicomDecodedFrame(output, info.PhotometricInterpretation, byPlane ? 1 : 0);
+    }
+
+    private static (uint Start, uint End) SegmentBounds(ReadOnlySpan<byte> encoded, int planes, int s, int frame)
+    {
+        uint start = BinaryPrimitives.ReadUInt32LittleEndian(encoded[(4 + (4 * s))..]);
+        uint end = s + 1 < planes ? BinaryPrimitives.ReadUInt32LittleEndian(encoded[(8 + (4 * s))..]) : (uint)encoded.Length;
+        if (start < 64 || start > encoded.Length || end > encoded.Length || end < start)
+        {
+            throw new DicomPixelDataException(frame, $"RLE segment {s + 1} has offsets {start}..{end} outside the {encoded.Length}-byte frame");
+        }
+
+        return (start, end);
     }
 
     /// <summary>PackBits decoding into <paramref name="destination"/>; returns bytes produced (stops when full).</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PlaoImaging.Dicom;
+using PlaoImaging.Dicom.Imaging;
 using PlaoImaging.Dicom.Json;
 using PlaoImaging.Dicom.Tests.Support;
 
@@ -7,7 +8,8 @@ namespace PlaoImaging.Dicom.Tests.Fuzz;
 
 /// <summary>
 /// One fuzz input through the library: parse it as a Part 10 file; when that succeeds, write it back as DICOM JSON
-/// (and read that JSON again) and as a Part 10 file. The library may refuse with a <see cref="DicomException"/>;
+/// (and read that JSON again) and as a Part 10 file, and when it has pixel data, decode its first two frames with the
+/// managed codecs (RLE and JPEG; the native codecs are fuzzed separately). The library may refuse with a <see cref="DicomException"/>;
 /// any other exception, a reader error that wraps an unexpected exception (the reader's last line of defence fired),
 /// more allocation than the input can justify, or a slow parse is a failure. Shared with the SharpFuzz harness
 /// (fuzz/PlaoImaging.Dicom.Fuzz), where an escaping exception is what the fuzzer reports as a crash.
@@ -57,7 +59,67 @@ public static class DicomFuzzTarget
 
         CheckBounds(data, watch, before);
         WriteBack(file);
+        DecodePixels(data, file);
         return Outcome.Accepted;
+    }
+
+    /// <summary>Most bytes decoding the frames of <paramref name="data"/> may allocate: a decoder may not take more than the encoded bytes can describe.</summary>
+    public static long DecodeAllocationBound(byte[] data) =>
+        (1L << 20) + ((long)data.Length * 512 * (IsDeflated(data) ? 1100 : 1));
+
+    private static long framesDecoded;
+    private static long framesRefused;
+
+    /// <summary>Frames decoded so far by <see cref="Run"/>, in this process (for the fuzz run's report).</summary>
+    public static long FramesDecoded => Interlocked.Read(ref framesDecoded);
+
+    /// <summary>Frames refused with a <see cref="DicomException"/> so far by <see cref="Run"/>, in this process.</summary>
+    public static long FramesRefused => Interlocked.Read(ref framesRefused);
+
+    /// <summary>The managed codecs (stateless; the registry is only read).</summary>
+    private static readonly DicomCodecRegistry Codecs = DicomCodecRegistry.CreateDefault();
+
+    private static void DecodePixels(byte[] data, DicomFile file)
+    {
+        var dataset = file.Dataset;
+        if (!dataset.Contains(DicomTag.PixelData) && !dataset.Contains(DicomTag.FloatPixelData) && !dataset.Contains(DicomTag.DoubleFloatPixelData))
+        {
+            return;
+        }
+
+        var watch = Stopwatch.StartNew();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            var pixels = DicomPixelData.Create(file);
+            for (int frame = 0; frame < Math.Min(2, pixels.FrameCount); frame++)
+            {
+                try
+                {
+                    pixels.DecodeFrame(frame, Codecs);
+                    Interlocked.Increment(ref framesDecoded);
+                }
+                catch (DicomException)
+                {
+                    Interlocked.Increment(ref framesRefused);
+                    // A frame that cannot be decoded: the next one may still be.
+                }
+            }
+        }
+        catch (DicomException)
+        {
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        if (allocated > DecodeAllocationBound(data))
+        {
+            throw new FuzzFailureException($"decoding the frames of {data.Length} bytes allocated {allocated} bytes (bound {DecodeAllocationBound(data)})");
+        }
+
+        if (watch.Elapsed > SlowParse)
+        {
+            throw new FuzzFailureException($"decoding the frames of {data.Length} bytes took {watch.Elapsed.TotalMilliseconds:F0} ms");
+        }
     }
 
     /// <summary>Most bytes a read of <paramref name="data"/> may allocate: a constant plus a multiple of what arrived (inflated, for a deflated dataset).</summary>

@@ -6,9 +6,10 @@ namespace PlaoImaging.Dicom.Tests.Fuzz;
 /// <summary>A seed for the mutator: bytes, where their length fields and VRs are, and how to turn a mutant into an input.</summary>
 public sealed class FuzzSeed
 {
-    public FuzzSeed(string name, byte[] bytes, Func<byte[], byte[]>? wrap = null)
+    public FuzzSeed(string name, byte[] bytes, Func<byte[], byte[]>? wrap = null, int[]? imageValues = null)
     {
         Name = name;
+        ImageValues = imageValues ?? [];
         Bytes = bytes;
         Wrap = wrap ?? (b => b);
         var lengths16 = new List<int>();
@@ -46,6 +47,9 @@ public sealed class FuzzSeed
 
     /// <summary>Offsets of 32-bit length fields (long explicit VRs, items, delimiters).</summary>
     public int[] Lengths32 { get; }
+
+    /// <summary>Offsets of 16-bit Image Pixel values (Rows, Columns, Bits Allocated, Samples per Pixel) of a pixel seed; empty for others.</summary>
+    public int[] ImageValues { get; }
 
     /// <summary>Offsets of explicit VR codes.</summary>
     public int[] VRs { get; }
@@ -122,6 +126,21 @@ public sealed class DicomMutator(IReadOnlyList<FuzzSeed> seeds)
         }
 
         var copy = (byte[])data.Clone();
+
+        // Pixel seeds: one mutation in four lies about the frame's dimensions, which byte-level mutations rarely reach.
+        // (No extra draw for other seeds, so their mutants stay as they were.)
+        if (seed.ImageValues.Length > 0 && random.Next(4) == 0)
+        {
+            int valueAt = seed.ImageValues[random.Next(seed.ImageValues.Length)];
+            if (valueAt + 2 <= copy.Length)
+            {
+                ushort value = random.Next(2) == 0 ? Interesting16[random.Next(Interesting16.Length)] : (ushort)random.Next(0x10000);
+                BinaryPrimitives.WriteUInt16LittleEndian(copy.AsSpan(valueAt), value);
+            }
+
+            return copy;
+        }
+
         int at = random.Next(data.Length);
         switch (random.Next(14))
         {

@@ -34,6 +34,8 @@ public class MutationFuzzTests(ITestOutputHelper output)
         var inFlight = new ConcurrentDictionary<int, (int Iteration, byte[] Input, long Started)>();
         int accepted = 0;
         long bytes = 0;
+        long decodedBefore = DicomFuzzTarget.FramesDecoded;
+        long refusedBefore = DicomFuzzTarget.FramesRefused;
         var watch = Stopwatch.StartNew();
         var run = Task.Run(() => Parallel.For(0, iterations, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (i, state) =>
         {
@@ -74,7 +76,8 @@ public class MutationFuzzTests(ITestOutputHelper output)
 
         await run;
         output.WriteLine($"{iterations} mutated inputs ({bytes / 1024} KiB) from {seeds.Count} seeds in {watch.Elapsed.TotalSeconds:F1} s; " +
-                         $"{accepted} read, {iterations - accepted - failures.Count} refused with a DicomException, {failures.Count} failures");
+                         $"{accepted} read, {iterations - accepted - failures.Count} refused with a DicomException, {failures.Count} failures; " +
+                         $"{DicomFuzzTarget.FramesDecoded - decodedBefore} frames decoded, {DicomFuzzTarget.FramesRefused - refusedBefore} refused with a DicomException");
         Assert.True(failures.IsEmpty, string.Join("\n\n", failures));
     }
 
@@ -86,6 +89,25 @@ public class MutationFuzzTests(ITestOutputHelper output)
             var input = seed.Wrap(seed.Bytes);
             Assert.Equal(DicomFuzzTarget.Outcome.Accepted, DicomFuzzTarget.Run(input));
             Assert.Equal(DicomFuzzTarget.Outcome.Accepted, DicomFuzzTarget.Run(input, seekable: false));
+        }
+    }
+
+    [Fact]
+    public void Seeds_PixelSeeds_EveryFrameDecodesWithManagedCodecs()
+    {
+        var codecs = PlaoImaging.Dicom.Imaging.DicomCodecRegistry.CreateDefault();
+        var seeds = FuzzSeeds.PixelSeeds().ToList();
+        Assert.Equal(4, seeds.Count);
+        foreach (var seed in seeds)
+        {
+            var file = DicomFile.Read(new MemoryStream(seed.Bytes));
+            var pixels = PlaoImaging.Dicom.Imaging.DicomPixelData.Create(file);
+            Assert.True(pixels.IsEncapsulated, seed.Name);
+            Assert.Equal(4, seed.ImageValues.Length);
+            for (int frame = 0; frame < pixels.FrameCount; frame++)
+            {
+                Assert.Equal(pixels.Info.FrameBytes, pixels.DecodeFrame(frame, codecs).Bytes.Length);
+            }
         }
     }
 
