@@ -138,6 +138,12 @@ internal static class JpegLossless
             }
 
             int row = y * width;
+            if (n == 1)
+            {
+                DecodeLine(ref reader, planes[components[0]], componentTables[0], row, width, firstLine, predictor, initial);
+                continue;
+            }
+
             for (int x = 0; x < width; x++)
             {
                 for (int k = 0; k < n; k++)
@@ -173,6 +179,51 @@ internal static class JpegLossless
                     plane[i] = (ushort)(plane[i] << pointTransform);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One line of a single-component scan (the radiograph case), with the predictor chosen once per line instead of
+    /// per sample; the same arithmetic as the interleaved loop.
+    /// </summary>
+    private static void DecodeLine(ref JpegBitReader reader, ushort[] plane, JpegHuffmanDecodingTable table, int row, int width, bool firstLine, int predictor, int initial)
+    {
+        var line = plane.AsSpan(row, width);
+        line[0] = (ushort)((firstLine ? initial : plane[row - width]) + ReadDifference(ref reader, table));
+        if (firstLine)
+        {
+            for (int x = 1; x < width; x++)
+            {
+                line[x] = (ushort)(line[x - 1] + ReadDifference(ref reader, table));
+            }
+
+            return;
+        }
+
+        var above = plane.AsSpan(row - width, width);
+        switch (predictor)
+        {
+            case 1:
+                for (int x = 1; x < width; x++)
+                {
+                    line[x] = (ushort)(line[x - 1] + ReadDifference(ref reader, table));
+                }
+
+                break;
+            case 2:
+                for (int x = 1; x < width; x++)
+                {
+                    line[x] = (ushort)(above[x] + ReadDifference(ref reader, table));
+                }
+
+                break;
+            default:
+                for (int x = 1; x < width; x++)
+                {
+                    line[x] = (ushort)(Predict(predictor, line[x - 1], above[x], above[x - 1]) + ReadDifference(ref reader, table));
+                }
+
+                break;
         }
     }
 
