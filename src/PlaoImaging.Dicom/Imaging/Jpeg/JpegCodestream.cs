@@ -44,6 +44,12 @@ internal readonly record struct JpegSegment(byte Marker, int Start, int Length, 
 /// </summary>
 internal sealed class JpegCodestream
 {
+    /// <summary>The restart interval of a DRI segment's parameters (ITU-T T.81 B.2.4.4): two bytes, MCUs per interval.</summary>
+    public static int ReadRestartInterval(ReadOnlySpan<byte> parameters, int frame) =>
+        parameters.Length == 2
+            ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(parameters)
+            : throw new DicomPixelDataException(frame, $"JPEG restart interval segment has {parameters.Length} bytes of parameters");
+
     private JpegCodestream(JpegFrameHeader frame, List<JpegSegment> segments, int end)
     {
         Frame = frame;

@@ -170,12 +170,7 @@ internal static class JpegDct
 
                     break;
                 case 0xDD:
-                    if (p.Length != 2)
-                    {
-                        throw new DicomPixelDataException(frame, $"JPEG restart interval segment has {p.Length} bytes of parameters");
-                    }
-
-                    restartInterval = BinaryPrimitives.ReadUInt16BigEndian(p);
+                    restartInterval = JpegCodestream.ReadRestartInterval(p, frame);
                     break;
                 case 0xDA:
                     var scan = new SequentialScan(header, p, quantization, dcTables, acTables, frame);

@@ -57,12 +57,7 @@ internal static class JpegLossless
 
                     break;
                 case 0xDD:
-                    if (p.Length != 2)
-                    {
-                        throw new DicomPixelDataException(frame, $"JPEG restart interval segment has {p.Length} bytes of parameters");
-                    }
-
-                    restartInterval = BinaryPrimitives.ReadUInt16BigEndian(p);
+                    restartInterval = JpegCodestream.ReadRestartInterval(p, frame);
                     break;
                 case 0xDA:
                     DecodeScan(data.Slice(segment.EntropyStart, segment.EntropyLength), p, header, tables, restartInterval, planes, decoded, frame);
