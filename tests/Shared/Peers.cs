@@ -62,9 +62,19 @@ public static class Peers
     }
 
     /// <summary>Runs a tool with a time limit; returns exit code, stdout and stderr.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string tool, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 120)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string tool, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 120) =>
+        RunProcess(Require(tool), arguments, workingDirectory, timeoutSeconds);
+
+    /// <summary>The dotnet host that runs the tests, to start our own binaries (e.g. plao.dll) with.</summary>
+    public static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } configured && File.Exists(configured)
+            ? configured
+            : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+
+    /// <summary>Runs an executable with a time limit (killing it past the limit); returns exit code, stdout and stderr.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunProcess(string executable, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 120)
     {
-        var info = new ProcessStartInfo(Require(tool))
+        var info = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -83,7 +93,7 @@ public static class Peers
         if (!process.WaitForExit(timeoutSeconds * 1000))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{tool} did not finish in {timeoutSeconds} s");
+            throw new TimeoutException($"{Path.GetFileName(executable)} did not finish in {timeoutSeconds} s");
         }
 
         return (process.ExitCode, stdout.Result, stderr.Result);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PlaoImaging.Tests.Shared;
 using Xunit;
 
@@ -57,33 +56,6 @@ public class CliDumpJsonTests
         Assert.True(failures.Count == 0, string.Join('\n', failures));
     }
 
-    private static (int Code, string Stdout, string Stderr) RunPlao(string plao, string[] args)
-    {
-        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } configured && File.Exists(configured)
-            ? configured
-            : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-        var info = new ProcessStartInfo(host)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = System.Text.Encoding.UTF8,
-        };
-        info.ArgumentList.Add(plao);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("plao dump did not finish in 120 s");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Stdout, string Stderr) RunPlao(string plao, string[] args) =>
+        Peers.RunProcess(Peers.DotnetHost, [plao, .. args]);
 }

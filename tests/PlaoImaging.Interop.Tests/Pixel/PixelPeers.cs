@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using PlaoImaging.Tests.Shared;
 using Xunit;
 
@@ -102,32 +100,7 @@ internal static class PixelPeers
     {
         string plao = Path.Combine(AppContext.BaseDirectory, "plao.dll");
         Assert.True(File.Exists(plao), $"plao.dll is not beside the tests ({plao})");
-        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } configured && File.Exists(configured)
-            ? configured
-            : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-        var info = new ProcessStartInfo(host)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add(plao);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("plao did not finish in 120 s");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        return Peers.RunProcess(Peers.DotnetHost, [plao, .. args]);
     }
 
     /// <summary>Runs plao and fails the test on a non-zero exit.</summary>
