@@ -14,7 +14,66 @@ internal sealed class JpegHuffmanDecodingTable
     private readonly int[] valueOffset = new int[17];
     private readonly byte[] values;
 
+    // For lossless scans: (difference << 8) | bits for every 9-bit prefix that holds a whole code and its extra bits
+    // (ITU-T T.81 H.2.2: a category, then that many bits); 0 where the prefix is too short. Made on first use.
+    private int[]? differences;
+
     private JpegHuffmanDecodingTable(byte[] values) => this.values = values;
+
+    /// <summary>
+    /// Decodes one lossless difference (category and extra bits, T.81 H.2.2 / F.2.2.1) with one look-up when both fit
+    /// in 9 bits, which is the common case; otherwise the code and then the extra bits are read in turn.
+    /// </summary>
+    public int DecodeDifference(ref JpegBitReader reader)
+    {
+        var fast = differences ??= BuildDifferences();
+        int entry = fast[reader.Peek16() >> (16 - LookupBits)];
+        if (entry != 0)
+        {
+            reader.Skip(entry & 0xFF);
+            return entry >> 8;
+        }
+
+        int category = Decode(ref reader);
+        switch (category)
+        {
+            case 0:
+                return 0;
+            case 16:
+                return 32768;
+            case > 16:
+                throw reader.Error($"difference category {category} is over 16");
+        }
+
+        int bits = reader.Read(category);
+        return bits < 1 << (category - 1) ? bits - (1 << category) + 1 : bits;
+    }
+
+    private int[] BuildDifferences()
+    {
+        var table = new int[1 << LookupBits];
+        for (int prefix = 0; prefix < table.Length; prefix++)
+        {
+            int entry = lookup[prefix];
+            int length = entry >> 8;
+            int category = entry & 0xFF;
+            if (entry == 0 || category >= 16 || length + category > LookupBits)
+            {
+                continue;
+            }
+
+            int difference = 0;
+            if (category > 0)
+            {
+                int bits = (prefix >> (LookupBits - length - category)) & ((1 << category) - 1);
+                difference = bits < 1 << (category - 1) ? bits - (1 << category) + 1 : bits;
+            }
+
+            table[prefix] = (difference << 8) | (length + category);
+        }
+
+        return table;
+    }
 
     /// <summary>Reads one table from <paramref name="p"/> (after its Tc/Th byte): 16 counts, then the symbols; returns the bytes read.</summary>
     public static JpegHuffmanDecodingTable Parse(ReadOnlySpan<byte> p, int frame, out int consumed)

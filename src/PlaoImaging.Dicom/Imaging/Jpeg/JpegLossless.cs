@@ -234,22 +234,7 @@ internal static class JpegLossless
         _ => (ra + rb) >> 1,
     };
 
-    private static int ReadDifference(ref JpegBitReader reader, JpegHuffmanDecodingTable table)
-    {
-        int category = table.Decode(ref reader);
-        switch (category)
-        {
-            case 0:
-                return 0;
-            case 16:
-                return 32768;
-            case > 16:
-                throw reader.Error($"difference category {category} is over 16");
-        }
-
-        int bits = reader.Read(category);
-        return bits < 1 << (category - 1) ? bits - (1 << category) + 1 : bits;
-    }
+    private static int ReadDifference(ref JpegBitReader reader, JpegHuffmanDecodingTable table) => table.DecodeDifference(ref reader);
 
     /// <summary>
     /// Encodes one native frame as a lossless JPEG codestream: sample precision = Bits Allocated (as DCMTK and GDCM write
