@@ -154,20 +154,7 @@ internal static class JpegDct
 
                     break;
                 case 0xC4:
-                    while (!p.IsEmpty)
-                    {
-                        int tableClass = p[0] >> 4;
-                        int id = p[0] & 15;
-                        if (tableClass > 1 || id > 3)
-                        {
-                            throw new DicomPixelDataException(frame, $"JPEG Huffman table class {tableClass} / id {id} is out of range");
-                        }
-
-                        var table = JpegHuffmanDecodingTable.Parse(p[1..], frame, out int consumed);
-                        (tableClass == 0 ? dcTables : acTables)[id] = table;
-                        p = p[(1 + consumed)..];
-                    }
-
+                    JpegHuffmanDecodingTable.ReadSegment(p, frame, dcTables, acTables);
                     break;
                 case 0xDD:
                     restartInterval = JpegCodestream.ReadRestartInterval(p, frame);

@@ -75,6 +75,32 @@ internal sealed class JpegHuffmanDecodingTable
         return table;
     }
 
+    /// <summary>
+    /// Reads every table of a DHT segment (ITU-T T.81 B.2.4.2) into the DC (class 0) or AC (class 1) slots; AC tables
+    /// are checked but dropped when <paramref name="acTables"/> is null.
+    /// </summary>
+    public static void ReadSegment(ReadOnlySpan<byte> p, int frame, JpegHuffmanDecodingTable?[] dcTables, JpegHuffmanDecodingTable?[]? acTables)
+    {
+        while (!p.IsEmpty)
+        {
+            int tableClass = p[0] >> 4;
+            int id = p[0] & 15;
+            if (tableClass > 1 || id > 3)
+            {
+                throw new DicomPixelDataException(frame, $"JPEG Huffman table class {tableClass} / id {id} is out of range");
+            }
+
+            var table = Parse(p[1..], frame, out int consumed);
+            var slots = tableClass == 0 ? dcTables : acTables;
+            if (slots is not null)
+            {
+                slots[id] = table;
+            }
+
+            p = p[(1 + consumed)..];
+        }
+    }
+
     /// <summary>Reads one table from <paramref name="p"/> (after its Tc/Th byte): 16 counts, then the symbols; returns the bytes read.</summary>
     public static JpegHuffmanDecodingTable Parse(ReadOnlySpan<byte> p, int frame, out int consumed)
     {

@@ -37,24 +37,7 @@ internal static class JpegLossless
             switch (segment.Marker)
             {
                 case 0xC4:
-                    while (!p.IsEmpty)
-                    {
-                        int tableClass = p[0] >> 4;
-                        int id = p[0] & 15;
-                        if (tableClass > 1 || id > 3)
-                        {
-                            throw new DicomPixelDataException(frame, $"JPEG Huffman table class {tableClass} / id {id} is out of range");
-                        }
-
-                        var table = JpegHuffmanDecodingTable.Parse(p[1..], frame, out int consumed);
-                        if (tableClass == 0)
-                        {
-                            tables[id] = table; // lossless scans use the DC table slots
-                        }
-
-                        p = p[(1 + consumed)..];
-                    }
-
+                    JpegHuffmanDecodingTable.ReadSegment(p, frame, tables, acTables: null); // lossless scans use the DC slots
                     break;
                 case 0xDD:
                     restartInterval = JpegCodestream.ReadRestartInterval(p, frame);
