@@ -17,6 +17,7 @@ need libcharls2; need libopenjp2-7
 build() {
   dotnet build PlaoImaging.Bench -c Release -o "$out/plao" 2>&1 | grep -E "error|Warn|Elapsed" || true
   g++ -O2 -std=c++17 -o "$out/dcmtk-parse" peers/dcmtk-parse.cc -ldcmdata -loflog -lofstd
+  g++ -O2 -std=c++17 -o "$out/dcmtk-decode" peers/dcmtk-decode.cc -ldcmjpls -ldcmjpeg -ldcmimgle -ldcmdata -loflog -lofstd
 }
 
 file_sets() {
@@ -94,6 +95,11 @@ decode() {
       line=$(dotnet "$out/plao/PlaoImaging.Bench.dll" decode "$f" "$iters")
       echo "$line" >&2
       echo "$syntax plao $(echo "$line" | sed -E 's/.* mpix=([^ ]+) .* cpu_seconds=([^ ]+).*/\1 \2/')" | tee -a "$results"
+      # DCMTK in process: its decoders alone, timed around chooseRepresentation (no start-up, parse or write)
+      if [ "$syntax" != j2k ]; then
+        line=$("$out/dcmtk-decode" "$f" "$iters")
+        echo "$syntax dcmtk-inproc $(echo "$line" | sed -E 's/.* mpix=([^ ]+) cpu_seconds=([^ ]+).*/\1 \2/')" | tee -a "$results"
+      fi
       case $syntax in
         rle) echo "$syntax dcmdrle $mpix $(peer_cpu "$iters" dcmdrle "$f" "$d/peer-out.dcm")" ;;
         sv1|ext12) echo "$syntax dcmdjpeg $mpix $(peer_cpu "$iters" dcmdjpeg "$f" "$d/peer-out.dcm")" ;;
@@ -103,7 +109,7 @@ decode() {
       echo "$syntax gdcmconv $mpix $(peer_cpu "$iters" gdcmconv --raw "$f" "$d/peer-out.dcm")" | tee -a "$results"
     done
   done
-  # Best of 3 CPU time per tool. DCMTK tools have the dcmconv baseline subtracted, gdcmconv its own --raw of the
+  # Best of 3 CPU time per tool. dcmtk-inproc is measured like ours (decode alone, nothing subtracted). DCMTK tools have the dcmconv baseline subtracted, gdcmconv its own --raw of the
   # uncompressed file; opj_decompress nothing (its start-up and raw write stay in, which flatters us slightly).
   # MB/s = decoded bytes (2 per pixel) per CPU second; ratio = our CPU s per Mpixel / the peer's (< 1: we are faster).
   echo; echo "syntax peer: ours cpu s (MB/s) | peer net cpu s (MB/s) | ours/peer  (best of 3, $iters x 2048x2048 per run)"

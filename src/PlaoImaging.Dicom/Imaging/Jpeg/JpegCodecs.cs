@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace PlaoImaging.Dicom.Imaging;
 
@@ -148,6 +149,10 @@ internal static class JpegCodecs
                 {
                     bytes[(p * n) + s] = (byte)plane[p];
                 }
+            }
+            else if (n == 1 && BitConverter.IsLittleEndian)
+            {
+                MemoryMarshal.AsBytes(plane.AsSpan(0, pixels)).CopyTo(bytes); // one copy for the radiograph case
             }
             else
             {

@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace PlaoImaging.Dicom.Imaging;
 
 /// <summary>
@@ -14,8 +18,10 @@ internal sealed class JpegHuffmanDecodingTable
     private readonly int[] valueOffset = new int[17];
     private readonly byte[] values;
 
-    // For lossless scans: (difference << 8) | bits for every 9-bit prefix that holds a whole code and its extra bits
-    // (ITU-T T.81 H.2.2: a category, then that many bits); 0 where the prefix is too short. Made on first use.
+    // For lossless scans: (difference << 8) | bits for every 12-bit prefix that holds a whole code and its extra bits
+    // (ITU-T T.81 H.2.2: a category, then that many bits); 0 where the prefix is too short. Made on first use. Twelve
+    // bits (16 KiB) hold code and bits of most differences of noisy 12- to 16-bit radiographs and still sit in L1.
+    private const int DifferenceBits = 12;
     private int[]? differences;
 
     private JpegHuffmanDecodingTable(byte[] values) => this.values = values;
@@ -24,16 +30,28 @@ internal sealed class JpegHuffmanDecodingTable
     /// Decodes one lossless difference (category and extra bits, T.81 H.2.2 / F.2.2.1) with one look-up when both fit
     /// in 9 bits, which is the common case; otherwise the code and then the extra bits are read in turn.
     /// </summary>
+    /// <summary>The 12-bit difference look-up (see <see cref="DecodeDifference"/>): (difference &lt;&lt; 8) | bits, 0 = not in it.</summary>
+    public int[] DifferenceLookup => differences ??= BuildDifferences();
+
+    /// <summary>How many leading bits index <see cref="DifferenceLookup"/>.</summary>
+    public const int DifferenceLookupBits = DifferenceBits;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int DecodeDifference(ref JpegBitReader reader)
     {
         var fast = differences ??= BuildDifferences();
-        int entry = fast[reader.Peek16() >> (16 - LookupBits)];
+        int entry = fast[(uint)reader.Peek16() >> (16 - DifferenceBits)];
         if (entry != 0)
         {
             reader.Skip(entry & 0xFF);
             return entry >> 8;
         }
 
+        return DecodeDifferenceSlowly(ref reader);
+    }
+
+    private int DecodeDifferenceSlowly(ref JpegBitReader reader)
+    {
         int category = Decode(ref reader);
         switch (category)
         {
@@ -51,13 +69,32 @@ internal sealed class JpegHuffmanDecodingTable
 
     private int[] BuildDifferences()
     {
-        var table = new int[1 << LookupBits];
+        var table = new int[1 << DifferenceBits];
         for (int prefix = 0; prefix < table.Length; prefix++)
         {
-            int entry = lookup[prefix];
+            int entry = lookup[prefix >> (DifferenceBits - LookupBits)];
             int length = entry >> 8;
+            if (entry == 0)
+            {
+                // A code longer than the short look-up: search the canonical table for one that still fits.
+                for (length = LookupBits + 1; length <= DifferenceBits; length++)
+                {
+                    int code = prefix >> (DifferenceBits - length);
+                    if (code <= maxCode[length])
+                    {
+                        entry = (length << 8) | values[valueOffset[length] + code];
+                        break;
+                    }
+                }
+
+                if (entry == 0)
+                {
+                    continue;
+                }
+            }
+
             int category = entry & 0xFF;
-            if (entry == 0 || category >= 16 || length + category > LookupBits)
+            if (category >= 16 || length + category > DifferenceBits)
             {
                 continue;
             }
@@ -65,7 +102,7 @@ internal sealed class JpegHuffmanDecodingTable
             int difference = 0;
             if (category > 0)
             {
-                int bits = (prefix >> (LookupBits - length - category)) & ((1 << category) - 1);
+                int bits = (prefix >> (DifferenceBits - length - category)) & ((1 << category) - 1);
                 difference = bits < 1 << (category - 1) ? bits - (1 << category) + 1 : bits;
             }
 
@@ -197,19 +234,88 @@ internal ref struct JpegBitReader
     }
 
     /// <summary>The next 16 bits, most significant first (zero bits past the end, which <see cref="Skip"/> refuses to consume).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Peek16()
     {
         Fill();
         return (int)(buffer >> 48);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Skip(int bits)
     {
         buffer <<= bits;
         count -= bits;
         if (count < padding)
         {
-            throw Error("the entropy-coded data ends before the last sample (truncated scan)");
+            ThrowTruncated();
+        }
+    }
+
+    [DoesNotReturn]
+    private readonly void ThrowTruncated() => throw Error("the entropy-coded data ends before the last sample (truncated scan)");
+
+    /// <summary>
+    /// Decodes <paramref name="output"/>.Length lossless differences (T.81 H.2.2) of one table into
+    /// <paramref name="output"/>. The bit state lives in locals while the 12-bit look-up hits and the next four bytes
+    /// hold no 0xFF; anything else (a long code, stuffing, a marker, the end) takes the general path for one sample.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per line: no slow first tier for the first images
+    public void DecodeDifferences(JpegHuffmanDecodingTable table, Span<int> output)
+    {
+        var lookup = table.DifferenceLookup;
+        const int shift = 64 - JpegHuffmanDecodingTable.DifferenceLookupBits;
+        int i = 0;
+        while (i < output.Length)
+        {
+            if (padding == 0 && !ended)
+            {
+                ulong bits = buffer;
+                int available = count;
+                int at = position;
+                while (i < output.Length)
+                {
+                    if (available <= 32)
+                    {
+                        if (at + 4 > data.Length)
+                        {
+                            break;
+                        }
+
+                        uint word = BinaryPrimitives.ReadUInt32BigEndian(data.Slice(at, 4));
+                        uint inverted = ~word;
+                        if (((inverted - 0x01010101u) & ~inverted & 0x80808080u) != 0)
+                        {
+                            break;
+                        }
+
+                        bits |= (ulong)word << (32 - available);
+                        available += 32;
+                        at += 4;
+                    }
+
+                    int entry = lookup[(int)(bits >> shift)];
+                    if (entry == 0)
+                    {
+                        break;
+                    }
+
+                    int length = entry & 0xFF;
+                    bits <<= length;
+                    available -= length;
+                    output[i++] = entry >> 8;
+                }
+
+                buffer = bits;
+                count = available;
+                position = at;
+                if (i == output.Length)
+                {
+                    return;
+                }
+            }
+
+            output[i++] = table.DecodeDifference(ref this);
         }
     }
 
@@ -258,7 +364,40 @@ internal ref struct JpegBitReader
 
     public readonly DicomPixelDataException Error(string problem) => new(frame, $"JPEG scan: {problem}");
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Fill()
+    {
+        if (count > 56)
+        {
+            return;
+        }
+
+        Refill();
+    }
+
+    private void Refill()
+    {
+        // Fast path: four bytes at once when none of them is 0xFF (no stuffing, no marker), which is nearly always.
+        if (count <= 32 && !ended && position + 4 <= data.Length)
+        {
+            uint word = BinaryPrimitives.ReadUInt32BigEndian(data.Slice(position, 4));
+            uint inverted = ~word;
+            if (((inverted - 0x01010101u) & ~inverted & 0x80808080u) == 0)
+            {
+                buffer |= (ulong)word << (32 - count);
+                count += 32;
+                position += 4;
+                if (count > 56)
+                {
+                    return;
+                }
+            }
+        }
+
+        FillBytes();
+    }
+
+    private void FillBytes()
     {
         while (count <= 56)
         {

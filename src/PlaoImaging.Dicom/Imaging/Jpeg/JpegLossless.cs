@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace PlaoImaging.Dicom.Imaging;
 
@@ -104,6 +105,7 @@ internal static class JpegLossless
         int linesPerInterval = restartInterval / width;
         int initial = 1 << (precision - pointTransform - 1);
         var reader = new JpegBitReader(entropy, frame);
+        var lineDifferences = n == 1 ? new int[width] : [];
         int restart = 0;
         for (int y = 0; y < height; y++)
         {
@@ -118,7 +120,7 @@ internal static class JpegLossless
             int row = y * width;
             if (n == 1)
             {
-                DecodeLine(ref reader, planes[components[0]], componentTables[0], row, width, firstLine, predictor, initial);
+                DecodeLine(ref reader, planes[components[0]], componentTables[0], row, width, firstLine, predictor, initial, lineDifferences);
                 continue;
             }
 
@@ -161,18 +163,23 @@ internal static class JpegLossless
     }
 
     /// <summary>
-    /// One line of a single-component scan (the radiograph case), with the predictor chosen once per line instead of
-    /// per sample; the same arithmetic as the interleaved loop.
+    /// One line of a single-component scan (the radiograph case): the line's differences are entropy-decoded in one
+    /// pass, then the predictor, chosen once per line, adds them up; the same arithmetic as the interleaved loop.
     /// </summary>
-    private static void DecodeLine(ref JpegBitReader reader, ushort[] plane, JpegHuffmanDecodingTable table, int row, int width, bool firstLine, int predictor, int initial)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DecodeLine(ref JpegBitReader reader, ushort[] plane, JpegHuffmanDecodingTable table, int row, int width, bool firstLine, int predictor, int initial, Span<int> differences)
     {
+        var d = differences[..width];
+        reader.DecodeDifferences(table, d);
         var line = plane.AsSpan(row, width);
-        line[0] = (ushort)((firstLine ? initial : plane[row - width]) + ReadDifference(ref reader, table));
-        if (firstLine)
+        line[0] = (ushort)((firstLine ? initial : plane[row - width]) + d[0]);
+        if (firstLine || predictor == 1)
         {
-            for (int x = 1; x < width; x++)
+            int previous = line[0];
+            for (int x = 1; x < line.Length; x++)
             {
-                line[x] = (ushort)(line[x - 1] + ReadDifference(ref reader, table));
+                previous = (ushort)(previous + d[x]);
+                line[x] = (ushort)previous;
             }
 
             return;
@@ -181,24 +188,17 @@ internal static class JpegLossless
         var above = plane.AsSpan(row - width, width);
         switch (predictor)
         {
-            case 1:
-                for (int x = 1; x < width; x++)
-                {
-                    line[x] = (ushort)(line[x - 1] + ReadDifference(ref reader, table));
-                }
-
-                break;
             case 2:
-                for (int x = 1; x < width; x++)
+                for (int x = 1; x < line.Length; x++)
                 {
-                    line[x] = (ushort)(above[x] + ReadDifference(ref reader, table));
+                    line[x] = (ushort)(above[x] + d[x]);
                 }
 
                 break;
             default:
-                for (int x = 1; x < width; x++)
+                for (int x = 1; x < line.Length; x++)
                 {
-                    line[x] = (ushort)(Predict(predictor, line[x - 1], above[x], above[x - 1]) + ReadDifference(ref reader, table));
+                    line[x] = (ushort)(Predict(predictor, line[x - 1], above[x], above[x - 1]) + d[x]);
                 }
 
                 break;
