@@ -5,4 +5,7 @@ var root = new RootCommand("PlaoImaging command line: DICOM tools and the verteb
 root.Subcommands.Add(DumpCommand.Create());
 root.Subcommands.Add(DecodeCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
+root.Subcommands.Add(EchoCommand.Create());
+root.Subcommands.Add(SendCommand.Create());
+root.Subcommands.Add(ListenCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,23 @@
+namespace PlaoImaging.Dicom.Network;
+
+/// <summary>The identifying attributes of a received instance, read header-only from the stored file.</summary>
+public sealed record DicomInstanceKeys(
+    string SopClassUid,
+    string SopInstanceUid,
+    string? StudyInstanceUid,
+    string? SeriesInstanceUid,
+    string? PatientId,
+    string? Modality);
+
+/// <summary>An instance the SCP has received, written, synced to disk and renamed into place.</summary>
+public sealed record DicomStoredInstance(string Path, long Length, DicomTransferSyntax TransferSyntax, DicomInstanceKeys Keys, string CallingAETitle, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// Told of every stored instance before the C-STORE response is sent. The status it returns is the response's (a
+/// failure makes the sender retry; the file stays, and a retry replaces it). Its token is cancelled when the
+/// association is aborted or the server stops.
+/// </summary>
+public interface IDicomStoreHandler
+{
+    ValueTask<DimseStatus> OnStoredAsync(DicomStoredInstance instance, DicomAssociationInfo association, CancellationToken cancellationToken);
+}

@@ -1,0 +1,231 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace PlaoImaging.Dicom.Network;
+
+/// <summary>
+/// Durable storage of received instances: a temp file in <c>.incoming</c> that receives the File Meta Information and
+/// then the data set bytes exactly as they arrive; on completion fsync, a header-only read for the keys, an atomic
+/// rename into place and an fsync of the folder. Only then is an instance "stored".
+/// </summary>
+internal sealed partial class InstanceStorage
+{
+    private readonly string root;
+    private readonly string incoming;
+    private readonly Func<DicomInstanceKeys, string> relativePath;
+
+    public InstanceStorage(string root, Func<DicomInstanceKeys, string>? relativePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        this.root = Path.GetFullPath(root);
+        incoming = Path.Combine(this.root, ".incoming");
+        this.relativePath = relativePath ?? DefaultPath;
+    }
+
+    public string IncomingDirectory => incoming;
+
+    /// <summary>Temp files of a previous run were never acknowledged: the sender still has them. Remove them.</summary>
+    public void RemoveLeftovers()
+    {
+        Directory.CreateDirectory(incoming);
+        foreach (var file in Directory.EnumerateFiles(incoming, "*.part"))
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Creates the temp file and writes the preamble and File Meta Information (PS3.10 7.1) for the data set to follow.</summary>
+    public FileStream Create(string sopClassUid, string sopInstanceUid, DicomTransferSyntax syntax, string sourceAETitle, out string tempPath)
+    {
+        Directory.CreateDirectory(incoming);
+        tempPath = Path.Combine(incoming, $"{Guid.NewGuid():N}.part");
+        var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        try
+        {
+            file.Write(MetaHeader(sopClassUid, sopInstanceUid, syntax.Uid, sourceAETitle));
+        }
+        catch
+        {
+            file.Dispose();
+            File.Delete(tempPath);
+            throw;
+        }
+
+        return file;
+    }
+
+    /// <summary>
+    /// Syncs and closes the temp file, reads its keys, and renames it into place (replacing an earlier copy of the same
+    /// instance). A file that cannot be read as DICOM is deleted and reported as a <see cref="DicomException"/>.
+    /// </summary>
+    public (string Path, DicomInstanceKeys Keys, long Length) Commit(FileStream file, string tempPath)
+    {
+        file.Flush(flushToDisk: true);
+        long length = file.Length;
+        file.Dispose();
+        DicomInstanceKeys keys;
+        try
+        {
+            var header = DicomFile.Open(tempPath, new DicomReadOptions { StopBeforePixelData = true, LargeValueThreshold = 4096 }).Dataset;
+            keys = new DicomInstanceKeys(
+                header.GetStringOrDefault(DicomTags.SOPClassUID) ?? string.Empty,
+                header.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? string.Empty,
+                header.GetStringOrDefault(DicomTags.StudyInstanceUID),
+                header.GetStringOrDefault(DicomTags.SeriesInstanceUID),
+                header.GetStringOrDefault(DicomTags.PatientID),
+                header.GetStringOrDefault(DicomTags.Modality));
+        }
+        catch (DicomException)
+        {
+            File.Delete(tempPath);
+            throw;
+        }
+
+        string relative = relativePath(keys);
+        string final = Path.GetFullPath(Path.Combine(root, relative));
+        if (!final.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            File.Delete(tempPath);
+            throw new DicomNetworkException($"the storage path '{relative}' leaves the storage folder");
+        }
+
+        string folder = Path.GetDirectoryName(final)!;
+        Directory.CreateDirectory(folder);
+        File.Move(tempPath, final, overwrite: true);
+        SyncDirectory(folder);
+        return (final, keys, length);
+    }
+
+    /// <summary>Removes a temp file whose data set did not arrive whole.</summary>
+    public static void Discard(FileStream? file, string? tempPath)
+    {
+        file?.Dispose();
+        if (tempPath is not null)
+        {
+            try
+            {
+                File.Delete(tempPath);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Study/Series/SOPInstance.dcm; anything that is not a plain UID becomes a safe name.</summary>
+    public static string DefaultPath(DicomInstanceKeys keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return Path.Combine(SafeName(keys.StudyInstanceUid, "no-study"), SafeName(keys.SeriesInstanceUid, "no-series"), SafeName(keys.SopInstanceUid, "no-instance") + ".dcm");
+    }
+
+    private static string SafeName(string? uid, string fallback)
+    {
+        if (string.IsNullOrEmpty(uid))
+        {
+            return fallback;
+        }
+
+        if (DicomUidGenerator.IsValid(uid) && uid.Length <= 64)
+        {
+            return uid;
+        }
+
+        // Not a UID: keep it recognisable but harmless (no separators, no dot-dot).
+        var safe = new StringBuilder();
+        foreach (char c in uid.Take(64))
+        {
+            safe.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
+        }
+
+        return "x" + safe;
+    }
+
+    private static byte[] MetaHeader(string sopClassUid, string sopInstanceUid, string transferSyntaxUid, string sourceAETitle)
+    {
+        var elements = new MemoryStream();
+        WriteElement(elements, 0x0001, "OB", [0x00, 0x01]);
+        WriteElement(elements, 0x0002, "UI", Uid(sopClassUid));
+        WriteElement(elements, 0x0003, "UI", Uid(sopInstanceUid));
+        WriteElement(elements, 0x0010, "UI", Uid(transferSyntaxUid));
+        WriteElement(elements, 0x0012, "UI", Uid(DicomImplementation.ClassUid));
+        WriteElement(elements, 0x0013, "SH", Text(DicomImplementation.VersionName));
+        if (DicomAETitle.IsValid(sourceAETitle))
+        {
+            WriteElement(elements, 0x0016, "AE", Text(sourceAETitle));
+        }
+
+        var header = new MemoryStream();
+        header.Write(new byte[128]);
+        header.Write("DICM"u8);
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)elements.Length);
+        WriteElement(header, 0x0000, "UL", length.ToArray());
+        elements.Position = 0;
+        elements.CopyTo(header);
+        return header.ToArray();
+
+        static byte[] Uid(string value) => Pad(Encoding.ASCII.GetBytes(value), 0);
+
+        static byte[] Text(string value) => Pad(Encoding.ASCII.GetBytes(value), (byte)' ');
+
+        static byte[] Pad(byte[] bytes, byte pad) => bytes.Length % 2 == 0 ? bytes : [.. bytes, pad];
+    }
+
+    private static void WriteElement(Stream stream, ushort element, string vr, byte[] value)
+    {
+        Span<byte> head = stackalloc byte[12];
+        BinaryPrimitives.WriteUInt16LittleEndian(head, 0x0002);
+        BinaryPrimitives.WriteUInt16LittleEndian(head[2..], element);
+        head[4] = (byte)vr[0];
+        head[5] = (byte)vr[1];
+        if (vr is "OB")
+        {
+            head[6] = 0;
+            head[7] = 0;
+            BinaryPrimitives.WriteUInt32LittleEndian(head[8..], (uint)value.Length);
+            stream.Write(head);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(head[6..], (ushort)value.Length);
+            stream.Write(head[..8]);
+        }
+
+        stream.Write(value);
+    }
+
+    /// <summary>fsync of the folder, so the rename itself survives a power cut (POSIX); nothing to do elsewhere.</summary>
+    private static void SyncDirectory(string folder)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+
+        int fd = Open(folder, 0 /* O_RDONLY */);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = Fsync(fd);
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}

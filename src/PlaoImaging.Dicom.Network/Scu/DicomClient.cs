@@ -1,0 +1,376 @@
+using System.Buffers.Binary;
+using PlaoImaging.Dicom.Imaging;
+
+namespace PlaoImaging.Dicom.Network;
+
+/// <summary>
+/// A C-ECHO and C-STORE SCU. <see cref="StoreAsync"/> reads each file's header, proposes one presentation context per
+/// SOP class and stored transfer syntax plus an Explicit/Implicit VR Little Endian fall-back per SOP class, sends many
+/// files over one association (more only past 128 contexts), streams a file's data set straight from disk when the
+/// peer accepted its own syntax and transcodes it (step 2's codecs) when it did not. Every file gets one outcome per
+/// call; nothing is retried here.
+/// </summary>
+public sealed class DicomClient
+{
+    private const int MaxContexts = 128;
+
+    private readonly string host;
+    private readonly int port;
+    private readonly DicomClientOptions options;
+
+    public DicomClient(string host, int port, DicomClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(port);
+        this.host = host;
+        this.port = port;
+        this.options = options ?? new DicomClientOptions();
+        if (!DicomAETitle.IsValid(this.options.CallingAETitle) || !DicomAETitle.IsValid(this.options.CalledAETitle))
+        {
+            throw new ArgumentException("calling and called AE titles must be 1 to 16 printable characters without a backslash", nameof(options));
+        }
+    }
+
+    /// <summary>C-ECHO (PS3.7 9.3.5): associates, verifies, releases. Returns the peer's status.</summary>
+    public async Task<DimseStatus> EchoAsync(CancellationToken cancellationToken = default)
+    {
+        PresentationContextProposal[] proposals =
+            [new(1, DicomNetworkUids.Verification, [DicomTransferSyntax.ExplicitVRLittleEndian.Uid, DicomTransferSyntax.ImplicitVRLittleEndian.Uid])];
+        var association = await ScuAssociation.OpenAsync(host, port, options, proposals, cancellationToken).ConfigureAwait(false);
+        await using (association.ConfigureAwait(false))
+        {
+            if (!association.Contexts.ContainsKey(1))
+            {
+                await association.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+                throw new DicomNetworkException("the peer did not accept the Verification SOP class");
+            }
+
+            try
+            {
+                ushort id = association.NextMessageId();
+                await association.SendCommandAsync(1, DimseCommand.EchoRequest(id), cancellationToken).ConfigureAwait(false);
+                var response = await association.ReceiveResponseAsync(id, cancellationToken).ConfigureAwait(false);
+                await association.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+                return response.Status;
+            }
+            catch
+            {
+                await association.AbortAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Every file under <paramref name="paths"/> (folders recursively, in name order).</summary>
+    public static IReadOnlyList<string> ExpandPaths(IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+            }
+            else
+            {
+                files.Add(path);
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="files"/> with C-STORE. Returns one outcome per file, in order. A file that is not DICOM is
+    /// Skipped; one whose SOP class the peer refused is NotSent; when an association fails, its current file fails and
+    /// the files after it in that association are NotSent. Cancellation aborts the association and throws.
+    /// </summary>
+    public async Task<IReadOnlyList<DicomStoreOutcome>> StoreAsync(IReadOnlyList<string> files, IProgress<DicomStoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var outcomes = new DicomStoreOutcome?[files.Count];
+        var entries = new List<(int Index, FileEntry Entry)>();
+        int done = 0;
+        long bytes = 0;
+        void Report(int index, DicomStoreOutcome outcome)
+        {
+            outcomes[index] = outcome;
+            done++;
+            bytes += outcome.Bytes;
+            progress?.Report(new DicomStoreProgress(done, files.Count, bytes, outcome));
+        }
+
+        for (int i = 0; i < files.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (FileEntry.TryRead(files[i], out var entry, out string? problem))
+            {
+                entries.Add((i, entry));
+            }
+            else
+            {
+                Report(i, new DicomStoreOutcome(files[i], DicomStoreResult.Skipped, problem));
+            }
+        }
+
+        foreach (var batch in Batches(entries))
+        {
+            await StoreBatchAsync(batch.Files, batch.Proposals, Report, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcomes.Select((o, i) => o ?? new DicomStoreOutcome(files[i], DicomStoreResult.NotSent, "not sent")).ToArray();
+    }
+
+    private static IEnumerable<(List<(int Index, FileEntry Entry)> Files, List<PresentationContextProposal> Proposals)> Batches(List<(int Index, FileEntry Entry)> entries)
+    {
+        var files = new List<(int, FileEntry)>();
+        var proposals = new List<PresentationContextProposal>();
+        var keys = new HashSet<(string, string)>();
+        foreach (var item in entries)
+        {
+            var needed = ContextsFor(item.Entry).Where(k => !keys.Contains(k)).ToList();
+            if (proposals.Count + needed.Count > MaxContexts && files.Count > 0)
+            {
+                yield return (files, proposals);
+                files = [];
+                proposals = [];
+                keys.Clear();
+                needed = ContextsFor(item.Entry);
+            }
+
+            foreach (var key in needed)
+            {
+                keys.Add(key);
+                string[] syntaxes = key.Item2 == Fallback
+                    ? [DicomTransferSyntax.ExplicitVRLittleEndian.Uid, DicomTransferSyntax.ImplicitVRLittleEndian.Uid]
+                    : [key.Item2];
+                proposals.Add(new PresentationContextProposal((byte)((2 * proposals.Count) + 1), key.Item1, syntaxes));
+            }
+
+            files.Add(item);
+        }
+
+        if (files.Count > 0)
+        {
+            yield return (files, proposals);
+        }
+    }
+
+    private const string Fallback = "fallback";
+
+    private static List<(string, string)> ContextsFor(FileEntry entry)
+    {
+        var keys = new List<(string, string)>();
+        if (entry.Syntax != DicomTransferSyntax.ExplicitVRLittleEndian && entry.Syntax != DicomTransferSyntax.ImplicitVRLittleEndian)
+        {
+            keys.Add((entry.SopClassUid, entry.Syntax.Uid));
+        }
+
+        keys.Add((entry.SopClassUid, Fallback));
+        return keys;
+    }
+
+    private async Task StoreBatchAsync(List<(int Index, FileEntry Entry)> batch, List<PresentationContextProposal> proposals, Action<int, DicomStoreOutcome> report, CancellationToken cancellationToken)
+    {
+        ScuAssociation association;
+        try
+        {
+            association = await ScuAssociation.OpenAsync(host, port, options, proposals, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DicomNetworkException e)
+        {
+            foreach (var (index, entry) in batch)
+            {
+                report(index, new DicomStoreOutcome(entry.Path, DicomStoreResult.NotSent, e.Message) { SopInstanceUid = entry.SopInstanceUid });
+            }
+
+            return;
+        }
+
+        await using (association.ConfigureAwait(false))
+        {
+            int next = 0;
+            try
+            {
+                for (; next < batch.Count; next++)
+                {
+                    var (index, entry) = batch[next];
+                    report(index, await StoreOneAsync(association, entry, cancellationToken).ConfigureAwait(false));
+                }
+
+                await association.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is DicomNetworkException or IOException)
+            {
+                await association.AbortAsync().ConfigureAwait(false);
+                if (next < batch.Count)
+                {
+                    var (index, entry) = batch[next];
+                    report(index, new DicomStoreOutcome(entry.Path, DicomStoreResult.Failure, e.Message) { SopInstanceUid = entry.SopInstanceUid });
+                    for (int k = next + 1; k < batch.Count; k++)
+                    {
+                        var (rest, restEntry) = batch[k];
+                        report(rest, new DicomStoreOutcome(restEntry.Path, DicomStoreResult.NotSent, $"association ended before this file: {e.Message}") { SopInstanceUid = restEntry.SopInstanceUid });
+                    }
+                }
+            }
+            catch
+            {
+                await association.AbortAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    private async Task<DicomStoreOutcome> StoreOneAsync(ScuAssociation association, FileEntry entry, CancellationToken cancellationToken)
+    {
+        var own = association.Contexts.Values.FirstOrDefault(c => c.AbstractSyntax == entry.SopClassUid && c.TransferSyntax == entry.Syntax);
+        var fallback = association.Contexts.Values.FirstOrDefault(c => c.AbstractSyntax == entry.SopClassUid);
+        var context = own ?? fallback;
+        if (context is null)
+        {
+            return new DicomStoreOutcome(entry.Path, DicomStoreResult.NotSent, $"the peer accepted no presentation context for SOP class {entry.SopClassUid}") { SopInstanceUid = entry.SopInstanceUid };
+        }
+
+        // Prepare the data set before the command goes out: a file that cannot be transcoded fails alone.
+        ReadOnlyMemory<byte>? encoded = null;
+        long dataSetOffset = -1;
+        if (context.TransferSyntax == entry.Syntax && entry.DataSetOffset >= 0)
+        {
+            dataSetOffset = entry.DataSetOffset;
+        }
+        else
+        {
+            try
+            {
+                encoded = Encode(entry, context.TransferSyntax, options.Codecs);
+            }
+            catch (Exception e) when (e is DicomException or IOException or NotSupportedException)
+            {
+                return new DicomStoreOutcome(entry.Path, DicomStoreResult.Failure, $"cannot convert from {entry.Syntax.Name} to {context.TransferSyntax.Name}: {e.Message}")
+                {
+                    SopInstanceUid = entry.SopInstanceUid,
+                };
+            }
+        }
+
+        ushort id = association.NextMessageId();
+        await association.SendCommandAsync(context.Id, DimseCommand.StoreRequest(id, entry.SopClassUid, entry.SopInstanceUid), cancellationToken).ConfigureAwait(false);
+        long sent;
+        if (encoded is { } memory)
+        {
+            await association.SendDataSetAsync(context.Id, memory, cancellationToken).ConfigureAwait(false);
+            sent = memory.Length;
+        }
+        else
+        {
+            var file = new FileStream(entry.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            await using (file.ConfigureAwait(false))
+            {
+                file.Position = dataSetOffset;
+                sent = file.Length - dataSetOffset;
+                await association.SendDataSetAsync(context.Id, file, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var response = await association.ReceiveResponseAsync(id, cancellationToken).ConfigureAwait(false);
+        var status = response.Status;
+        var result = status.Category switch
+        {
+            DimseStatusCategory.Success => DicomStoreResult.Success,
+            DimseStatusCategory.Warning => DicomStoreResult.Warning,
+            _ => DicomStoreResult.Failure,
+        };
+        string message = response.ErrorComment is { Length: > 0 } comment ? $"{status}: {comment}" : status.ToString();
+        return new DicomStoreOutcome(entry.Path, result, message)
+        {
+            SopInstanceUid = entry.SopInstanceUid,
+            Status = status,
+            SentTransferSyntax = context.TransferSyntax,
+            FileTransferSyntax = entry.Syntax,
+            Bytes = sent,
+        };
+    }
+
+    /// <summary>The file's data set in <paramref name="target"/> (Explicit or Implicit VR Little Endian, or its own syntax re-encoded), decompressing pixel data when needed.</summary>
+    private static byte[] Encode(FileEntry entry, DicomTransferSyntax target, DicomCodecRegistry codecs)
+    {
+        var file = DicomFile.Open(entry.Path, new DicomReadOptions { LargeValueThreshold = long.MaxValue });
+        var dataset = file.Dataset;
+        if (file.TransferSyntax.IsEncapsulated && !target.IsEncapsulated)
+        {
+            dataset = DicomTranscoder.ToNative(dataset, file.TransferSyntax, codecs);
+        }
+
+        var output = new MemoryStream();
+        DicomFile.WriteDataset(output, dataset, target);
+        return output.ToArray();
+    }
+
+    /// <summary>What the SCU needs of a file: its identity, syntax and where its data set starts (-1: re-encode it).</summary>
+    private sealed record FileEntry(string Path, string SopClassUid, string SopInstanceUid, DicomTransferSyntax Syntax, long DataSetOffset)
+    {
+        public static bool TryRead(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileEntry? entry, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+        {
+            entry = null;
+            try
+            {
+                var file = DicomFile.Open(path, new DicomReadOptions { StopBeforePixelData = true, LargeValueThreshold = 4096 });
+                string? sopClass = file.Dataset.GetStringOrDefault(DicomTags.SOPClassUID) ?? file.FileMetaInformation.GetStringOrDefault(DicomTags.MediaStorageSOPClassUID);
+                string? sopInstance = file.Dataset.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? file.FileMetaInformation.GetStringOrDefault(DicomTags.MediaStorageSOPInstanceUID);
+                if (string.IsNullOrEmpty(sopClass) || string.IsNullOrEmpty(sopInstance))
+                {
+                    problem = "no SOP Class UID or SOP Instance UID: not a composite instance";
+                    return false;
+                }
+
+                if (!file.TransferSyntax.IsKnown)
+                {
+                    problem = $"unknown transfer syntax {file.TransferSyntax.Uid}";
+                    return false;
+                }
+
+                entry = new FileEntry(path, sopClass, sopInstance, file.TransferSyntax, file.HasPreamble ? DataSetStart(path) : -1);
+                problem = null;
+                return true;
+            }
+            catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException)
+            {
+                problem = $"not readable as DICOM: {e.Message}";
+                return false;
+            }
+        }
+
+        /// <summary>The offset after the File Meta Information, from its group length (0002,0000); -1 when that is absent or implausible.</summary>
+        private static long DataSetStart(string path)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            Span<byte> head = stackalloc byte[146];
+            if (stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length
+                || !head.Slice(128, 4).SequenceEqual("DICM"u8)
+                || BinaryPrimitives.ReadUInt32LittleEndian(head[132..]) != 0x00000002
+                || head[136] != (byte)'U' || head[137] != (byte)'L'
+                || BinaryPrimitives.ReadUInt16LittleEndian(head[138..]) != 4)
+            {
+                return -1;
+            }
+
+            long start = 144 + BinaryPrimitives.ReadUInt32LittleEndian(head[140..]);
+            if (start > stream.Length)
+            {
+                return -1;
+            }
+
+            // The group length must land on the first element after group 0002 (a lying length would send a broken data set).
+            if (start == stream.Length)
+            {
+                return start;
+            }
+
+            Span<byte> next = stackalloc byte[2];
+            stream.Position = start;
+            return stream.ReadAtLeast(next, 2, throwOnEndOfStream: false) == 2 && BinaryPrimitives.ReadUInt16LittleEndian(next) != 0x0002 ? start : -1;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Security.Cryptography.X509Certificates;
+using PlaoImaging.Dicom.Imaging;
+
+namespace PlaoImaging.Dicom.Network;
+
+/// <summary>TLS for the SCU (PS3.15 B.1): whom to trust and, optionally, our client certificate.</summary>
+public sealed record DicomTlsClientOptions
+{
+    /// <summary>Authorities the server certificate must chain to; null: the system's trust store.</summary>
+    public X509Certificate2Collection? TrustedAuthorities { get; init; }
+
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>Accept any server certificate (tests and closed networks only).</summary>
+    public bool AllowUntrustedServer { get; init; }
+
+    /// <summary>The name to check the server certificate against; null: the host name connected to.</summary>
+    public string? TargetHost { get; init; }
+}
+
+/// <summary>How a <see cref="DicomClient"/> associates and how long it waits.</summary>
+public sealed record DicomClientOptions
+{
+    public string CallingAETitle { get; init; } = "PLAO";
+
+    public string CalledAETitle { get; init; } = "ANY-SCP";
+
+    /// <summary>The maximum P-DATA-TF PDU length we announce.</summary>
+    public uint MaxPduLength { get; init; } = 256 * 1024;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>ARTIM: how long the peer may take to answer A-ASSOCIATE-RQ and A-RELEASE-RQ.</summary>
+    public TimeSpan ArtimTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the peer may take to answer one DIMSE request (after we have sent it whole).</summary>
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    public DicomTlsClientOptions? Tls { get; init; }
+
+    public UserIdentityRequest? UserIdentity { get; init; }
+
+    /// <summary>Decoders for transcoding when the peer refuses a file's own transfer syntax.</summary>
+    public DicomCodecRegistry Codecs { get; init; } = DicomCodecRegistry.CreateDefault();
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
+
+/// <summary>What became of one file of a C-STORE run.</summary>
+public enum DicomStoreResult
+{
+    Success,
+    Warning,
+    Failure,
+
+    /// <summary>Not a readable DICOM instance: nothing was sent.</summary>
+    Skipped,
+
+    /// <summary>Not sent: no acceptable presentation context, or the association failed before its turn.</summary>
+    NotSent,
+}
+
+/// <summary>The outcome of one file: reported once per attempt; whether to retry is the caller's decision.</summary>
+public sealed record DicomStoreOutcome(string Path, DicomStoreResult Result, string Message)
+{
+    public string? SopInstanceUid { get; init; }
+
+    /// <summary>The C-STORE-RSP status, when a response came.</summary>
+    public DimseStatus? Status { get; init; }
+
+    /// <summary>The transfer syntax the data set was sent in (differs from the file's when the peer made us transcode).</summary>
+    public DicomTransferSyntax? SentTransferSyntax { get; init; }
+
+    /// <summary>The transfer syntax of the file itself.</summary>
+    public DicomTransferSyntax? FileTransferSyntax { get; init; }
+
+    /// <summary>Whether the data set went out in another transfer syntax than the file's (the peer refused the file's own).</summary>
+    public bool Transcoded => SentTransferSyntax is not null && FileTransferSyntax is not null && SentTransferSyntax != FileTransferSyntax;
+
+    public long Bytes { get; init; }
+}
+
+/// <summary>Progress of a C-STORE run: files done of the total, bytes sent so far, and the latest outcome.</summary>
+public sealed record DicomStoreProgress(int Done, int Total, long Bytes, DicomStoreOutcome Latest);
