@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the tests use as peers (DCMTK, dicom3tools, GDCM, pydicom).
-PEER_PACKAGES=(dcmtk dicom3tools libgdcm-tools python3-pydicom python3-numpy libcharls2 libopenjp2-7 libopenjp2-tools)
+PEER_PACKAGES=(dcmtk dicom3tools libgdcm-tools python3-pydicom python3-numpy libcharls2 libopenjp2-7 libopenjp2-tools orthanc openssl)
 
 install_peers() {
   local missing=()

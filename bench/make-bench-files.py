@@ -1,5 +1,6 @@
 """Makes the benchmark inputs that the shared corpus lacks: a large radiograph and a 100 MB multi-frame (parse),
-and a radiograph-like 12-bit image that run.sh encodes in each compressed syntax (`make-bench-files.py OUT decode`).
+a radiograph-like 12-bit image that run.sh encodes in each compressed syntax (`make-bench-files.py OUT decode`), and
+the instances that storescu sends in the C-STORE benchmark (`make-bench-files.py OUT net [COUNT]`).
 
 Run by bench/run.sh with Debian's python3 (pydicom, numpy). Writes into the folder given as the first argument.
 """
@@ -80,3 +81,50 @@ def radiograph(path, rows=2048, cols=2048):
 
 if len(sys.argv) > 2 and sys.argv[2] == "decode":
     radiograph(f"{out}/dx-2048-12bit.dcm")
+
+
+def net_instances(out, count):
+    """C-STORE benchmark inputs (`make-bench-files.py OUT net [COUNT]`): COUNT uncompressed Explicit VR Little Endian
+    instances, 9 in 10 of them 512x512 16-bit MR (0.5 MB; 100 per series, 3 series per study) and the rest 2560x2048
+    16-bit DX (10 MB; one per series, 2 per study). Deterministic UIDs (same files on every machine); the pixel data is
+    a cheap ramp shifted per instance, so that generation costs little more than writing the bytes.
+    """
+    mr = round(count * 0.9)
+    specs = [("mr", i, 512, 512, "MR", "1.2.840.10008.5.1.4.1.1.4", i // 300, i // 100) for i in range(mr)]
+    specs += [("dx", j, 2048, 2560, "DX", "1.2.840.10008.5.1.4.1.1.1.1", j // 2, j) for j in range(count - mr)]
+    ramps = {}
+    for kind, i, rows, cols, modality, sop_class, study, series in specs:
+        if (rows, cols) not in ramps:
+            y, x = np.mgrid[0:rows, 0:cols]
+            ramps[rows, cols] = ((x + 3 * y) & 0x0FFF).astype(np.uint16)
+
+        def uid(*parts):
+            return generate_uid(entropy_srcs=["plao-bench-net", kind, *map(str, parts)])
+
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = sop_class
+        meta.MediaStorageSOPInstanceUID = uid("instance", i)
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        path = f"{out}/{kind}-{i:04d}.dcm"
+        ds = FileDataset(path, {}, file_meta=meta, preamble=b"\0" * 128)
+        ds.SOPClassUID = sop_class
+        ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+        ds.Modality = modality
+        ds.PatientName = f"Bench^{kind.upper()}{study:03d}"
+        ds.PatientID = f"BENCH-{kind.upper()}-{study:03d}"
+        ds.StudyDate, ds.StudyTime = "20261125", "120000"
+        ds.AccessionNumber = f"{kind.upper()}{study:05d}"
+        ds.StudyInstanceUID = uid("study", study)
+        ds.SeriesInstanceUID = uid("series", series)
+        ds.StudyID, ds.SeriesNumber, ds.InstanceNumber = str(study + 1), series + 1, i + 1
+        ds.Rows, ds.Columns = rows, cols
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+        ds.PixelData = ((ramps[rows, cols] + i) & 0x0FFF).astype(np.uint16).tobytes()
+        ds.is_little_endian, ds.is_implicit_VR = True, False
+        ds.save_as(path, write_like_original=False)
+
+
+if len(sys.argv) > 2 and sys.argv[2] == "net":
+    net_instances(out, int(sys.argv[3]) if len(sys.argv) > 3 else 2000)

@@ -3,6 +3,10 @@
 #   bench/run.sh parse   Part 10 parse: PlaoImaging vs DCMTK (in-process C++ reader) vs pydicom, full and header-only
 #   bench/run.sh decode  pixel data decode per transfer syntax: PlaoImaging vs dcmdrle/dcmdjpeg/dcmdjpls (DCMTK),
 #                        gdcmconv --raw (GDCM: its JPEG, CharLS and OpenJPEG), opj_decompress (OpenJPEG)
+#   bench/run.sh net     C-STORE receive: DCMTK storescu sends the same 2,000 instances (3 GB) on one association over
+#                        loopback to `plao listen` and to DCMTK storescp (PLAO_NET_COUNT scales the count down;
+#                        PLAO_NET_RECEIVER=storescp puts storescp in our slot, to check the harness without plao;
+#                        PLAO_NET_PEERS picks the peers, default "storescp storescp-sync"; PLAO_NET_REPS, default 3)
 # Results go to bench/out/ and are summarised as ratios; bench/README.md keeps the latest figures.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -121,8 +125,143 @@ decode() {
           printf "baselines: dcmconv %.3f s, gdcmconv --raw %.3f s\n", t["baseline dcmconv"], t["baseline gdcmconv"] }' "$results" | sort
 }
 
+# --- net: storescu -> plao listen vs storescp ------------------------------------------------------------------------
+# Each receiver runs under /usr/bin/time (its whole-life CPU and peak RSS) with a fresh, empty output folder under
+# out/net (same file system for all); storescu sends every file of the set on one association, with the same largest
+# send PDU for all; the receiver is stopped with SIGTERM once storescu has exited, its folder counted and deleted.
+net_pdu=131072
+
+# free_port: a TCP port on the loopback interface that nothing listens on now.
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# proc_cpu PID: user + system CPU seconds of PID so far, all threads and waited-for children (/proc/PID/stat 14-17).
+proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13 + $14 + $15) / hz }' "/proc/$1/stat"; }
+
+net_files() {
+  # 90% 512x512 16-bit MR (0.5 MB), 10% 2560x2048 16-bit DX (10 MB), Explicit VR Little Endian, made once by
+  # make-bench-files.py into a temporary folder that is renamed when complete (so an interrupted run leaves no partial set)
+  net_n=${PLAO_NET_COUNT:-2000}
+  net_src="$PWD/$out/net/files"; [ "$net_n" = 2000 ] || net_src="$PWD/$out/net/files-$net_n"
+  if [ ! -d "$net_src" ]; then
+    echo "writing $net_n instances to $net_src"
+    rm -rf "$net_src.tmp"; mkdir -p "$net_src.tmp"
+    /usr/bin/python3 make-bench-files.py "$net_src.tmp" net "$net_n"
+    mv "$net_src.tmp" "$net_src"
+  fi
+  [ "$(find "$net_src" -type f | wc -l)" = "$net_n" ] || { echo "net: $net_src does not hold $net_n files" >&2; exit 1; }
+  net_bytes=$(find "$net_src" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+  # No page cache drop without root: the sources are read once here so that every run reads them from memory.
+  cat "$net_src"/* > /dev/null
+}
+
+# net_run NAME REP: one timed storescu run to receiver NAME (plao, storescp, storescp-sync); appends a line to net.txt.
+net_run() {
+  local name=$1 rep=$2 d="$PWD/$out/net" kind=$1 port aec=STORESCP i
+  [ "$name" = plao ] && kind=${PLAO_NET_RECEIVER:-plao}
+  port=$(free_port)
+  local dir="$d/recv-$name" log="$d/$name.log"
+  rm -rf "$dir" "$log.pid" "$log.time"; mkdir -p "$dir"
+  local cmd
+  case $kind in
+    plao) cmd=(dotnet "$d/plao/plao.dll" listen --port "$port" --out "$dir") ;;
+    # ours without fsync: the same receive path as storescp's (acknowledged before the data is on disk)
+    plao-nosync) cmd=(dotnet "$d/plao/plao.dll" listen --port "$port" --out "$dir" --no-sync) ;;
+    storescp) cmd=(storescp --max-pdu "$net_pdu" --output-directory "$dir" "$port") ;;
+    # no fsync option in storescp 3.6.7: coreutils sync(1) on each file, run (fork + sh + sync) after the response
+    storescp-sync) cmd=(storescp --max-pdu "$net_pdu" --output-directory "$dir" --exec-on-reception 'sync "#p/#f"' --exec-sync "$port") ;;
+    *) echo "net: unknown receiver $kind" >&2; exit 2 ;;
+  esac
+  /usr/bin/time -f '%e %U %S %M' -o "$log.time" bash -c 'echo $$ > "$0"; exec "$@"' "$log.pid" "${cmd[@]}" > "$log" 2>&1 &
+  net_tpid=$! net_pid=
+  for ((i = 0; i < 600; i++)); do  # up to 60 s (.NET start-up on a loaded machine)
+    [ -z "$net_pid" ] && [ -s "$log.pid" ] && net_pid=$(cat "$log.pid")
+    if [ -n "$net_pid" ] && [ -n "$(ss -Hltn "sport = :$port")" ]; then
+      [ "${kind#plao}" = "$kind" ] || grep -q '^listening on ' "$log" && break
+    fi
+    kill -0 "$net_tpid" 2>/dev/null || { echo "NET: $name exited before listening:"; cat "$log"; exit 1; } >&2
+    sleep 0.1
+  done
+  [ "$i" -lt 600 ] || { echo "NET: $name not listening on $port after 60 s:"; cat "$log"; exit 1; } >&2
+  if [ "${kind#plao}" != "$kind" ]; then
+    head -1 "$log" | grep -qE "^listening on [^ ]+:$port as [^ ]+\$" || echo "NET: unexpected first line from plao listen: $(head -1 "$log")" >&2
+    aec=$(head -1 "$log" | sed -E 's/.* as //')
+  fi
+  # untimed C-ECHO: the receiver answers, and the largest PDU it takes (storescu sends min(that, $net_pdu))
+  local pdu
+  pdu=$(echoscu -d -aec "$aec" 127.0.0.1 "$port" 2>&1 | sed -nE 's/.*Their Max PDU Receive Size: *([0-9]+).*/\1/p' | tail -1 || true)
+  [ -n "$pdu" ] && [ "$pdu" != 0 ] || { echo "NET: C-ECHO to $name failed"; pdu=nan; } >&2
+  sync  # earlier runs' write-back must not land in this one
+  local cpu0 cpu1 t0 t1 hwm rc=0
+  cpu0=$(proc_cpu "$net_pid"); t0=$(date +%s.%N)
+  storescu --max-send-pdu "$net_pdu" -aec "$aec" +sd +r 127.0.0.1 "$port" "$net_src" > "$log.scu" 2>&1 || rc=$?
+  t1=$(date +%s.%N)
+  cpu1=$(proc_cpu "$net_pid" 2>/dev/null || echo nan); hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$net_pid/status" 2>/dev/null || echo 0)
+  kill -TERM "$net_pid" 2>/dev/null || echo "NET: $name had exited before storescu ended: $(tail -3 "$log")" >&2
+  for ((i = 0; i < 300; i++)); do kill -0 "$net_tpid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$net_tpid" 2>/dev/null; then echo "NET: $name still running 30 s after SIGTERM; killing it" >&2; kill -KILL "$net_pid"; fi
+  wait "$net_tpid" || true
+  net_pid=
+  local received others stored=- ok=1 t
+  received=$(find "$dir" -type f | wc -l)
+  if [ "${kind#plao}" != "$kind" ]; then  # ours: DIR/<Study>/<Series>/<SOP>.dcm and one "stored <path>" line per instance
+    others=$(find "$dir" -type f ! -name '*.dcm' | wc -l); stored=$(grep -c '^stored ' "$log" || true)
+    [ "$others" = 0 ] || { echo "NET: $name left $others files not named *.dcm:"; find "$dir" -type f ! -name '*.dcm' | head -5; } >&2
+    [ "$stored" = "$received" ] || echo "NET: $name printed $stored 'stored' lines for $received files" >&2
+  fi
+  rm -rf "$dir"
+  if [ "$rc" != 0 ] || [ "$received" != "$net_n" ] || grep -qE '^[EFW]: ' "$log.scu"; then
+    ok=0; net_failed=1
+    { echo "NET MISMATCH: $name run $rep: storescu exit $rc, $received of $net_n instances stored"; grep -E '^[EFW]: ' "$log.scu" | head -5; } >&2
+  fi
+  t=$(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$log.time" | tail -1 || true)
+  [ -n "$t" ] || { echo "NET: no /usr/bin/time figures for $name: $(cat "$log.time")" >&2; t="nan nan nan $hwm"; }
+  echo "$name rep=$rep receiver=$kind n=$net_n mb=$(awk -v b="$net_bytes" 'BEGIN { printf "%.1f", b / 1e6 }')" \
+    "wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" \
+    "cpu_total=$(echo "$t" | awk '{ printf "%.2f", $2 + $3 }') rss_mb=$(echo "$t" | awk '{ printf "%.0f", $4 / 1024 }') hwm_mb=$((hwm / 1024))" \
+    "pdu=$pdu received=$received stored_lines=$stored ok=$ok" | tee -a "$out/net.txt"
+}
+
+net() {
+  need time
+  # DCMTK 3.6.7 as built here leaves Nagle's algorithm on unless TCP_NODELAY=1 is in the environment; with it on, each
+  # C-STORE response (three small writes) waits on delayed ACKs, ~45 ms per instance on loopback. Off for storescu
+  # and storescp alike, so that storescp is measured at its best.
+  export TCP_NODELAY=1
+  mkdir -p "$out/net"
+  if [ "${PLAO_NET_RECEIVER:-plao}" = plao ]; then
+    dotnet build "$root/src/PlaoImaging.Cli" -c Release --artifacts-path "$PWD/$out/net/artifacts" -o "$PWD/$out/net/plao" > "$out/net/build.log" 2>&1 \
+      || { grep -E "error" "$out/net/build.log" | sort -u | head -20; echo "net: plao build failed (bench/out/net/build.log)"; exit 1; } >&2
+  fi
+  net_files
+  net_failed=0 net_pid=
+  trap '[ -z "$net_pid" ] || kill -KILL "$net_pid" 2>/dev/null || true; rm -rf "$PWD/$out/net"/recv-*' EXIT
+  : > "$out/net.txt"
+  local peers=${PLAO_NET_PEERS:-storescp storescp-sync plao-nosync}
+  local reps=${PLAO_NET_REPS:-3}
+  for ((rep = 1; rep <= reps; rep++)); do for name in plao $peers; do net_run "$name" "$rep"; done; done
+  # Per receiver, over its runs (3 by default): least wall time (and its instances/s and MB/s = bytes of the sent files
+  # / wall s, 1 MB = 10^6 B), least receiver CPU during the transfer, largest peak RSS. Ratios: ours / peer for time,
+  # CPU and peak RSS (< 1: we are faster or smaller); throughput ours / peer (> 1: we are faster).
+  echo; echo "receiver: wall s (inst/s, MB/s) | receiver cpu s | peak RSS MB  (best of $reps; $net_n instances, $(awk -v b="$net_bytes" 'BEGIN { printf "%.0f", b / 1e6 }') MB per run)"
+  awk '{ r=$1; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      if (!(r in wall)) { names[++k] = r; kind[r] = v["receiver"]; rss[r] = 0 }
+      if (!(r in wall) || v["wall"] < wall[r]) wall[r] = v["wall"]
+      if (!(r in cpu) || v["cpu"] < cpu[r]) cpu[r] = v["cpu"]
+      if (v["rss_mb"] > rss[r]) rss[r] = v["rss_mb"]
+      if (v["ok"] != 1) bad[r]++; n = v["n"]; mb = v["mb"]; e = (v["pdu"] + 0 > '"$net_pdu"') ? '"$net_pdu"' : v["pdu"]
+      pdu[r] = pdu[r] (index(" " pdu[r] " ", " " e " ") ? "" : " " e) }
+    END { for (j = 1; j <= k; j++) { r = names[j]
+            printf "%s%s: %.2f (%.0f, %.0f) | %.2f | %.0f%s\n", r, (kind[r] != r ? " (ran " kind[r] ")" : ""), wall[r], n / wall[r], mb / wall[r], cpu[r], rss[r], (r in bad ? "  ** " bad[r] " FAILED RUN(S) **" : "") }
+          for (j = 2; j <= k; j++) { p = names[j]
+            printf "plao/%s: time %.2f | throughput %.2f | cpu %.2f | peak RSS %.2f\n", p, wall["plao"] / wall[p], wall[p] / wall["plao"], cpu["plao"] / cpu[p], rss["plao"] / rss[p] }
+          for (j = 1; j <= k; j++) { all = all sprintf(" %s:%s", names[j], pdu[names[j]]); if (pdu[names[j]] != pdu[names[1]]) differ = 1 }
+          if (differ) printf "NOTE: storescu sent different PDU sizes, min(receiver max, %d):%s\n", '"$net_pdu"', all }' "$out/net.txt"
+  [ "$net_failed" = 0 ] || { echo "NET: some runs did not deliver every instance (see above and bench/out/net/*.log)" >&2; exit 1; }
+}
+
 case "${1:-parse}" in
   parse) parse ;;
   decode) decode ;;
-  *) echo "usage: $0 parse|decode"; exit 2 ;;
+  net) net ;;
+  *) echo "usage: $0 parse|decode|net"; exit 2 ;;
 esac

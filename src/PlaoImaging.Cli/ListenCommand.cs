@@ -17,8 +17,9 @@ internal static class ListenCommand
         var onlyCalled = new Option<bool>("--require-called-aet") { Description = "Reject associations whose called AE title is not --aet" };
         var acceptCalling = new Option<string[]>("--accept-calling") { Description = "Accept only these calling AE titles (AE or AE@address[/prefix])", AllowMultipleArgumentsPerToken = true };
         var quiet = new Option<bool>("--quiet") { Description = "Do not print a line per stored instance" };
+        var noSync = new Option<bool>("--no-sync") { Description = "Acknowledge without fsync (an acknowledged instance can be lost in a power cut; benchmarks only)" };
         var network = new NetworkOptions();
-        var command = new Command("listen", "Receive DICOM instances (C-STORE SCP) and answer C-ECHO.") { port, aet, output, maxAssociations, onlyCalled, acceptCalling, quiet };
+        var command = new Command("listen", "Receive DICOM instances (C-STORE SCP) and answer C-ECHO.") { port, aet, output, maxAssociations, onlyCalled, acceptCalling, quiet, noSync };
         network.AddTls(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,6 +45,7 @@ internal static class ListenCommand
                     Port = parse.GetValue(port),
                     StorageDirectory = parse.GetValue(output)!.FullName,
                     MaxAssociations = parse.GetValue(maxAssociations),
+                    SyncToDisk = !parse.GetValue(noSync),
                     CalledAETitles = parse.GetValue(onlyCalled) ? new HashSet<string> { title } : new HashSet<string>(),
                     Peers = [.. (parse.GetValue(acceptCalling) ?? []).Select(ParsePeer)],
                     Codecs = CliCodecs.Create(),

@@ -24,6 +24,9 @@ internal sealed class PduChannel : IAsyncDisposable
         buffer = new byte[64 * 1024];
     }
 
+    /// <summary>How long one PDU may take to be written (a peer that stops reading cannot hold the association forever).</summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
     /// <summary>The maximum P-DATA-TF length we announced; longer PDUs are refused as malformed.</summary>
     public uint MaxReceivePduLength { get; }
 
@@ -89,8 +92,23 @@ internal sealed class PduChannel : IAsyncDisposable
     public async ValueTask SendAsync(Pdu pdu, CancellationToken cancellationToken)
     {
         byte[] bytes = PduWriter.ToArray(pdu);
-        await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes with <see cref="WriteTimeout"/>; a peer that does not take the bytes in time is a timeout.</summary>
+    private async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        using var timer = new CancellationTokenSource(WriteTimeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            await stream.WriteAsync(bytes, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DicomNetworkTimeoutException($"the peer took no {bytes.Length} bytes within {WriteTimeout.TotalSeconds:0.#} s");
+        }
     }
 
     /// <summary>
@@ -164,8 +182,10 @@ internal sealed class PduChannel : IAsyncDisposable
             throw new DicomNetworkException($"the peer's maximum PDU length {peerMaxPduLength} cannot hold any data");
         }
 
-        // Even fragments keep 16-bit values whole across PDVs (not required, but friendlier to naive peers).
-        return (int)(max - overhead) & ~1;
+        // Even fragments keep 16-bit values whole across PDVs (not required, but friendlier to naive peers); a peer
+        // that takes a single data byte per PDU gets single bytes.
+        int size = (int)(max - overhead);
+        return size >= 2 ? size & ~1 : size;
     }
 
     private async ValueTask WriteFragmentAsync(byte contextId, bool isCommand, bool last, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -184,7 +204,7 @@ internal sealed class PduChannel : IAsyncDisposable
         span[10] = contextId;
         span[11] = (byte)((isCommand ? 1 : 0) | (last ? 2 : 0));
         data.Span.CopyTo(span[12..]);
-        await stream.WriteAsync(sendBuffer.AsMemory(0, total), cancellationToken).ConfigureAwait(false);
+        await WriteAsync(sendBuffer.AsMemory(0, total), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for the peer to close the connection (after A-RELEASE-RP or A-ASSOCIATE-RJ, ARTIM).</summary>

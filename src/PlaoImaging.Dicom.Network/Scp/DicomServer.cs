@@ -40,7 +40,7 @@ public sealed partial class DicomServer : IAsyncDisposable
         this.options = options;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
         Negotiator = new AssociationNegotiator(options);
-        Storage = new InstanceStorage(options.StorageDirectory, options.RelativePath);
+        Storage = new InstanceStorage(options.StorageDirectory, options.RelativePath, options.SyncToDisk);
     }
 
     /// <summary>The port listened on (the chosen one when the options said 0); valid after <see cref="Start"/>.</summary>
@@ -180,7 +180,7 @@ public sealed partial class DicomServer : IAsyncDisposable
                 }
             }
 
-            var channel = new PduChannel(stream, options.MaxPduLength, options.TimeProvider);
+            var channel = new PduChannel(stream, options.MaxPduLength, options.TimeProvider) { WriteTimeout = options.PduTimeout };
             await using (channel.ConfigureAwait(false))
             {
                 var session = new ScpAssociation(this, options, channel, remote, options.Tls is not null, clientCertificate, logger);

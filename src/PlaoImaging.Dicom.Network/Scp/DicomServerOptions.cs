@@ -56,6 +56,12 @@ public sealed record DicomServerOptions
     /// <summary>Transfer syntaxes accepted; null: the native ones and every one <see cref="Codecs"/> decodes.</summary>
     public IReadOnlyList<DicomTransferSyntax>? TransferSyntaxes { get; init; }
 
+    /// <summary>
+    /// fsync every instance and its folder before the success response (default). Off, an acknowledged instance may be
+    /// lost in a power cut: only for benchmarks and throw-away staging.
+    /// </summary>
+    public bool SyncToDisk { get; init; } = true;
+
     public DicomCodecRegistry Codecs { get; init; } = DicomCodecRegistry.CreateDefault();
 
     public DicomTlsServerOptions? Tls { get; init; }

@@ -53,10 +53,22 @@ internal sealed partial class ScpAssociation
         var token = association.Token;
         try
         {
-            // Sta2: ARTIM runs until the A-ASSOCIATE-RQ is complete.
-            var first = await channel.ReceiveAsync(options.ArtimTimeout, token).ConfigureAwait(false);
+            // Sta2: ARTIM runs until the A-ASSOCIATE-RQ is complete; on expiry the connection is simply closed (AA-2).
+            Pdu first;
+            try
+            {
+                first = await channel.ReceiveAsync(options.ArtimTimeout, token).ConfigureAwait(false);
+            }
+            catch (DicomNetworkTimeoutException e)
+            {
+                state = AssociationState.Idle;
+                LogProtocolError(logger, remote, $"ARTIM expired before A-ASSOCIATE-RQ: {e.Message}");
+                return;
+            }
+
             if (first is not AssociateRequestPdu request)
             {
+                // AA-1 (PS3.8 Table 9-9): A-ABORT with service-user source from Sta2.
                 await AbortAsync(AbortReason.UnexpectedPdu, token).ConfigureAwait(false);
                 return;
             }
@@ -193,7 +205,7 @@ internal sealed partial class ScpAssociation
         dataBytes += value.Data.Length;
         if (dataFile is not null)
         {
-            await dataFile.WriteAsync(value.Data, token).ConfigureAwait(false);
+            await server.Storage.WriteAsync(dataFile, value.Data, token).ConfigureAwait(false);
         }
 
         if (value.IsLast)
@@ -326,12 +338,19 @@ internal sealed partial class ScpAssociation
     private ValueTask SendCommandAsync(DimseCommand response, byte contextId, CancellationToken token) =>
         channel.SendMessagePartAsync(contextId, isCommand: true, response.Encode(), info!.PeerMaxPduLength, token);
 
+    /// <summary>
+    /// Sends A-ABORT: from Sta2 (nothing associated yet) with service-user source (AA-1, PS3.8 Table 9-9), otherwise
+    /// with service-provider source and the reason (AA-8).
+    /// </summary>
     private async ValueTask AbortAsync(AbortReason reason, CancellationToken token)
     {
+        var abort = state == AssociationState.TransportOpen
+            ? new AbortPdu(AbortSource.ServiceUser, AbortReason.NotSpecified)
+            : new AbortPdu(AbortSource.ServiceProvider, reason);
         state = AssociationState.Idle;
         try
         {
-            await channel.SendAsync(new AbortPdu(AbortSource.ServiceProvider, reason), token).ConfigureAwait(false);
+            await channel.SendAsync(abort, token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or NotSupportedException)
         {

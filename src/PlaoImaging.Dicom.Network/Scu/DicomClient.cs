@@ -159,10 +159,15 @@ public sealed class DicomClient
 
     private const string Fallback = "fallback";
 
+    /// <summary>
+    /// The file's own syntax in a context of its own (as storescu proposes), so the peer can take it unchanged, plus an
+    /// Explicit/Implicit VR Little Endian fall-back per SOP class for peers that refuse it (an Explicit VR file's own
+    /// syntax is the fall-back's first choice already).
+    /// </summary>
     private static List<(string, string)> ContextsFor(FileEntry entry)
     {
         var keys = new List<(string, string)>();
-        if (entry.Syntax != DicomTransferSyntax.ExplicitVRLittleEndian && entry.Syntax != DicomTransferSyntax.ImplicitVRLittleEndian)
+        if (entry.Syntax != DicomTransferSyntax.ExplicitVRLittleEndian)
         {
             keys.Add((entry.SopClassUid, entry.Syntax.Uid));
         }
@@ -173,60 +178,63 @@ public sealed class DicomClient
 
     private async Task StoreBatchAsync(List<(int Index, FileEntry Entry)> batch, List<PresentationContextProposal> proposals, Action<int, DicomStoreOutcome> report, CancellationToken cancellationToken)
     {
-        ScuAssociation association;
-        try
+        int next = 0;
+        while (next < batch.Count)
         {
-            association = await ScuAssociation.OpenAsync(host, port, options, proposals, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DicomNetworkException e)
-        {
-            foreach (var (index, entry) in batch)
-            {
-                report(index, new DicomStoreOutcome(entry.Path, DicomStoreResult.NotSent, e.Message) { SopInstanceUid = entry.SopInstanceUid });
-            }
-
-            return;
-        }
-
-        await using (association.ConfigureAwait(false))
-        {
-            int next = 0;
+            ScuAssociation association;
             try
             {
+                association = await ScuAssociation.OpenAsync(host, port, options, proposals, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DicomNetworkException e)
+            {
+                // No association: the files left are reported once and not tried again here.
                 for (; next < batch.Count; next++)
                 {
                     var (index, entry) = batch[next];
-                    report(index, await StoreOneAsync(association, entry, cancellationToken).ConfigureAwait(false));
+                    report(index, new DicomStoreOutcome(entry.Path, DicomStoreResult.NotSent, e.Message) { SopInstanceUid = entry.SopInstanceUid });
                 }
 
-                await association.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+                return;
             }
-            catch (Exception e) when (e is DicomNetworkException or IOException)
+
+            await using (association.ConfigureAwait(false))
             {
-                await association.AbortAsync().ConfigureAwait(false);
-                if (next < batch.Count)
+                try
                 {
+                    for (; next < batch.Count; next++)
+                    {
+                        var (index, entry) = batch[next];
+                        report(index, await StoreOneAsync(association, entry, cancellationToken).ConfigureAwait(false));
+                    }
+
+                    await association.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is DicomNetworkException or IOException)
+                {
+                    // The file in flight failed (reported once, not retried); the files after it get a new association.
+                    await association.AbortAsync().ConfigureAwait(false);
                     var (index, entry) = batch[next];
                     report(index, new DicomStoreOutcome(entry.Path, DicomStoreResult.Failure, e.Message) { SopInstanceUid = entry.SopInstanceUid });
-                    for (int k = next + 1; k < batch.Count; k++)
-                    {
-                        var (rest, restEntry) = batch[k];
-                        report(rest, new DicomStoreOutcome(restEntry.Path, DicomStoreResult.NotSent, $"association ended before this file: {e.Message}") { SopInstanceUid = restEntry.SopInstanceUid });
-                    }
+                    next++;
                 }
-            }
-            catch
-            {
-                await association.AbortAsync().ConfigureAwait(false);
-                throw;
+                catch
+                {
+                    await association.AbortAsync().ConfigureAwait(false);
+                    throw;
+                }
             }
         }
     }
 
     private async Task<DicomStoreOutcome> StoreOneAsync(ScuAssociation association, FileEntry entry, CancellationToken cancellationToken)
     {
+        // The file's own syntax, else a native one we can convert to (never a compressed context meant for another file).
         var own = association.Contexts.Values.FirstOrDefault(c => c.AbstractSyntax == entry.SopClassUid && c.TransferSyntax == entry.Syntax);
-        var fallback = association.Contexts.Values.FirstOrDefault(c => c.AbstractSyntax == entry.SopClassUid);
+        var fallback = association.Contexts.Values
+            .Where(c => c.AbstractSyntax == entry.SopClassUid && (c.TransferSyntax == DicomTransferSyntax.ExplicitVRLittleEndian || c.TransferSyntax == DicomTransferSyntax.ImplicitVRLittleEndian))
+            .OrderBy(c => c.TransferSyntax == DicomTransferSyntax.ExplicitVRLittleEndian ? 0 : 1)
+            .FirstOrDefault();
         var context = own ?? fallback;
         if (context is null)
         {
@@ -331,7 +339,15 @@ public sealed class DicomClient
                     return false;
                 }
 
-                entry = new FileEntry(path, sopClass, sopInstance, file.TransferSyntax, file.HasPreamble ? DataSetStart(path) : -1);
+                // Sent byte for byte only when the file is plainly well formed: a data set of odd length (an odd-length
+                // value, which DCMTK accepts on reading) or a header with read warnings is re-encoded by our writer.
+                long start = file.HasPreamble && file.Warnings.Count == 0 ? DataSetStart(path) : -1;
+                if (start >= 0 && (new FileInfo(path).Length - start) % 2 != 0)
+                {
+                    start = -1;
+                }
+
+                entry = new FileEntry(path, sopClass, sopInstance, file.TransferSyntax, start);
                 problem = null;
                 return true;
             }

@@ -70,7 +70,7 @@ internal sealed class ScuAssociation : IAsyncDisposable
                 }
             }
 
-            var channel = new PduChannel(stream, options.MaxPduLength, options.TimeProvider);
+            var channel = new PduChannel(stream, options.MaxPduLength, options.TimeProvider) { WriteTimeout = options.ResponseTimeout };
             try
             {
                 var request = new AssociateRequestPdu(options.CalledAETitle, options.CallingAETitle, proposals, new UserInformation
