@@ -7,8 +7,10 @@ set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Debian packages the tests use as peers (DCMTK, dicom3tools, GDCM, pydicom).
-PEER_PACKAGES=(dcmtk dicom3tools libgdcm-tools python3-pydicom python3-numpy libcharls2 libopenjp2-7 libopenjp2-tools orthanc openssl)
+# Debian packages the tests use as peers (DCMTK, dicom3tools, GDCM, pydicom, Orthanc) and the Python packages of
+# training/ (its smoke tests run with Debian's /usr/bin/python3).
+PEER_PACKAGES=(dcmtk dicom3tools libgdcm-tools python3-pydicom python3-numpy libcharls2 libopenjp2-7 libopenjp2-tools orthanc openssl
+  python3-scipy python3-torch python3-onnx)
 
 install_peers() {
   local missing=()
@@ -45,6 +47,25 @@ run_tests() {
     n=$(echo "$head" | sed -n 's/.* skipped="\([0-9]*\)".*/\1/p'); e=$(echo "$head" | sed -n 's/.* errors="\([0-9]*\)".*/\1/p')
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0})); skipped=$((skipped + ${n:-0}))
   done
+  # training/: phantom generator and training-pipeline smoke tests (Python unittest, Debian's interpreter)
+  echo "== training (Python unittest)"
+  local py_log="$results/training-unittest.txt"
+  if /usr/bin/python3 -c "import numpy, scipy, pydicom, torch, onnx" 2>/dev/null; then
+    /usr/bin/python3 -m unittest discover -s training/tests -v > "$py_log" 2>&1 || status=1
+    tail -3 "$py_log"
+    local ran pf pe ps
+    ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' "$py_log" | tail -1)
+    pf=$(grep -o 'failures=[0-9]*' "$py_log" | tail -1 | cut -d= -f2); pe=$(grep -o 'errors=[0-9]*' "$py_log" | tail -1 | cut -d= -f2)
+    ps=$(grep -o 'skipped=[0-9]*' "$py_log" | tail -1 | cut -d= -f2)
+    if [ -z "$ran" ]; then echo "training tests did not report"; failed=$((failed + 1)); else
+      failed=$((failed + ${pf:-0} + ${pe:-0})); skipped=$((skipped + ${ps:-0}))
+      passed=$((passed + ran - ${pf:-0} - ${pe:-0} - ${ps:-0})); fi
+  elif [ "${CI:-}" = true ]; then
+    echo "FAILED: the training smoke tests need python3-numpy python3-scipy python3-pydicom python3-torch python3-onnx"; failed=$((failed + 1))
+  else
+    echo "SKIPPED (loudly): the training smoke tests need python3-numpy python3-scipy python3-pydicom python3-torch python3-onnx"
+    skipped=$((skipped + 1))
+  fi
   local projects; projects=$(ls tests/*/*.csproj | wc -l); local reports; reports=$(ls "$results"/*.xml 2>/dev/null | wc -l)
   if [ "$reports" -lt "$projects" ]; then
     echo "only $reports of $projects test projects reported results"; failed=$((failed + projects - reports)); status=1

@@ -1,0 +1,91 @@
+"""A small ONNX interpreter in numpy for the operators our landmark model uses (Conv, Relu, Add, Concat, Resize
+nearest, GlobalAveragePool, and the shape plumbing PyTorch emits around Resize). It exists because ONNX Runtime's
+Python package is not available here; it is the reference the C# engine (ONNX Runtime) is checked against."""
+from __future__ import annotations
+
+import numpy as np
+from onnx import numpy_helper
+
+
+def _conv(x, w, b, strides, pads, dilations):
+    n, c, h, wd = x.shape
+    m, _, kh, kw = w.shape
+    sh, sw = strides
+    dh, dw = dilations
+    x = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    oh = (x.shape[2] - (dh * (kh - 1) + 1)) // sh + 1
+    ow = (x.shape[3] - (dw * (kw - 1) + 1)) // sw + 1
+    cols = np.empty((n, c, kh, kw, oh, ow), dtype=np.float32)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = x[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+    out = np.tensordot(w.reshape(m, -1), cols.reshape(n, c * kh * kw, oh * ow), axes=([1], [1]))  # m, n, oh*ow
+    out = out.transpose(1, 0, 2).reshape(n, m, oh, ow)
+    if b is not None:
+        out += b.reshape(1, -1, 1, 1)
+    return out.astype(np.float32)
+
+
+def run(model, feeds: dict) -> dict:
+    values = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    values.update({k: np.asarray(v, dtype=np.float32) for k, v in feeds.items()})
+    for node in model.graph.node:
+        a = {x.name: x for x in node.attribute}
+        ins = [values[i] if i else None for i in node.input]
+        op = node.op_type
+        if op == "Conv":
+            k = list(a["kernel_shape"].ints)
+            pads = list(a["pads"].ints) if "pads" in a else [0, 0, 0, 0]
+            strides = list(a["strides"].ints) if "strides" in a else [1, 1]
+            dil = list(a["dilations"].ints) if "dilations" in a else [1, 1]
+            if "group" in a and a["group"].i != 1:
+                raise NotImplementedError("grouped Conv")
+            assert list(ins[1].shape[2:]) == k
+            out = _conv(ins[0], ins[1], ins[2] if len(ins) > 2 else None, strides, pads, dil)
+        elif op == "Relu":
+            out = np.maximum(ins[0], 0)
+        elif op == "Add":
+            out = ins[0] + ins[1]
+        elif op == "Concat":
+            out = np.concatenate(ins, axis=a["axis"].i)
+        elif op == "GlobalAveragePool":
+            out = ins[0].mean(axis=(2, 3), keepdims=True)
+        elif op == "Resize":
+            mode = a["mode"].s.decode() if "mode" in a else "nearest"
+            if mode != "nearest":
+                raise NotImplementedError(f"Resize mode {mode}")
+            x = ins[0]
+            scales = ins[2] if len(ins) > 2 and ins[2] is not None and ins[2].size else None
+            sizes = ins[3] if len(ins) > 3 and ins[3] is not None else None
+            if sizes is None:
+                sizes = (np.array(x.shape) * scales).astype(np.int64)
+            fy, fx = sizes[2] // x.shape[2], sizes[3] // x.shape[3]
+            out = x.repeat(fy, axis=2).repeat(fx, axis=3)
+        elif op == "Constant":
+            out = numpy_helper.to_array(a["value"].t)
+        elif op == "Shape":
+            out = np.array(ins[0].shape, dtype=np.int64)
+        elif op == "Gather":
+            out = np.take(ins[0], ins[1].astype(np.int64), axis=a["axis"].i if "axis" in a else 0)
+        elif op == "Cast":
+            out = ins[0].astype({1: np.float32, 7: np.int64}[a["to"].i])
+        elif op in ("Mul", "Div", "Floor", "Unsqueeze", "Slice"):
+            if op == "Mul":
+                out = ins[0] * ins[1]
+            elif op == "Div":
+                out = ins[0] / ins[1]
+            elif op == "Floor":
+                out = np.floor(ins[0])
+            elif op == "Unsqueeze":
+                out = np.expand_dims(ins[0], tuple(int(i) for i in ins[1]))
+            else:
+                starts, ends = ins[1], ins[2]
+                axes = ins[3] if len(ins) > 3 else np.arange(len(starts))
+                sl = [slice(None)] * ins[0].ndim
+                for s, e, ax in zip(starts, ends, axes):
+                    sl[int(ax)] = slice(int(s), int(min(e, 2**62)))
+                out = ins[0][tuple(sl)]
+        else:
+            raise NotImplementedError(f"ONNX operator {op} is not in our numpy runner")
+        values[node.output[0]] = out
+    return {o.name: values[o.name] for o in model.graph.output}
