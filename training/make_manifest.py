@@ -33,6 +33,8 @@ def main():
     ap.add_argument("--eval", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--data", default="radiograph seeds 1-1500, one image each; MR seeds 50000-50119, up to three slices "
+                                      "of one series each: 1,500 radiographs and 308 MR slices")
     a = ap.parse_args()
     model = onnx.load(a.onnx)
     state = torch.load(a.checkpoint, map_location="cpu")
@@ -68,12 +70,13 @@ def main():
         },
         "reference_implementation": "training/infer.py (with training/onnx_numpy.py)",
         "training": {
-            "data": f"{state['samples']} synthetic phantom images rendered by training/phantoms (seeds 1-{state['samples']}): "
-                    "lateral CR/DX spine radiographs (thoracic, lumbar, thoracolumbar fields of view; mostly osteopenic; "
-                    "normal spines, single, multiple and contiguous runs of wedge/biconcave/crush fractures, Genant "
-                    "grades 1-3) and sagittal MR slices (T1, T2, STIR); about 40% MR",
-            "steps": state["step"], "batch": state["args"]["batch"], "seed": state["args"]["seed"],
-            "device": state["args"]["device"], "seconds": round(state["seconds"]),
+            "data": f"{state['samples']} synthetic phantom images rendered by training/phantoms through training/make_cache.py "
+                    f"({a.data}): lateral CR/DX spine radiographs (thoracic, lumbar, thoracolumbar fields of view; mostly "
+                    "osteopenic; normal spines, single, multiple and contiguous runs of wedge/biconcave/crush fractures, "
+                    "Genant grades 1-3) and sagittal MR slices (T1, T2, STIR; acute fractures with oedema)",
+            "steps": state.get("total_steps", state["step"]), "batch": state["args"]["batch"], "seed": state["args"]["seed"],
+            "device": state["args"]["device"], "seconds": round(state.get("total_seconds", state["seconds"])),
+            "cpu": "2 cores (development VM), torch 1.13 CPU",
             "recipe": "training/README.md",
         },
         "evaluation": report,

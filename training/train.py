@@ -93,6 +93,7 @@ def main():
     ap.add_argument("--seed", type=int, default=20261125)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--resume", help="start from this checkpoint's weights (a new learning-rate cycle)")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
@@ -103,6 +104,11 @@ def main():
         sys.exit("no cached samples")
     os.makedirs(a.out, exist_ok=True)
     model = LandmarkNet().to(a.device)
+    earlier = {"steps": 0, "seconds": 0.0}
+    if a.resume:
+        state = torch.load(a.resume, map_location=a.device)
+        model.load_state_dict(state["model"])
+        earlier = {"steps": state.get("total_steps", state["step"]), "seconds": state.get("total_seconds", state["seconds"])}
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.steps, pct_start=0.05)
     log = open(os.path.join(a.out, "train-log.tsv"), "w")
@@ -132,7 +138,8 @@ def main():
             print(line, flush=True)
         if step % 500 == 0 or step == a.steps:
             torch.save({"model": model.state_dict(), "step": step, "args": vars(a), "samples": len(paths),
-                        "seconds": time.time() - start}, os.path.join(a.out, "checkpoint.pt"))
+                        "seconds": time.time() - start, "total_steps": earlier["steps"] + step,
+                        "total_seconds": earlier["seconds"] + time.time() - start}, os.path.join(a.out, "checkpoint.pt"))
     print(f"done: {a.steps} steps in {time.time() - start:.0f} s on {a.device}")
 
 
