@@ -83,7 +83,6 @@ def main():
     model.eval()
     model = fold_batch_norm(model).eval()
     stats = defaultdict(lambda: defaultdict(list))
-    conf = {k: np.zeros((4, 4), np.int64) for k in ("all",)}
     montage_items = []
     start = time.time()
     pool = Pool(a.jobs)

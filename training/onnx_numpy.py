@@ -1,5 +1,5 @@
 """A small ONNX interpreter in numpy for the operators our landmark model uses (Conv, Relu, Add, Concat, Resize
-nearest, GlobalAveragePool, and the shape plumbing PyTorch emits around Resize). It exists because ONNX Runtime's
+nearest with constant scales, GlobalAveragePool, Constant); anything else is refused by name. It exists because ONNX Runtime's
 Python package is not available here; it is the reference the C# engine (ONNX Runtime) is checked against."""
 from __future__ import annotations
 
@@ -63,28 +63,6 @@ def run(model, feeds: dict) -> dict:
             out = x.repeat(fy, axis=2).repeat(fx, axis=3)
         elif op == "Constant":
             out = numpy_helper.to_array(a["value"].t)
-        elif op == "Shape":
-            out = np.array(ins[0].shape, dtype=np.int64)
-        elif op == "Gather":
-            out = np.take(ins[0], ins[1].astype(np.int64), axis=a["axis"].i if "axis" in a else 0)
-        elif op == "Cast":
-            out = ins[0].astype({1: np.float32, 7: np.int64}[a["to"].i])
-        elif op in ("Mul", "Div", "Floor", "Unsqueeze", "Slice"):
-            if op == "Mul":
-                out = ins[0] * ins[1]
-            elif op == "Div":
-                out = ins[0] / ins[1]
-            elif op == "Floor":
-                out = np.floor(ins[0])
-            elif op == "Unsqueeze":
-                out = np.expand_dims(ins[0], tuple(int(i) for i in ins[1]))
-            else:
-                starts, ends = ins[1], ins[2]
-                axes = ins[3] if len(ins) > 3 else np.arange(len(starts))
-                sl = [slice(None)] * ins[0].ndim
-                for s, e, ax in zip(starts, ends, axes):
-                    sl[int(ax)] = slice(int(s), int(min(e, 2**62)))
-                out = ins[0][tuple(sl)]
         else:
             raise NotImplementedError(f"ONNX operator {op} is not in our numpy runner")
         values[node.output[0]] = out

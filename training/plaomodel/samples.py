@@ -26,14 +26,19 @@ def vertebrae_in_model(ph, sy: float, sx: float):
     return out
 
 
+def central_slices(series) -> np.ndarray:
+    """Indices of the slices of an MR series that cut the most vertebral bodies through their middle."""
+    visible = np.array([sum(v["fully_visible"] for v in s.truth["vertebrae"]) for s in series])
+    return np.flatnonzero(visible == visible.max())
+
+
 def make_sample(seed: int, mr_share: float = MR_SHARE, slice_choice: str = "random"):
     """One training or evaluation image. Returns (input (1,1,H,W) float32, vertebrae, meta dict, phantom)."""
     rng = np.random.default_rng(seed)
     if rng.random() < mr_share:
         weighting = ["T1", "T2", "STIR"][int(rng.integers(3))]
         series = phantoms.make_mr_series(seed, weighting)
-        visible = np.array([sum(v["fully_visible"] for v in s.truth["vertebrae"]) for s in series])
-        central = np.flatnonzero(visible == visible.max())
+        central = central_slices(series)
         if slice_choice == "central" or rng.random() < 0.75:
             ph = series[int(central[len(central) // 2])] if slice_choice == "central" else series[int(rng.choice(central))]
         else:
@@ -56,8 +61,7 @@ def training_samples(seed: int):
         chosen = [ph]
     else:
         series = phantoms.make_mr_series(seed, ["T1", "T2", "STIR"][seed % 3])
-        visible = np.array([sum(v["fully_visible"] for v in s.truth["vertebrae"]) for s in series])
-        central = list(np.flatnonzero(visible == visible.max()))
+        central = central_slices(series)
         picks = [int(rng.choice(central)), int(rng.choice(central)), int(rng.integers(len(series)))]
         chosen = [series[i] for i in dict.fromkeys(picks)]
     out = []

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -45,7 +44,14 @@ internal sealed partial class InstanceStorage
         var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
         try
         {
-            file.Write(MetaHeader(sopClassUid, sopInstanceUid, syntax.Uid, sourceAETitle));
+            // The library's own File Meta writer; the data set bytes that arrive are appended as they are.
+            var meta = new DicomDataset()
+                .AddString(DicomTags.MediaStorageSOPClassUID, DicomVR.UI, sopClassUid)
+                .AddString(DicomTags.MediaStorageSOPInstanceUID, DicomVR.UI, sopInstanceUid);
+            new DicomFile(meta, new DicomDataset(), syntax).WriteHeader(file, syntax, new DicomWriteOptions
+            {
+                SourceApplicationEntityTitle = DicomAETitle.IsValid(sourceAETitle) ? sourceAETitle : null,
+            });
         }
         catch
         {
@@ -166,60 +172,6 @@ internal sealed partial class InstanceStorage
         }
 
         return "x" + safe;
-    }
-
-    private static byte[] MetaHeader(string sopClassUid, string sopInstanceUid, string transferSyntaxUid, string sourceAETitle)
-    {
-        var elements = new MemoryStream();
-        WriteElement(elements, 0x0001, "OB", [0x00, 0x01]);
-        WriteElement(elements, 0x0002, "UI", Uid(sopClassUid));
-        WriteElement(elements, 0x0003, "UI", Uid(sopInstanceUid));
-        WriteElement(elements, 0x0010, "UI", Uid(transferSyntaxUid));
-        WriteElement(elements, 0x0012, "UI", Uid(DicomImplementation.ClassUid));
-        WriteElement(elements, 0x0013, "SH", Text(DicomImplementation.VersionName));
-        if (DicomAETitle.IsValid(sourceAETitle))
-        {
-            WriteElement(elements, 0x0016, "AE", Text(sourceAETitle));
-        }
-
-        var header = new MemoryStream();
-        header.Write(new byte[128]);
-        header.Write("DICM"u8);
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)elements.Length);
-        WriteElement(header, 0x0000, "UL", length.ToArray());
-        elements.Position = 0;
-        elements.CopyTo(header);
-        return header.ToArray();
-
-        static byte[] Uid(string value) => Pad(Encoding.ASCII.GetBytes(value), 0);
-
-        static byte[] Text(string value) => Pad(Encoding.ASCII.GetBytes(value), (byte)' ');
-
-        static byte[] Pad(byte[] bytes, byte pad) => bytes.Length % 2 == 0 ? bytes : [.. bytes, pad];
-    }
-
-    private static void WriteElement(Stream stream, ushort element, string vr, byte[] value)
-    {
-        Span<byte> head = stackalloc byte[12];
-        BinaryPrimitives.WriteUInt16LittleEndian(head, 0x0002);
-        BinaryPrimitives.WriteUInt16LittleEndian(head[2..], element);
-        head[4] = (byte)vr[0];
-        head[5] = (byte)vr[1];
-        if (vr is "OB")
-        {
-            head[6] = 0;
-            head[7] = 0;
-            BinaryPrimitives.WriteUInt32LittleEndian(head[8..], (uint)value.Length);
-            stream.Write(head);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(head[6..], (ushort)value.Length);
-            stream.Write(head[..8]);
-        }
-
-        stream.Write(value);
     }
 
     /// <summary>fsync of the folder, so the rename itself survives a power cut (POSIX); nothing to do elsewhere.</summary>

@@ -46,8 +46,6 @@ internal sealed partial class ScpAssociation
         this.logger = logger;
     }
 
-    public AssociationState State => state;
-
     public async Task RunAsync(bool overLimit, CancellationTokenSource association)
     {
         var token = association.Token;
@@ -265,7 +263,15 @@ internal sealed partial class ScpAssociation
             return;
         }
 
-        dataFile = server.Storage.Create(sopClass, sopInstance, context.TransferSyntax, info!.CallingAETitle, out dataTempPath);
+        try
+        {
+            dataFile = server.Storage.Create(sopClass, sopInstance, context.TransferSyntax, info!.CallingAETitle, out dataTempPath);
+        }
+        catch (DicomException e) when (e is DicomWriteException or DicomValueException)
+        {
+            // UIDs that cannot go into a File Meta Information group: the data set is drained and refused.
+            refusal = DimseStatus.InvalidArgumentValue;
+        }
     }
 
     private async ValueTask CompleteStoreAsync(DimseCommand request, AcceptedPresentationContext context, CancellationToken token)

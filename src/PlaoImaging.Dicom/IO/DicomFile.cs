@@ -67,6 +67,18 @@ public sealed class DicomFile
         DicomWriter.WriteFile(destination, this, options ?? DicomWriteOptions.Default);
     }
 
+    /// <summary>
+    /// Writes only the preamble, DICM and a File Meta Information group for a data set in
+    /// <paramref name="transferSyntax"/> (SOP Class and Instance UIDs from the data set, else from
+    /// <see cref="FileMetaInformation"/>): the caller appends the encoded data set.
+    /// </summary>
+    public void WriteHeader(Stream destination, DicomTransferSyntax transferSyntax, DicomWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(transferSyntax);
+        DicomWriter.WriteFileHeader(destination, this, transferSyntax, options ?? DicomWriteOptions.Default);
+    }
+
     /// <summary>Writes the file to a path (through a temporary file, renamed into place only when complete).</summary>
     public void Save(string path, DicomWriteOptions? options = null)
     {

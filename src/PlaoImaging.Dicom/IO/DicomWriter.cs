@@ -30,13 +30,30 @@ internal sealed class DicomWriter
     {
         var syntax = options.TransferSyntax ?? DefaultSyntax(file);
         CheckSyntax(file.Dataset, syntax, file.TransferSyntax);
-        var meta = BuildMeta(file, syntax, options);
         var buffered = new BufferedStream(destination, 1 << 16);
-        buffered.Write(new byte[128]);
-        buffered.Write("DICM"u8);
-        new DicomWriter(buffered, options, explicitVR: true, bigEndian: false).WriteElements(meta, keepGroupLengths: true);
+        WritePreambleAndMeta(buffered, file, syntax, options);
         WriteBody(buffered, file.Dataset, syntax, options, padDeflated: true);
         buffered.Flush();
+    }
+
+    /// <summary>
+    /// The preamble, DICM and the File Meta Information for <paramref name="file"/>'s data set encoded in
+    /// <paramref name="syntax"/>, and nothing after it: for writers that append the data set's bytes themselves (a
+    /// C-STORE SCP streaming what arrives).
+    /// </summary>
+    public static void WriteFileHeader(Stream destination, DicomFile file, DicomTransferSyntax syntax, DicomWriteOptions options)
+    {
+        var buffered = new BufferedStream(destination, 1 << 12);
+        WritePreambleAndMeta(buffered, file, syntax, options);
+        buffered.Flush();
+    }
+
+    private static void WritePreambleAndMeta(Stream stream, DicomFile file, DicomTransferSyntax syntax, DicomWriteOptions options)
+    {
+        var meta = BuildMeta(file, syntax, options);
+        stream.Write(new byte[128]);
+        stream.Write("DICM"u8);
+        new DicomWriter(stream, options, explicitVR: true, bigEndian: false).WriteElements(meta, keepGroupLengths: true);
     }
 
     public static void WriteDataset(Stream destination, DicomDataset dataset, DicomTransferSyntax syntax, DicomWriteOptions options)
