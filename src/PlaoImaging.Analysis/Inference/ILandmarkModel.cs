@@ -1,0 +1,46 @@
+namespace PlaoImaging.Analysis.Inference;
+
+/// <summary>Which model produced a result: shown with every result, in every place that shows one.</summary>
+public sealed record ModelIdentity(string Id, string Version, string Sha256)
+{
+    public static ModelIdentity Of(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return new ModelIdentity(manifest.Id, manifest.Version, manifest.Detector.Sha256);
+    }
+
+    public override string ToString() => $"{Id} {Version}";
+}
+
+/// <summary>A point in the pixel coordinates of the measured frame: x = column, y = row, pixel centres at integers.</summary>
+public readonly record struct ImagePoint(double X, double Y);
+
+/// <summary>
+/// One vertebra as the model found it: its level, the six morphometry points (order of <c>output_decoding.points</c>:
+/// sa, sm, sp, ia, im, ip) in image pixels, and the model's confidences.
+/// </summary>
+public sealed record VertebraLandmarks(
+    string Level,
+    double LevelConfidence,
+    double Score,
+    IReadOnlyList<ImagePoint> Points)
+{
+    /// <summary>Stage 2's confidence for a two-stage model (sigmoid of its logit), else null.</summary>
+    public double? RefinerConfidence { get; init; }
+}
+
+/// <summary>The model's answer for one image: vertebrae cranial first.</summary>
+public sealed record ImageLandmarks(IReadOnlyList<VertebraLandmarks> Vertebrae);
+
+/// <summary>
+/// Locates vertebrae and their six points on spine images. The manifest-driven implementation
+/// (<see cref="ManifestLandmarkModel"/>) prepares inputs, runs an <see cref="IModelRunner"/> and decodes; tests may
+/// supply their own (for example one that returns the phantom truth).
+/// </summary>
+public interface ILandmarkModel
+{
+    ModelIdentity Identity { get; }
+
+    /// <summary>Locates the vertebrae of each image; the result list is parallel to <paramref name="images"/>.</summary>
+    IReadOnlyList<ImageLandmarks> Locate(IReadOnlyList<SpineImage> images, CancellationToken cancellationToken = default);
+}
