@@ -1,0 +1,193 @@
+using System.Globalization;
+using PlaoImaging.Analysis.Results;
+
+namespace PlaoImaging.Analysis.Engine;
+
+/// <summary>The thresholds of the review flags; the defaults are the engine's documented choices (see the README).</summary>
+public sealed record ReviewFlagOptions
+{
+    /// <summary>A vertebra whose detection score is below this is flagged <c>low-confidence</c>.</summary>
+    public double LowScore { get; init; } = 0.5;
+
+    /// <summary>A vertebra whose level probability is below this is flagged <c>level-uncertain</c>.</summary>
+    public double LowLevelConfidence { get; init; } = 0.6;
+
+    /// <summary>A point closer to the image border than this share of the image's smaller side flags <c>vertebra-at-edge</c>.</summary>
+    public double EdgeMargin { get; init; } = 0.01;
+
+    /// <summary>The spine's axis (a line fitted through the body centres) further than this from the image's vertical flags <c>tilted</c>.</summary>
+    public double TiltDegrees { get; init; } = 30;
+
+    /// <summary>A sagittal MR slice whose normal is further than this from the patient's left-right axis flags <c>oblique-mr</c>.</summary>
+    public double ObliqueMrDegrees { get; init; } = 10;
+}
+
+/// <summary>
+/// Review flags: what a radiologist must look at before trusting a result. Pure: computed from the images and levels
+/// of a <see cref="StudyResult"/> under construction. Patient rotation on a radiograph (double endplate contours) cannot
+/// be seen in six points and is not flagged; an in-plane tilt of the whole spine is.
+/// </summary>
+public static class ReviewFlagger
+{
+    private static readonly string[] PointNames = ["sa", "sm", "sp", "ia", "im", "ip"];
+
+    public static IReadOnlyList<ReviewFlag> Flag(
+        IReadOnlyList<ImageResult> images,
+        IReadOnlyList<LevelResult> levels,
+        DeformityIndex deformityIndex,
+        IReadOnlyDictionary<string, IReadOnlyList<double>?> mrOrientations,
+        ReviewFlagOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(levels);
+        ArgumentNullException.ThrowIfNull(deformityIndex);
+        ArgumentNullException.ThrowIfNull(mrOrientations);
+        options ??= new ReviewFlagOptions();
+        var flags = new List<ReviewFlag>();
+        foreach (var image in images)
+        {
+            string sop = image.Source.SopInstanceUid;
+            if (image.Error is not null)
+            {
+                flags.Add(new ReviewFlag("image-failed", $"{Describe(image)} could not be measured: {image.Error}") { SopInstanceUid = sop });
+                continue;
+            }
+
+            if (!image.Measured)
+            {
+                continue;
+            }
+
+            if (image.Vertebrae.Count == 0)
+            {
+                flags.Add(new ReviewFlag("no-vertebrae", $"no vertebra was found on {Describe(image)}") { SopInstanceUid = sop });
+                continue;
+            }
+
+            switch (image.Spacing?.Provenance)
+            {
+                case null or "none":
+                    flags.Add(new ReviewFlag("missing-spacing", $"{Describe(image)} has no pixel spacing: heights are in pixels and grades rest on height ratios only") { SopInstanceUid = sop });
+                    break;
+                case "imager_pixel_spacing_uncorrected":
+                    flags.Add(new ReviewFlag("uncalibrated-spacing", $"{Describe(image)}: spacing at the detector, not corrected for magnification: millimetres are overstated (ratios and grades are unaffected)") { SopInstanceUid = sop });
+                    break;
+                default:
+                    break;
+            }
+
+            FlagVertebrae(image, options, flags);
+            FlagGaps(image, flags);
+            FlagTilt(image, options, flags);
+            if (image.Kind == "sagittal-mr" && mrOrientations.TryGetValue(sop, out var iop) && iop is { Count: 6 })
+            {
+                double angle = AngleFromLeftRight(iop);
+                if (angle > options.ObliqueMrDegrees)
+                {
+                    flags.Add(new ReviewFlag("oblique-mr", Invariant($"{Describe(image)} is oblique: its normal lies {angle:0.#}° from the left-right axis; heights in the slice may be foreshortened")) { SopInstanceUid = sop });
+                }
+            }
+        }
+
+        if (deformityIndex.Partial)
+        {
+            flags.Add(new ReviewFlag("partial-field-of-view",
+                $"T4–L4 are not all measured (missing {string.Join(", ", deformityIndex.MissingLevels)}): the Spinal Deformity Index is partial and fractures outside the field of view are not assessed"));
+        }
+
+        foreach (var level in levels)
+        {
+            if (level.Radiograph is { } cr && level.Mr is { } mr)
+            {
+                int lo = Math.Min(cr.GenantGrade, mr.GenantGrade);
+                int hi = Math.Max(cr.GenantGrade, mr.GenantGrade);
+                if (hi - lo >= 2 || (lo == 0 && hi >= 1))
+                {
+                    flags.Add(new ReviewFlag("modalities-disagree", $"{level.Level}: radiograph grade {cr.GenantGrade} ({cr.Deformity}), MR grade {mr.GenantGrade} ({mr.Deformity})") { Level = level.Level });
+                }
+            }
+        }
+
+        return flags;
+    }
+
+    private static void FlagVertebrae(ImageResult image, ReviewFlagOptions options, List<ReviewFlag> flags)
+    {
+        double margin = options.EdgeMargin * Math.Min(image.Rows, image.Columns);
+        foreach (var v in image.Vertebrae)
+        {
+            if (v.Score < options.LowScore)
+            {
+                flags.Add(new ReviewFlag("low-confidence", Invariant($"{v.Level} on {Describe(image)}: detection score {v.Score:0.00} (below {options.LowScore:0.00})")) { Level = v.Level, SopInstanceUid = image.Source.SopInstanceUid });
+            }
+
+            if (v.LevelConfidence < options.LowLevelConfidence)
+            {
+                flags.Add(new ReviewFlag("level-uncertain", Invariant($"{v.Level} on {Describe(image)}: level probability {v.LevelConfidence:0.00} (below {options.LowLevelConfidence:0.00}); count the levels")) { Level = v.Level, SopInstanceUid = image.Source.SopInstanceUid });
+            }
+
+            bool atEdge = PointNames.Any(name => v.Points.TryGetValue(name, out var p)
+                && (p[0] < margin || p[1] < margin || p[0] > image.Columns - 1 - margin || p[1] > image.Rows - 1 - margin));
+            if (atEdge)
+            {
+                flags.Add(new ReviewFlag("vertebra-at-edge", $"{v.Level} on {Describe(image)} touches the image border: it may be cut, and its heights with it") { Level = v.Level, SopInstanceUid = image.Source.SopInstanceUid });
+            }
+        }
+    }
+
+    private static void FlagGaps(ImageResult image, List<ReviewFlag> flags)
+    {
+        for (int i = 1; i < image.Vertebrae.Count; i++)
+        {
+            int a = LevelIndex(image.Vertebrae[i - 1].Level);
+            int b = LevelIndex(image.Vertebrae[i].Level);
+            if (a >= 0 && b > a + 1)
+            {
+                flags.Add(new ReviewFlag("level-gap", $"no vertebra was found between {image.Vertebrae[i - 1].Level} and {image.Vertebrae[i].Level} on {Describe(image)}: a body may be missed, or the levels miscounted") { Level = image.Vertebrae[i].Level, SopInstanceUid = image.Source.SopInstanceUid });
+            }
+        }
+    }
+
+    private static void FlagTilt(ImageResult image, ReviewFlagOptions options, List<ReviewFlag> flags)
+    {
+        if (image.Vertebrae.Count < 3)
+        {
+            return;
+        }
+
+        // Principal axis of the body centres: the angle of the spine in the image.
+        var centres = image.Vertebrae.Select(v => (X: PointNames.Average(n => v.Points[n][0]), Y: PointNames.Average(n => v.Points[n][1]))).ToList();
+        double mx = centres.Average(c => c.X);
+        double my = centres.Average(c => c.Y);
+        double sxx = centres.Sum(c => (c.X - mx) * (c.X - mx));
+        double syy = centres.Sum(c => (c.Y - my) * (c.Y - my));
+        double sxy = centres.Sum(c => (c.X - mx) * (c.Y - my));
+        double axis = 0.5 * Math.Atan2(2 * sxy, sxx - syy); // angle of the principal axis from the x axis
+        double fromVertical = Math.Abs(90 - Math.Abs(axis * 180 / Math.PI));
+        if (fromVertical > options.TiltDegrees)
+        {
+            flags.Add(new ReviewFlag("tilted", Invariant($"the spine on {Describe(image)} runs {fromVertical:0}° from the image's vertical: check the orientation and the levels")) { SopInstanceUid = image.Source.SopInstanceUid });
+        }
+    }
+
+    /// <summary>Angle (degrees) between the slice normal (row × column cosines) and the patient's left-right (x) axis.</summary>
+    public static double AngleFromLeftRight(IReadOnlyList<double> iop)
+    {
+        ArgumentNullException.ThrowIfNull(iop);
+        double nx = (iop[1] * iop[5]) - (iop[2] * iop[4]);
+        double ny = (iop[2] * iop[3]) - (iop[0] * iop[5]);
+        double nz = (iop[0] * iop[4]) - (iop[1] * iop[3]);
+        double norm = Math.Sqrt((nx * nx) + (ny * ny) + (nz * nz));
+        return norm == 0 ? 90 : Math.Acos(Math.Min(1, Math.Abs(nx) / norm)) * 180 / Math.PI;
+    }
+
+    private static readonly string[] Levels = ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12", "L1", "L2", "L3", "L4", "L5", "S1"];
+
+    private static int LevelIndex(string level) => Array.IndexOf(Levels, level);
+
+    private static string Describe(ImageResult image) => image.Kind == "sagittal-mr"
+        ? $"MR {image.MrSequence ?? "slice"} {image.Source.SopInstanceUid}"
+        : $"radiograph {image.Source.SopInstanceUid}";
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
