@@ -3,31 +3,65 @@
 
     /usr/bin/python3 training/evaluate.py --checkpoint training/runs/v1/checkpoint.pt --first 100000 --count 500 \
         --out training/runs/v1/eval.json [--montage training/runs/v1/montage.png]
-Matching: a prediction matches the nearest unmatched fully visible true vertebra whose centre lies within half that
-vertebra's posterior height; predictions near vertebrae that are only partly in the image are neither hits nor
-false positives. Errors are in mm in the image's own pixel spacing (images without one are left out of mm figures).
+    /usr/bin/python3 training/evaluate.py --onnx models/plao-vertebra-landmarks-v1.onnx --first 100000 --count 500 \
+        --out training/runs/v1-onnx/eval.json --save-preds training/runs/v1-onnx/preds.pkl
+    /usr/bin/python3 training/evaluate.py --from-preds training/runs/v1-onnx/preds.pkl --out ...   # grading only
+
+The model runs from a training checkpoint (PyTorch) or from the exported ONNX file (training/onnx_numpy.py; what
+ships). Matching: a prediction matches the nearest unmatched fully visible true vertebra whose centre lies within
+half that vertebra's posterior height; predictions near vertebrae that are only partly in the image are neither
+hits nor false positives. Errors are in mm in the image's own pixel spacing (images without one are left out of mm
+figures). Grading is reported for the current rule (plao-genant-1, plaomodel/genant.py) and for the previous one
+(plao-genant-0, below), on the predicted points (over the predicted spine) and on the true points (over the fully
+visible true vertebrae: how far the rule itself agrees with the generator's grades), per image group and per
+level band.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import pickle
 import sys
 import time
 from collections import defaultdict
 from multiprocessing import Pool
 
 import numpy as np
-import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plaomodel import contract as C  # noqa: E402
 from plaomodel.decode import decode  # noqa: E402
-from plaomodel.genant import grade_spine  # noqa: E402
-from plaomodel.levels import LEVELS  # noqa: E402
-from plaomodel.net import LandmarkNet, fold_batch_norm  # noqa: E402
+from plaomodel.genant import grade_spine, heights  # noqa: E402
 from plaomodel.preprocess import to_image_xy  # noqa: E402
 from plaomodel.samples import make_sample  # noqa: E402
 from plaomodel.targets import vertebra_points  # noqa: E402
+
+PREVIOUS_RULE = "plao-genant-0"
+RULES = {
+    C.RULE: "level-specific normal ratios (manifest grading.reference), crush against neighbours with grade-0 shape",
+    PREVIOUS_RULE: "the rule of manifest schema 1 (model 1.1.0 as first shipped): wedge = 1 - ha/hp, biconcave = "
+                   "1 - hm/hp (no level reference), crush = 1 - hp / mean(hp of the list neighbours, not S1, whatever "
+                   "their shape); same 20/25/40 % thresholds",
+}
+BANDS = {"T1-T9": C.LEVELS[:9], "T10-L2": C.LEVELS[9:14], "L3-L5": C.LEVELS[14:17]}
+
+
+def grade_spine_previous(levels: list[str], points: list[np.ndarray]) -> list[dict]:
+    """The previous rule (plao-genant-0), only to report old vs new figures on the same predictions."""
+    h = [heights(p) for p in points]
+    out = []
+    for i, (ha, hm, hp) in enumerate(h):
+        ref = [h[j][2] for j in (i - 1, i + 1) if 0 <= j < len(h) and levels[j] not in C.UNGRADED_LEVELS]
+        r = {"wedge": 1 - ha / hp if hp > 0 else 0.0, "biconcave": 1 - hm / hp if hp > 0 else 0.0,
+             "crush": 1 - hp / float(np.mean(ref)) if ref else 0.0}
+        kind = max(C.KIND_TIES, key=lambda k: r[k])
+        g = 0 if levels[i] in C.UNGRADED_LEVELS else C.grade_of_reduction(r[kind])
+        out.append({"heights": {"anterior": ha, "middle": hm, "posterior": hp}, "genant_grade": g})
+    return out
+
+
+GRADERS = {C.RULE: grade_spine, PREVIOUS_RULE: grade_spine_previous}
 
 
 def kappa_linear(conf: np.ndarray) -> float:
@@ -42,7 +76,7 @@ def kappa_linear(conf: np.ndarray) -> float:
 
 
 def match(preds, truth):
-    """Greedy by distance. Returns (pairs [(pred i, truth j)], set of ignored pred i)."""
+    """Greedy by distance. Returns [(pred i, truth j)]."""
     cands = []
     for i, p in enumerate(preds):
         for j, t in enumerate(truth):
@@ -65,119 +99,190 @@ def _sample(seed):
     return seed, x, meta, ph
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--checkpoint", required=True)
-    ap.add_argument("--first", type=int, default=100000)
-    ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--montage")
-    ap.add_argument("--jobs", type=int, default=2, help="processes rendering phantoms")
-    a = ap.parse_args()
-    if a.first < 100000:
-        sys.exit("evaluation seeds start at 100000")
+def make_runner(a):
+    """A function (1,1,H,W) float32 -> (heatmap, offsets, levels) of one image, and its description."""
+    if a.onnx:
+        import onnx
+        import onnx_numpy
+        model = onnx.load(a.onnx)
+        dtype = np.float64 if a.runner_dtype == "float64" else np.float32
+
+        def run(x):
+            out = onnx_numpy.run(model, {C.INPUT_NAME: x}, dtype=dtype)
+            return out[C.OUTPUT_HEATMAP][0], out[C.OUTPUT_OFFSETS][0], out[C.OUTPUT_LEVELS][0]
+        return run, f"{os.path.basename(a.onnx)} through training/onnx_numpy.py ({a.runner_dtype})"
+    import torch
+    from plaomodel.net import LandmarkNet, fold_batch_norm
     torch.set_num_threads(2)
     state = torch.load(a.checkpoint, map_location="cpu")
     model = LandmarkNet()
     model.load_state_dict(state["model"])
     model.eval()
     model = fold_batch_norm(model).eval()
-    stats = defaultdict(lambda: defaultdict(list))
-    montage_items = []
-    start = time.time()
-    pool = Pool(a.jobs)
-    for n, (seed, x, meta, ph) in enumerate(pool.imap(_sample, range(a.first, a.first + a.count), chunksize=2)):
+
+    def run(x):
         with torch.no_grad():
-            heat, off, lvl = (t[0].numpy() for t in model(torch.from_numpy(x)))
-        preds = decode(heat, off, lvl)
-        sy, sx = meta["scale_y"], meta["scale_x"]
-        for p in preds:
-            p["points_img"] = to_image_xy(p["points"], sy, sx)
-            p["centre_img"] = p["points_img"].mean(axis=0)
+            return tuple(t[0].numpy() for t in model(torch.from_numpy(x)))
+    return run, f"{os.path.basename(a.checkpoint)} (PyTorch, batch norm folded)"
+
+
+def record_of(x, meta, ph, run) -> dict:
+    """Everything the scoring needs of one image (small: no pixels)."""
+    heat, off, lvl = run(x)
+    preds = decode(heat, off, lvl)
+    sy, sx = meta["scale_y"], meta["scale_x"]
+    out = {"meta": meta, "preds": [], "truth": []}
+    for p in preds:
+        pts = to_image_xy(p["points"], sy, sx)
+        out["preds"].append({"level": p["level"], "points_img": pts, "centre_img": pts.mean(axis=0)})
+    for v in ph.truth["vertebrae"]:
+        pts = vertebra_points(v)
+        out["truth"].append({"level": v["level"], "grade": int(v["genant_grade"]), "heights_mm": v["heights_mm"],
+                             "pts": pts, "centre": pts.mean(axis=0), "hp_px": float(np.linalg.norm(pts[2] - pts[5])),
+                             "visible": bool(v["fully_visible"])})
+    return out
+
+
+def band_of(level: str):
+    for name, levels in BANDS.items():
+        if level in levels:
+            return f"levels:{name}"
+    return None
+
+
+def score(records: list[dict]) -> dict:
+    stats = defaultdict(lambda: defaultdict(list))
+    for rec in records:
+        meta, preds, tv = rec["meta"], rec["preds"], rec["truth"]
         spacing = meta["spacing_mm"]
-        tv = []
-        for v in ph.truth["vertebrae"]:
-            pts = vertebra_points(v)
-            tv.append({"v": v, "pts": pts, "centre": pts.mean(axis=0), "hp_px": float(np.linalg.norm(pts[2] - pts[5])),
-                       "visible": v["fully_visible"]})
+        unit = spacing if spacing else 1.0
         visible = [t for t in tv if t["visible"]]
         partial = [t for t in tv if not t["visible"]]
         pairs = match(preds, visible)
         matched_p = {i for i, _ in pairs}
         ignored = {i for i, _ in match([p for k, p in enumerate(preds) if k not in matched_p], partial)}
-        unmatched_preds = [k for k in range(len(preds)) if k not in matched_p]
-        n_fp = len(unmatched_preds) - len(ignored)
+        n_fp = len(preds) - len(matched_p) - len(ignored)
         groups = ["all", f"modality:{meta['modality']}", f"fov:{meta['field_of_view']}"]
-        # grades from predicted points over the predicted spine (neighbours = adjacent predictions)
-        pred_mm = [p["points_img"] * (spacing if spacing else 1.0) for p in preds]
-        graded = grade_spine([p["level"] for p in preds], pred_mm) if preds else []
-        # the same grading rule on the true points: how far the rule itself agrees with the generator's grades
-        oracle = grade_spine([t["v"]["level"] for t in visible], [t["pts"] * (spacing if spacing else 1.0) for t in visible]) if visible else []
+        graded = {r: (f([p["level"] for p in preds], [p["points_img"] * unit for p in preds]) if preds else [])
+                  for r, f in GRADERS.items()}
+        oracle = {r: (f([t["level"] for t in visible], [t["pts"] * unit for t in visible]) if visible else [])
+                  for r, f in GRADERS.items()}
         for g in groups:
             s = stats[g]
-            for t, o in zip(visible, oracle):
-                if t["v"]["level"] != "S1":
-                    s["oracle_pairs"].append((int(t["v"]["genant_grade"]), int(o["genant_grade"])))
             s["truth"].append(len(visible))
             s["hits"].append(len(pairs))
             s["preds"].append(len(pairs) + n_fp)
             s["images"].append(1)
             for i, j in pairs:
                 t = visible[j]
-                s["level_ok"].append(preds[i]["level"] == t["v"]["level"])
+                s["level_ok"].append(preds[i]["level"] == t["level"])
                 if spacing:
-                    err = np.linalg.norm(preds[i]["points_img"] - t["pts"], axis=1) * spacing
-                    s["point_mm"].extend(err.tolist())
-                    ph_ = graded[i]["heights_mm"]
-                    th = t["v"]["heights_mm"]
-                    s["height_mm"].extend([abs(ph_["anterior"] - th["anterior"]), abs(ph_["middle"] - th["middle"]),
-                                           abs(ph_["posterior"] - th["posterior"])])
-                if t["v"]["level"] != "S1":
-                    s["grade_pairs"].append((int(t["v"]["genant_grade"]), int(graded[i]["genant_grade"])))
-        if a.montage and len(montage_items) < 12 and (n % max(1, a.count // 12) == 0):
-            montage_items.append((ph, preds, visible, meta))
-        if (n + 1) % 50 == 0:
-            print(f"{n + 1}/{a.count} ({time.time() - start:.0f} s)", flush=True)
+                    s["point_mm"].extend((np.linalg.norm(preds[i]["points_img"] - t["pts"], axis=1) * spacing).tolist())
+                    ph_, th = graded[C.RULE][i]["heights"], t["heights_mm"]
+                    s["height_mm"].extend([abs(ph_[k] - th[k]) for k in ("anterior", "middle", "posterior")])
+        # grade pairs (true grade, rule's grade), per image group and per level band of the true vertebra
+        for r in GRADERS:
+            for t, o in zip(visible, oracle[r]):
+                if t["level"] not in C.UNGRADED_LEVELS:
+                    for g in groups + [band_of(t["level"])]:
+                        if g:
+                            stats[g][f"oracle:{r}"].append((t["grade"], int(o["genant_grade"])))
+            for i, j in pairs:
+                t = visible[j]
+                if t["level"] not in C.UNGRADED_LEVELS:
+                    for g in groups + [band_of(t["level"])]:
+                        if g:
+                            stats[g][f"pred:{r}"].append((t["grade"], int(graded[r][i]["genant_grade"])))
 
-    report = {"checkpoint": os.path.basename(a.checkpoint), "seeds": [a.first, a.first + a.count - 1], "groups": {}}
-    for g, s in sorted(stats.items()):
-        pairs = np.array(s["grade_pairs"], dtype=np.int64).reshape(-1, 2)
+    def grading_figures(pairs_list):
+        pairs = np.array(pairs_list, dtype=np.int64).reshape(-1, 2)
         c = np.zeros((4, 4), np.int64)
         for t, p in pairs:
             c[t, p] += 1
+
         def sens_spec(th):
             pos = pairs[:, 0] >= th
             neg = ~pos
             sens = float(((pairs[:, 1] >= th) & pos).sum() / pos.sum()) if pos.sum() else None
             spec = float(((pairs[:, 1] < th) & neg).sum() / neg.sum()) if neg.sum() else None
-            return sens, spec, int(pos.sum()), int(neg.sum())
-        oc = np.zeros((4, 4), np.int64)
-        for t, p in np.array(s["oracle_pairs"], dtype=np.int64).reshape(-1, 2):
-            oc[t, p] += 1
-        s1, sp1, n1, m1 = sens_spec(1)
-        s2, sp2, n2, m2 = sens_spec(2)
-        pm = np.array(s["point_mm"])
-        hm = np.array(s["height_mm"])
-        report["groups"][g] = {
-            "images": int(sum(s["images"])), "true_vertebrae": int(sum(s["truth"])),
-            "recall": sum(s["hits"]) / max(1, sum(s["truth"])), "precision": sum(s["hits"]) / max(1, sum(s["preds"])),
-            "level_accuracy": float(np.mean(s["level_ok"])) if s["level_ok"] else None,
-            "landmark_error_mm": {"median": float(np.median(pm)) if pm.size else None, "p95": float(np.percentile(pm, 95)) if pm.size else None},
-            "height_error_mm": {"median": float(np.median(hm)) if hm.size else None, "p95": float(np.percentile(hm, 95)) if hm.size else None},
-            "genant_kappa_linear": kappa_linear(c), "genant_confusion_true_rows_pred_cols": c.tolist(),
-            "fracture_grade_ge1": {"sensitivity": s1, "specificity": sp1, "positives": n1, "negatives": m1},
-            "fracture_grade_ge2": {"sensitivity": s2, "specificity": sp2, "positives": n2, "negatives": m2},
-            "grading_rule_on_true_points": {"genant_kappa_linear": kappa_linear(oc), "confusion": oc.tolist()},
-        }
-    pool.close()
-    report["seconds"] = time.time() - start
+            return {"sensitivity": sens, "specificity": spec, "positives": int(pos.sum()), "negatives": int(neg.sum())}
+        return {"genant_kappa_linear": kappa_linear(c), "confusion_true_rows_pred_cols": c.tolist(),
+                "fracture_grade_ge1": sens_spec(1), "fracture_grade_ge2": sens_spec(2)}
+
+    report = {}
+    for g, s in sorted(stats.items()):
+        out = {}
+        if s["images"]:
+            pm, hm = np.array(s["point_mm"]), np.array(s["height_mm"])
+            out = {
+                "images": int(sum(s["images"])), "true_vertebrae": int(sum(s["truth"])),
+                "recall": sum(s["hits"]) / max(1, sum(s["truth"])), "precision": sum(s["hits"]) / max(1, sum(s["preds"])),
+                "level_accuracy": float(np.mean(s["level_ok"])) if s["level_ok"] else None,
+                "landmark_error_mm": {"median": float(np.median(pm)) if pm.size else None,
+                                      "p95": float(np.percentile(pm, 95)) if pm.size else None},
+                "height_error_mm": {"median": float(np.median(hm)) if hm.size else None,
+                                    "p95": float(np.percentile(hm, 95)) if hm.size else None},
+            }
+        out["grading"] = {r: {"predicted_points": grading_figures(s[f"pred:{r}"]),
+                              "true_points": grading_figures(s[f"oracle:{r}"])} for r in GRADERS}
+        report[g] = out
+    return report
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--checkpoint")
+    src.add_argument("--onnx")
+    src.add_argument("--from-preds", help="score saved predictions (--save-preds) without running the model")
+    ap.add_argument("--runner-dtype", choices=["float32", "float64"], default="float32",
+                    help="precision of the numpy ONNX runner (float32: about twice as fast)")
+    ap.add_argument("--first", type=int, default=100000)
+    ap.add_argument("--count", type=int, default=500)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--save-preds")
+    ap.add_argument("--montage")
+    ap.add_argument("--jobs", type=int, default=2, help="processes rendering phantoms")
+    a = ap.parse_args()
+    start = time.time()
+    if a.from_preds:
+        with open(a.from_preds, "rb") as f:
+            saved = pickle.load(f)
+        records, head = saved["records"], saved["head"]
+    else:
+        if a.first < 100000:
+            sys.exit("evaluation seeds start at 100000")
+        run, model_desc = make_runner(a)
+        head = {"model": model_desc, "seeds": [a.first, a.first + a.count - 1]}
+        records, montage_items = [], []
+        pool = Pool(a.jobs)
+        for n, (seed, x, meta, ph) in enumerate(pool.imap(_sample, range(a.first, a.first + a.count), chunksize=2)):
+            rec = record_of(x, meta, ph, run)
+            records.append(rec)
+            if a.montage and len(montage_items) < 12 and (n % max(1, a.count // 12) == 0):
+                montage_items.append((ph, rec["preds"], [t for t in rec["truth"] if t["visible"]], meta))
+            if (n + 1) % 50 == 0:
+                print(f"{n + 1}/{a.count} ({time.time() - start:.0f} s)", flush=True)
+        pool.close()
+        head["inference_seconds"] = round(time.time() - start, 1)
+        if a.save_preds:
+            with open(a.save_preds, "wb") as f:
+                pickle.dump({"head": head, "records": records}, f)
+        if a.montage:
+            from plaomodel.montage import write_montage
+            write_montage(a.montage, montage_items)
+    report = dict(head, grading_rules=RULES, level_bands={k: f"{v[0]}-{v[-1]}" for k, v in BANDS.items()},
+                  groups=score(records))
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(report, f, indent=1)
     allg = report["groups"]["all"]
-    print(json.dumps(allg, indent=1))
-    if a.montage:
-        from plaomodel.montage import write_montage
-        write_montage(a.montage, montage_items)
+    for r in GRADERS:
+        for where in ("predicted_points", "true_points"):
+            q = allg["grading"][r][where]
+            print(f"{r:14s} {where:16s} kappa {q['genant_kappa_linear']:.3f}  sens>=1 {q['fracture_grade_ge1']['sensitivity']:.3f}"
+                  f"  sens>=2 {q['fracture_grade_ge2']['sensitivity']:.3f}  spec>=1 {q['fracture_grade_ge1']['specificity']:.3f}"
+                  f"  spec>=2 {q['fracture_grade_ge2']['specificity']:.3f}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ import math
 
 import numpy as np
 
+from plaomodel.contract import grade_limits, grade_of_reduction
+
 CERVICAL = ["C5", "C6", "C7"]
 THORACIC = ["T%d" % i for i in range(1, 13)]
 LUMBAR = ["L%d" % i for i in range(1, 6)]
@@ -75,8 +77,9 @@ DEFORMITIES = ("wedge", "biconcave", "crush")
 #: Genant height-reduction ranges used when drawing a grade (kept a little
 #: inside the class limits 20/25/40 % so that the grade is unambiguous)
 GRADE_RANGES = {1: (0.205, 0.245), 2: (0.26, 0.39), 3: (0.415, 0.58)}
-#: the Genant class limits used by the consistency checks
-GRADE_LIMITS = {0: (0.0, 0.20), 1: (0.20, 0.25), 2: (0.25, 0.40), 3: (0.40, 0.65)}
+#: the Genant class limits (from the one rule in plaomodel/contract.py), the
+#: last one closed at 65 % for the consistency checks
+GRADE_LIMITS = grade_limits(0.65)
 
 
 @dataclasses.dataclass
@@ -549,12 +552,7 @@ def reduction(h, h0) -> float:
 
 
 def genant_grade(heights: dict, expected: dict) -> int:
-    """Genant grade from the largest relative height reduction."""
+    """Genant grade from the largest relative height reduction against the
+    expected (undeformed) heights, by the one rule in plaomodel/contract.py."""
     r = max(reduction(heights[k], expected[k]) for k in ("anterior", "middle", "posterior"))
-    if r < 0.20:
-        return 0
-    if r < 0.25:
-        return 1
-    if r < 0.40:
-        return 2
-    return 3
+    return grade_of_reduction(r)

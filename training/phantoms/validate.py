@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from plaomodel.contract import grade_of_reduction
+
 from .spine import GRADE_LIMITS, TRUTH_LEVELS
 
 KEYS = ("generator", "generator_version", "seed", "modality", "weighting", "view", "field_of_view",
@@ -79,10 +81,7 @@ def check_phantom(ph, tol_mm: float = 0.02) -> list:
         red = {h: 1 - v["heights_mm"][h] / v["expected_heights_mm"][h] for h in HEIGHT_PAIRS}
         r = max(red.values())
         g = v["genant_grade"]
-        lo, hi = GRADE_LIMITS[g]
-        if g == 0:
-            lo = -1.0  # a normal body may be a little taller than expected
-        if not (lo - 1e-6 <= r < hi):
+        if grade_of_reduction(r) != g or r >= GRADE_LIMITS[3][1]:
             errs.append("%s grade %d but max reduction %.3f" % (lv, g, r))
         worst = max(red, key=red.get)
         want = {"wedge": "anterior", "biconcave": "middle", "crush": "posterior"}

@@ -1,7 +1,10 @@
-"""Model outputs -> vertebrae (the engine must do the same; see the manifest's "output_decoding").
+"""Model outputs -> vertebrae (the engine must do the same; see the manifest's "output_decoding"; numbers in
+contract.py).
 
-1. p = sigmoid(heatmap). A cell is a centre candidate when p >= PEAK_THRESHOLD and p equals the maximum of its 3x3
-   neighbourhood (ties: the first in row-major order wins); at most MAX_DETECTIONS, highest p first.
+1. p = sigmoid(heatmap), computed in float32 on the float32 logits. A cell is a centre candidate when
+   p >= PEAK_THRESHOLD and p equals the maximum of its PEAK_WINDOW x PEAK_WINDOW neighbourhood (outside the map
+   counts as -1; ties: only the first maximum in row-major order is a peak); at most MAX_DETECTIONS, highest p
+   first (then row, then column).
 2. Centre (model px) = ((ix + off_x) * STRIDE, (iy + off_y) * STRIDE) with the offsets read at the cell; each point =
    centre + offsets[2 + 2k : 4 + 2k] * OFFSET_SCALE * STRIDE.
 3. Levels: detections sorted by centre y (cranial first) get strictly increasing level indices that maximise the sum
@@ -11,12 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .levels import LEVELS
-from .net import N_LEVELS, OFFSET_SCALE, STRIDE
+from . import contract as C
 
-PEAK_THRESHOLD = 0.3
-MAX_DETECTIONS = 30
-GAP_PENALTY = 4.0
+LEVELS = C.LEVELS
+N_LEVELS = C.N_LEVELS
 
 
 def sigmoid(x):
@@ -29,21 +30,25 @@ def log_softmax(x):
 
 
 def find_peaks(p: np.ndarray):
-    h, w = p.shape
-    padded = np.pad(p, 1, constant_values=-1.0)
+    """[(p, iy, ix)] of the peaks of a probability map, best first."""
+    k = C.PEAK_WINDOW
+    r = k // 2
+    centre = r * k + r                      # index of the cell itself in its flattened window
+    padded = np.pad(p, r, constant_values=C.PEAK_OUTSIDE_VALUE)
+    candidates = p >= C.PEAK_THRESHOLD if C.PEAK_THRESHOLD_INCLUSIVE else p > C.PEAK_THRESHOLD
     peaks = []
-    for iy, ix in zip(*np.nonzero(p >= PEAK_THRESHOLD)):
-        window = padded[iy:iy + 3, ix:ix + 3]
+    for iy, ix in zip(*np.nonzero(candidates)):
+        window = padded[iy:iy + k, ix:ix + k]
         if p[iy, ix] < window.max():
             continue
         # ties: keep only the first maximum in row-major order
         flat = window.reshape(-1)
         first = int(np.argmax(flat == p[iy, ix]))
-        if first != 4:
+        if first != centre:
             continue
         peaks.append((float(p[iy, ix]), int(iy), int(ix)))
     peaks.sort(key=lambda t: (-t[0], t[1], t[2]))
-    return peaks[:MAX_DETECTIONS]
+    return peaks[:C.MAX_DETECTIONS]
 
 
 def assign_levels(logps: list[np.ndarray]) -> list[int]:
@@ -58,7 +63,7 @@ def assign_levels(logps: list[np.ndarray]) -> list[int]:
         for lv in range(N_LEVELS):
             best, arg = neg, -1
             for prev in range(lv):
-                s = score[i - 1, prev] - GAP_PENALTY * (lv - prev - 1)
+                s = score[i - 1, prev] - C.GAP_PENALTY * (lv - prev - 1)
                 if s > best:
                     best, arg = s, prev
             if arg >= 0:
@@ -72,15 +77,19 @@ def assign_levels(logps: list[np.ndarray]) -> list[int]:
     return out[::-1]
 
 
-def decode(heat_logits: np.ndarray, offsets: np.ndarray, levels: np.ndarray) -> list[dict]:
-    """Arrays of one image: (1,h,w), (14,h,w), (18,h,w). Returns vertebrae in model-grid pixels, cranial first."""
+def decode(heat_logits: np.ndarray, offsets: np.ndarray, levels: np.ndarray, peaks: list | None = None) -> list[dict]:
+    """Arrays of one image: (1,h,w), (14,h,w), (18,h,w). Returns vertebrae in model-grid pixels, cranial first.
+    ``peaks``: when a list is given, the raw peaks (p, iy, ix) before level assignment are appended to it."""
     p = sigmoid(heat_logits[0])
     found = []
     for score, iy, ix in find_peaks(p):
+        if peaks is not None:
+            peaks.append((score, iy, ix))
         off = offsets[:, iy, ix]
-        cx, cy = (ix + off[0]) * STRIDE, (iy + off[1]) * STRIDE
-        pts = np.array([cx, cy]) + off[2:].reshape(6, 2) * OFFSET_SCALE * STRIDE
-        found.append({"score": score, "centre": [cx, cy], "points": pts, "logp": log_softmax(levels[:, iy, ix])})
+        cx, cy = (ix + off[0]) * C.STRIDE, (iy + off[1]) * C.STRIDE
+        pts = np.array([cx, cy]) + off[2:].reshape(C.N_POINTS, 2) * C.OFFSET_SCALE * C.STRIDE
+        found.append({"score": score, "centre": [cx, cy], "cell": (iy, ix), "points": pts,
+                      "logp": log_softmax(levels[:, iy, ix])})
     found.sort(key=lambda d: d["centre"][1])
     for d, lv in zip(found, assign_levels([d["logp"] for d in found])):
         d["level"] = LEVELS[lv]

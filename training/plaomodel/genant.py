@@ -1,43 +1,57 @@
-"""Morphometric grading in the Genant semiquantitative scheme, from six points per vertebra.
+"""Morphometric grading, rule plao-genant-1 (the manifest's "grading"; numbers in contract.py), from six points per
+vertebra. The C# engine implements exactly this.
 
-Heights: anterior ha = |sa - ia|, middle hm = |sm - im|, posterior hp = |sp - ip| (mm).
-Reductions: wedge = 1 - ha/hp, biconcave = 1 - hm/hp, crush = 1 - hp/hp_ref where hp_ref is the mean posterior
-height of the neighbouring measured vertebrae (one above and one below when present; none: crush is not assessed).
-The largest reduction decides: < 20% grade 0, 20-25% grade 1, 25-40% grade 2, > 40% grade 3 (Genant et al., 1993);
-its kind names the deformity (wedge / biconcave / crush). S1 is not graded.
+Heights: anterior ha = |sa - ia|, middle hm = |sm - im|, posterior hp = |sp - ip| (mm when the image has a pixel
+spacing, else pixels; only ratios matter for the grade).
+Reductions against level-specific normal shape (so that physiological wedging is not called a fracture):
+  wedge     = 1 - (ha / hp) / ha_hp(level)
+  biconcave = 1 - (hm / hp) / hm_hp(level)
+  crush     = 1 - hp / mean(hp of the reference neighbours)
+with ha_hp, hm_hp the published normal ratios of the level (levels without an entry: the nearest entry), and the
+reference neighbours the vertebrae just above and just below in the list (not S1) whose own wedge and biconcave
+reductions both give grade 0; without one, crush is not assessed (0). hp = 0 gives wedge = biconcave = 0.
+The largest reduction r decides (Genant et al. 1993): r < 20 % grade 0, 20 % <= r < 25 % grade 1,
+25 % <= r <= 40 % grade 2, r > 40 % grade 3; ties of the reductions are named in the order wedge, biconcave, crush;
+grade 0 means deformity "none". S1 is measured but never graded.
 """
 from __future__ import annotations
 
 import numpy as np
 
-THRESHOLDS = (0.20, 0.25, 0.40)
+from . import contract as C
+from .contract import grade_of_reduction  # noqa: F401 - the one Genant rule, re-exported
 
 
-def heights(points_mm: np.ndarray) -> tuple[float, float, float]:
-    p = np.asarray(points_mm, dtype=np.float64)
+def heights(points: np.ndarray) -> tuple[float, float, float]:
+    """(ha, hm, hp) of six points (sa, sm, sp, ia, im, ip), in the points' unit."""
+    p = np.asarray(points, dtype=np.float64)
     return (float(np.linalg.norm(p[0] - p[3])), float(np.linalg.norm(p[1] - p[4])), float(np.linalg.norm(p[2] - p[5])))
 
 
-def grade_of(reduction: float) -> int:
-    if reduction < THRESHOLDS[0]:
-        return 0
-    if reduction < THRESHOLDS[1]:
-        return 1
-    if reduction <= THRESHOLDS[2]:
-        return 2
-    return 3
+def shape_reductions(level: str, ha: float, hm: float, hp: float) -> tuple[float, float]:
+    """(wedge, biconcave) of one vertebra against its level's normal ratios."""
+    if hp <= 0:
+        return 0.0, 0.0
+    ha_hp, hm_hp = C.reference_for(level)
+    return 1.0 - (ha / hp) / ha_hp, 1.0 - (hm / hp) / hm_hp
 
 
-def grade_spine(levels: list[str], points_mm: list[np.ndarray]) -> list[dict]:
-    """Vertebrae in cranio-caudal order. Returns per vertebra: heights, reductions, grade, deformity."""
-    h = [heights(p) for p in points_mm]
+def grade_spine(levels: list[str], points: list[np.ndarray]) -> list[dict]:
+    """Vertebrae in cranio-caudal order (level names, six points each). Returns per vertebra: heights, the three
+    reductions, whether crush was assessed, the reference level, grade and deformity."""
+    h = [heights(p) for p in points]
+    shape = [shape_reductions(lv, *hh) for lv, hh in zip(levels, h)]
     out = []
     for i, (ha, hm, hp) in enumerate(h):
-        ref = [h[j][2] for j in (i - 1, i + 1) if 0 <= j < len(h) and levels[j] != "S1"]
-        r = {"wedge": 1 - ha / hp if hp > 0 else 0.0, "biconcave": 1 - hm / hp if hp > 0 else 0.0,
-             "crush": 1 - hp / float(np.mean(ref)) if ref else 0.0}
-        kind = max(r, key=r.get)
-        g = 0 if levels[i] == "S1" else grade_of(r[kind])
-        out.append({"heights_mm": {"anterior": ha, "middle": hm, "posterior": hp}, "reductions": r,
-                    "genant_grade": g, "deformity": kind if g > 0 else "none"})
+        refs = [h[j][2] for j in (i - 1, i + 1)
+                if 0 <= j < len(h) and levels[j] not in C.UNGRADED_LEVELS
+                and grade_of_reduction(shape[j][0]) == 0 and grade_of_reduction(shape[j][1]) == 0]
+        hp_ref = float(np.mean(refs)) if refs else 0.0
+        crush = 1.0 - hp / hp_ref if hp_ref > 0 else 0.0
+        r = {"wedge": shape[i][0], "biconcave": shape[i][1], "crush": crush}
+        kind = max(C.KIND_TIES, key=lambda k: r[k])    # first of the largest, in KIND_TIES order
+        g = 0 if levels[i] in C.UNGRADED_LEVELS else grade_of_reduction(r[kind])
+        out.append({"heights": {"anterior": ha, "middle": hm, "posterior": hp}, "reductions": r,
+                    "crush_assessed": hp_ref > 0, "reference_level": C.reference_level(levels[i]),
+                    "genant_grade": g, "deformity": kind if g > 0 else C.NO_DEFORMITY})
     return out

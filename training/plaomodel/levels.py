@@ -1,4 +1,6 @@
-"""Vertebral levels the model labels, cranial to caudal."""
-LEVELS = [f"T{i}" for i in range(1, 13)] + [f"L{i}" for i in range(1, 6)] + ["S1"]
+"""Vertebral levels the model labels, cranial to caudal, and the six points (names from contract.py)."""
+from .contract import LEVELS as _LEVELS, POINTS as _POINTS
+
+LEVELS = list(_LEVELS)
 INDEX = {name: i for i, name in enumerate(LEVELS)}
-POINTS = ["sa", "sm", "sp", "ia", "im", "ip"]
+POINTS = list(_POINTS)

@@ -14,9 +14,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-STRIDE = 4
-OFFSET_SCALE = 8.0
-N_LEVELS = 18
+from .contract import N_LEVELS, OFFSET_SCALE, STRIDE  # noqa: F401 - one source of numbers (contract.py)
 
 
 class ConvBnRelu(nn.Sequential):

@@ -90,8 +90,9 @@ class DecodeTest(unittest.TestCase):
     def test_genant_grades_from_heights(self):
         def box(h_a, h_m, h_p):
             return np.array([[0, 0], [15, 0], [30, 0], [0, h_a], [15, h_m], [30, h_p]], float)
-        graded = grade_spine(["L1", "L2", "L3"], [box(25, 25, 25), box(17, 24, 25), box(25, 25, 25)])
-        self.assertEqual([g["genant_grade"] for g in graded], [0, 2, 0])   # 32% anterior reduction: grade 2 wedge
+        graded = grade_spine(["L1", "L2", "L3"], [box(25, 25, 25), box(15, 24, 25), box(25, 25, 25)])
+        # ha/hp 0.60 against L2's normal 0.90: 33 % anterior reduction, grade 2 wedge
+        self.assertEqual([g["genant_grade"] for g in graded], [0, 2, 0])
         self.assertEqual(graded[1]["deformity"], "wedge")
 
 
