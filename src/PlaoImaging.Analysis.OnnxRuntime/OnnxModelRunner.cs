@@ -94,7 +94,7 @@ public sealed class OnnxModelRunner : IModelRunner
                     throw new ExecutionProviderUnavailableException(cuda, CpuBuildReason);
                 }
 
-                if (CudaProbe.WhyNot(options.DeviceId) is { } why)
+                if (options.ProbeCudaDriver && CudaProbe.WhyNot(options.DeviceId) is { } why)
                 {
                     throw new ExecutionProviderUnavailableException(cuda, why);
                 }
@@ -180,7 +180,7 @@ public sealed class OnnxModelRunner : IModelRunner
     private static (Dictionary<string, OnnxStage>, string) LoadAuto(
         ModelManifest manifest, List<(string Role, string Field, ModelStageSpec Spec)> specs, List<string> files, OnnxRunnerOptions options, ILogger logger)
     {
-        string? why = IsCudaBuild ? CudaProbe.WhyNot(options.DeviceId) : "this is the CPU build (PlaoOnnxFlavour=cpu)";
+        string? why = !IsCudaBuild ? "this is the CPU build (PlaoOnnxFlavour=cpu)" : options.ProbeCudaDriver ? CudaProbe.WhyNot(options.DeviceId) : null;
         if (why is null)
         {
             try

@@ -53,6 +53,12 @@ public sealed record OnnxRunnerOptions
     /// </summary>
     public int MaxBatchSize { get; init; } = 16;
 
+    /// <summary>
+    /// Ask the NVIDIA driver for the device before loading ONNX Runtime's CUDA provider (on by default). Tests turn it off
+    /// to reach the provider's own loading errors on a machine without CUDA.
+    /// </summary>
+    internal bool ProbeCudaDriver { get; init; } = true;
+
     internal void Validate()
     {
         if (!Enum.IsDefined(Provider))

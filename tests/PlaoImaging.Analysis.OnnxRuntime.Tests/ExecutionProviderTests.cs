@@ -25,6 +25,7 @@ public sealed class ExecutionProviderTests
         Assert.Equal("cpu (2 intra-op threads)", runner.ExecutionProvider);
         var reasons = logger.Entries.Where(e => e.EventId is 4101 or 4102).ToList();
         var reason = Assert.Single(reasons);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{reason.Level} {reason.EventId}: {reason.Message}");
         Assert.Contains(OnnxModelRunner.IsCudaBuild ? CudaProbe.WhyNot(0)! : "CPU build", reason.Message, StringComparison.Ordinal);
         Assert.Equal([1, 1, 112, 88], runner.Detect(TestModels.Input(1))["heatmap"].Shape);
     }
@@ -39,9 +40,47 @@ public sealed class ExecutionProviderTests
 
         var options = TestModels.Cpu() with { Provider = OnnxExecutionProvider.Cuda, DeviceId = 0 };
         var e = Assert.Throws<ExecutionProviderUnavailableException>(() => OnnxModelRunner.Create(TestModels.V1(), options));
+        TestContext.Current.TestOutputHelper?.WriteLine(e.Message);
         Assert.Equal("cuda:0", e.Provider);
         Assert.StartsWith("execution provider cuda:0 is not available: ", e.Message, StringComparison.Ordinal);
         Assert.Contains(OnnxModelRunner.IsCudaBuild ? CudaProbe.WhyNot(0)! : "-p:PlaoOnnxFlavour=cuda", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_CudaProviderThatCannotLoad_ThrowsExecutionProviderUnavailableNotOnnxRuntimeException()
+    {
+        // Past the driver probe, straight into ONNX Runtime's CUDA provider: what a GPU host without cuDNN or cuBLAS sees.
+        if (NoCuda is null)
+        {
+            Assert.Skip("a CUDA device is present: the CUDA provider may load here");
+        }
+
+        var options = TestModels.Cpu() with { Provider = OnnxExecutionProvider.Cuda, ProbeCudaDriver = false };
+        var e = Assert.Throws<ExecutionProviderUnavailableException>(() => OnnxModelRunner.Create(TestModels.V1(), options));
+        TestContext.Current.TestOutputHelper?.WriteLine(e.Message);
+        Assert.Equal("cuda:0", e.Provider);
+        if (OnnxModelRunner.IsCudaBuild)
+        {
+            Assert.Contains("CUDA provider could not be loaded", e.Message, StringComparison.Ordinal);
+            Assert.IsType<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(e.InnerException);
+        }
+    }
+
+    [Fact]
+    public void Create_AutoWhenTheCudaProviderCannotLoad_RunsOnCpuAndWarnsOnce()
+    {
+        if (NoCuda is null)
+        {
+            Assert.Skip("a CUDA device is present: the CUDA provider may load here");
+        }
+
+        var logger = new ListLogger();
+        var options = TestModels.Cpu() with { Provider = OnnxExecutionProvider.Auto, ProbeCudaDriver = false };
+        using var runner = OnnxModelRunner.Create(TestModels.V1(), options, logger);
+        Assert.Equal("cpu (2 intra-op threads)", runner.ExecutionProvider);
+        var said = Assert.Single(logger.Entries, e => e.EventId is 4101 or 4102);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{said.Level} {said.EventId}: {said.Message}");
+        Assert.Equal(OnnxModelRunner.IsCudaBuild ? 4102 : 4101, said.EventId);
     }
 
     [Fact]
