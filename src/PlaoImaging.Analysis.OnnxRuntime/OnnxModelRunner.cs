@@ -67,7 +67,7 @@ public sealed class OnnxModelRunner : IModelRunner
         {
             specs.Add(("refiner", "stages.refiner", refiner));
         }
-        else if (string.Equals(manifest.Architecture, "two-stage", StringComparison.Ordinal))
+        else if (string.Equals(manifest.Architecture, ModelManifest.TwoStage, StringComparison.Ordinal))
         {
             throw new ModelManifestException("stages.refiner", "a two-stage model needs a refiner stage");
         }

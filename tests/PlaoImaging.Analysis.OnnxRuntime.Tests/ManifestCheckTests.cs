@@ -7,6 +7,14 @@ namespace PlaoImaging.Analysis.OnnxRuntime.Tests;
 public sealed class ManifestCheckTests
 {
     [Fact]
+    public void Create_CommittedV1ManifestAndModel_Agree()
+    {
+        using var runner = OnnxModelRunner.Create(TestModels.V1(), TestModels.Cpu());
+        Assert.Equal("plao-vertebra-landmarks-v1", runner.Manifest.Id);
+        Assert.Equal(["detector"], runner.Stages);
+    }
+
+    [Fact]
     public void Create_MissingModelFile_ThrowsNamingStageFile()
     {
         var dir = TestModels.Scratch("missing");
@@ -144,7 +152,7 @@ public sealed class ManifestCheckTests
     [Fact]
     public void Create_TwoStageWithoutRefiner_ThrowsNamingRefiner()
     {
-        var manifest = TestModels.V1() with { Architecture = "two-stage" };
+        var manifest = TestModels.V1() with { Architecture = ModelManifest.TwoStage };
         var e = Assert.Throws<ModelManifestException>(() => OnnxModelRunner.Create(manifest, TestModels.Cpu()));
         Assert.Equal("stages.refiner", e.Field);
     }

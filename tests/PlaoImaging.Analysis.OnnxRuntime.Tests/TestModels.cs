@@ -17,30 +17,20 @@ internal static class TestModels
 
     public static string V1Path => Path.Combine(ModelsDirectory, V1File);
 
+    public static string V1ManifestPath => Path.Combine(ModelsDirectory, "plao-vertebra-landmarks-v1.json");
+
     /// <summary>
-    /// The v1 manifest as data (stages.detector of schema 2), built here rather than read, so that these tests do not
-    /// depend on the manifest reader; <paramref name="edit"/> alters the detector entry.
+    /// The committed v1 manifest, read with <see cref="ModelManifestReader"/>; <paramref name="directory"/> moves where
+    /// its stage file is looked for, <paramref name="edit"/> alters its detector entry.
     /// </summary>
     public static ModelManifest V1(string? directory = null, Func<ModelStageSpec, ModelStageSpec>? edit = null)
     {
-        var detector = new ModelStageSpec(
-            "detector",
-            V1File,
-            V1Sha256,
-            V1Size,
-            [new TensorSpec("image", [null, 1, Height, Width])],
-            [
-                new TensorSpec("heatmap", [null, 1, 112, 88]),
-                new TensorSpec("offsets", [null, 14, 112, 88]),
-                new TensorSpec("levels", [null, 18, 112, 88]),
-            ]);
-        return new ModelManifest
+        var manifest = ModelManifestReader.Read(V1ManifestPath);
+        Assert.Equal(V1Sha256, manifest.Detector.Sha256);
+        return manifest with
         {
-            Id = "plao-vertebra-landmarks-v1",
-            Version = "1.1.0",
-            Architecture = "single-stage",
-            Detector = edit is null ? detector : edit(detector),
-            Directory = directory ?? ModelsDirectory,
+            Directory = directory ?? manifest.Directory,
+            Detector = edit is null ? manifest.Detector : edit(manifest.Detector),
         };
     }
 
