@@ -52,6 +52,17 @@ public sealed record SelectionRules
         [@"spine", @"spinal", @"wirbels[aä]ule", @"\b[lbhc]ws\b", @"\blumba[rl]\b", @"\bthora(cic|kal)\b", @"\bvertebra"];
 
     /// <summary>
+    /// Series descriptions that name another region (chest, abdomen, pelvis, limbs...). A description naming both the
+    /// spine and another region ("XR CHEST AND SPINE") says nothing. The study description is never read this way: a
+    /// study often holds a chest and a spine series.
+    /// </summary>
+    public IReadOnlyList<string> OtherRegionDescriptionPatterns { get; init; } =
+    [
+        @"\b(chest|cxr|thorax|lung|lungs|abdomen|abdo|pelvis|becken|skull|sch[aä]del|head|knee|knie|hip|h[uü]fte|shoulder|schulter)\b",
+        @"\b(hand|wrist|elbow|foot|fu[sß]|ankle|femur|tibia|humerus|rib|ribs|rippen)\b",
+    ];
+
+    /// <summary>
     /// Accept an image whose anatomy nothing states (no Body Part Examined, Anatomic Region Sequence or description
     /// naming a region). True by default: many CR and DX devices leave them empty, the study was sent for spine
     /// analysis, and the landmark model finds no vertebrae on a film without any. The decision records it.
@@ -198,6 +209,7 @@ public sealed record SelectionRules
         CheckList(SpineBodyParts, "spineBodyParts");
         CheckCodes(SpineAnatomicRegionCodes, "spineAnatomicRegionCodes");
         CheckPatterns(SpineDescriptionPatterns, "spineDescriptionPatterns");
+        CheckPatterns(OtherRegionDescriptionPatterns, "otherRegionDescriptionPatterns");
         CheckList(LateralViewPositions, "lateralViewPositions");
         CheckList(FrontalViewPositions, "frontalViewPositions");
         CheckList(OtherViewPositions, "otherViewPositions");

@@ -39,6 +39,7 @@ public sealed class SeriesSelector
     private readonly HashSet<string> skippedImageTypes;
     private readonly HashSet<string> fatSatOptions;
     private readonly Regex[] spinePatterns;
+    private readonly Regex[] otherRegionPatterns;
     private readonly Regex[] lateralPatterns;
     private readonly Regex[] frontalPatterns;
     private readonly Regex[] sagittalPatterns;
@@ -67,6 +68,7 @@ public sealed class SeriesSelector
         skippedImageTypes = Upper(Rules.SkippedImageTypes);
         fatSatOptions = Upper(Rules.FatSaturationScanOptions);
         spinePatterns = SelectionRules.Compile(Rules.SpineDescriptionPatterns, "spineDescriptionPatterns");
+        otherRegionPatterns = SelectionRules.Compile(Rules.OtherRegionDescriptionPatterns, "otherRegionDescriptionPatterns");
         lateralPatterns = SelectionRules.Compile(Rules.LateralDescriptionPatterns, "lateralDescriptionPatterns");
         frontalPatterns = SelectionRules.Compile(Rules.FrontalDescriptionPatterns, "frontalDescriptionPatterns");
         sagittalPatterns = SelectionRules.Compile(Rules.SagittalDescriptionPatterns, "sagittalDescriptionPatterns");
@@ -298,10 +300,26 @@ public sealed class SeriesSelector
 
         foreach (var (tag, name, keyword) in SeriesTexts)
         {
-            if (DatasetReading.Text(dataset, tag) is { } text && Matches(spinePatterns, text))
+            if (DatasetReading.Text(dataset, tag) is not { } text)
+            {
+                continue;
+            }
+
+            bool spine = Matches(spinePatterns, text);
+            bool other = Matches(otherRegionPatterns, text);
+            if (spine && other)
+            {
+                evidence.Add(new(keyword, text, "names the spine and another region: not used"));
+            }
+            else if (spine)
             {
                 evidence.Add(new(keyword, text, "names the spine"));
                 sources.Add(($"{name} '{text}'", Anatomy.Spine, $"{name} '{text}' names the spine"));
+            }
+            else if (other)
+            {
+                evidence.Add(new(keyword, text, "names another region"));
+                sources.Add(($"{name} '{text}'", Anatomy.NotSpine, $"{name} '{text}' names another region: not spine"));
             }
         }
 

@@ -105,6 +105,36 @@ public sealed class SeriesSelectorRadiographTests
         Assert.Contains("Body Part Examined CHEST: not spine (followed over the conflicting Series Description 'T-SPINE LAT')", decision.Reasons);
     }
 
+    [Fact]
+    public void DecideSeries_SeriesDescriptionNamesAnotherRegion_NotSpineEvenIfTheStudyNamesTheSpine()
+    {
+        var ds = Headers.Radiograph(bodyPart: null, description: "CHEST LAT");
+        ds.AddString(DicomTags.StudyDescription, DicomVR.LO, "XR CHEST AND SPINE");
+
+        var decision = Decide(ds);
+
+        Assert.False(decision.Selected);
+        Assert.Equal(["Series Description 'CHEST LAT' names another region: not spine"], decision.Reasons);
+    }
+
+    [Fact]
+    public void DecideSeries_DescriptionNamingSpineAndAnotherRegion_NotUsed()
+    {
+        var decision = Decide(Headers.Radiograph(bodyPart: null, description: "Thorax + BWS seitlich"));
+
+        Assert.True(decision.Selected);
+        Assert.Contains(decision.Evidence, e => e.Finding == "names the spine and another region: not used");
+        Assert.Contains(decision.Reasons, r => r.StartsWith("anatomy not stated", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DecideSeries_SpineBodyPartButKneeDescription_ConflictSkipped()
+    {
+        var decision = Decide(Headers.Radiograph(bodyPart: "LSPINE", description: "KNEE LAT"));
+
+        Assert.Equal(["conflicting anatomy: Series Description 'KNEE LAT' says not spine but Body Part Examined LSPINE says spine"], decision.Reasons);
+    }
+
     [Theory]
     [InlineData("LL", true, "View Position LL: lateral view")]
     [InlineData("RL", true, "View Position RL: lateral view")]
