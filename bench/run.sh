@@ -7,6 +7,9 @@
 #                        loopback to `plao listen` and to DCMTK storescp (PLAO_NET_COUNT scales the count down;
 #                        PLAO_NET_RECEIVER=storescp puts storescp in our slot, to check the harness without plao;
 #                        PLAO_NET_PEERS picks the peers, default "storescp storescp-sync"; PLAO_NET_REPS, default 3)
+#   bench/run.sh infer   landmark model inference on the CPU: ONNX Runtime (OnnxModelRunner) vs the same model in PyTorch,
+#                        default and with OMP_WAIT_POLICY=PASSIVE; batch 1 and 8, 2 threads each, torch outputs checked
+#                        against ONNX Runtime's first (PLAO_INFER_ROUNDS x PLAO_INFER_RUNS timed runs, default 5 x 10)
 # Results go to bench/out/ and are summarised as ratios; bench/README.md keeps the latest figures.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -259,9 +262,40 @@ net() {
   [ "$net_failed" = 0 ] || { echo "NET: some runs did not deliver every instance (see above and bench/out/net/*.log)" >&2; exit 1; }
 }
 
+# --- infer: ONNX Runtime vs PyTorch on the landmark model ------------------------------------------------------------
+# The tools alternate in rounds (ort, torch, torch-passive for batch 1, then batch 8), each round a fresh process with
+# its own untimed warm-up runs, so that load from other work on the machine falls on all of them alike; the summary
+# pools every timed run of every round (bench/inference/summarise.py).
+infer() {
+  need python3-torch; need python3-onnx; need python3-numpy
+  local d="$out/infer" model="$root/models/plao-vertebra-landmarks-v1.onnx" manifest="$root/models/plao-vertebra-landmarks-v1.json"
+  local rounds=${PLAO_INFER_ROUNDS:-5} runs=${PLAO_INFER_RUNS:-10} warmup=3 threads=2
+  mkdir -p "$d/check"
+  dotnet build inference -c Release --artifacts-path "$PWD/$d/artifacts" -o "$PWD/$d/app" > "$d/build.log" 2>&1 \
+    || { grep -E "error" "$d/build.log" | sort -u | head -20; echo "infer: build failed ($d/build.log)"; exit 1; } >&2
+  local app=("dotnet" "$d/app/PlaoImaging.Bench.Inference.dll")
+  # The PyTorch network is rebuilt from training/plaomodel/net.py with the ONNX weights: its outputs must equal ONNX
+  # Runtime's (within 1e-4) before anything is timed.
+  "${app[@]}" check "$manifest" "$d/check"
+  /usr/bin/python3 inference/torch_infer.py check "$model" "$d/check" || { echo "infer: PyTorch does not reproduce ONNX Runtime; nothing timed" >&2; exit 1; }
+  : > "$out/infer.txt"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$d/load.txt"
+  for ((round = 1; round <= rounds; round++)); do
+    for batch in 1 8; do
+      "${app[@]}" time "$manifest" "$batch" "$runs" "$warmup" "$threads" | tee -a "$out/infer.txt" | cut -c1-100
+      /usr/bin/python3 inference/torch_infer.py time "$model" "$batch" "$runs" "$warmup" "$threads" torch | tee -a "$out/infer.txt" | cut -c1-100
+      OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 inference/torch_infer.py time "$model" "$batch" "$runs" "$warmup" "$threads" torch-passive \
+        | tee -a "$out/infer.txt" | cut -c1-100
+    done
+  done
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$d/load.txt"
+  echo; /usr/bin/python3 inference/summarise.py "$out/infer.txt"
+}
+
 case "${1:-parse}" in
   parse) parse ;;
   decode) decode ;;
   net) net ;;
-  *) echo "usage: $0 parse|decode|net"; exit 2 ;;
+  infer) infer ;;
+  *) echo "usage: $0 parse|decode|net|infer"; exit 2 ;;
 esac
