@@ -28,17 +28,20 @@ internal static class TestImages
         string modality = "CR",
         string photometric = "MONOCHROME2",
         (double Center, double Width)? window = null,
-        IReadOnlyDictionary<string, (double Row, double Column)>? spacing = null) => new()
+        IReadOnlyDictionary<string, (double Row, double Column)>? spacing = null)
     {
-        Source = new ImageReference("1.2.3", "1.2.3.4", "1.2.3.4.5", "1.2.840.10008.5.1.4.1.1.1", 0),
-        Modality = modality,
-        Rows = rows,
-        Columns = cols,
-        Values = values,
-        PhotometricInterpretation = photometric,
-        Window = window,
-        SpacingAttributes = spacing ?? new Dictionary<string, (double Row, double Column)>(),
-    };
+        return new SpineImage
+        {
+            Source = new ImageReference("1.2.3", "1.2.3.4", "1.2.3.4.5", "1.2.840.10008.5.1.4.1.1.1", 0),
+            Modality = modality,
+            Rows = rows,
+            Columns = cols,
+            Values = values,
+            PhotometricInterpretation = photometric,
+            Window = window,
+            SpacingAttributes = spacing ?? new Dictionary<string, (double Row, double Column)>(),
+        };
+    }
 
     public static Dictionary<string, (double Row, double Column)> Spacing(string attribute, double mm) => new() { [attribute] = (mm, mm) };
 
