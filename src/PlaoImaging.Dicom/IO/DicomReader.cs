@@ -422,7 +422,6 @@ internal sealed class DicomReader
 
         DicomVR vr;
         uint length;
-        bool valueImplicit = false;
         if (ctx.Explicit)
         {
             var vrBytes = input.Peek(2, tag);
@@ -440,23 +439,9 @@ internal sealed class DicomReader
                     length = input.ReadUInt16(ctx.BigEndian, tag);
                 }
             }
-            else if (IsPrintablePair(vrBytes))
-            {
-                // DCMTK reads an unknown VR code with a 4-byte length after two reserved bytes, and the element as UN.
-                Warn(tag, $"unknown VR '{(char)vrBytes[0]}{(char)vrBytes[1]}': assuming a 4-byte length field; value kept as UN");
-                input.Advance(2);
-                input.Peek(2, tag);
-                input.Advance(2);
-                length = input.ReadUInt32(ctx.BigEndian, tag);
-                vr = DicomVR.UN;
-            }
             else
             {
-                // Bytes that are not a VR at all: an implicit VR element inside an explicit VR dataset.
-                Warn(tag, "element without an explicit VR in an explicit VR dataset: read as implicit VR");
-                length = input.ReadUInt32(ctx.BigEndian, tag);
-                vr = ImplicitVR(dataset, tag);
-                valueImplicit = true;
+                (vr, length) = ReadUnknownVRHeader(tag, start, vrBytes, ctx);
             }
         }
         else
@@ -472,7 +457,7 @@ internal sealed class DicomReader
 
         if (length == UndefinedLength)
         {
-            if (vr == DicomVR.SQ || valueImplicit)
+            if (vr == DicomVR.SQ)
             {
                 return ReadSequence(tag, -1, ctx, depth, dataset);
             }
@@ -503,6 +488,43 @@ internal sealed class DicomReader
         }
 
         return new DicomValueElement(tag, vr, ReadValue(tag, vr, length, ctx));
+    }
+
+    /// <summary>
+    /// The rest of the header of an explicit VR element whose two VR bytes name none of the 34 VRs, read the way DCMTK
+    /// reads it with its default options (dcmdata DcmItem::readTagAndLength, where DcmVR::setVR decides the size of
+    /// the length field): two upper-case letters are taken for a VR of a later edition and followed by two reserved
+    /// bytes and a 4-byte length (new VRs are promised that form); any other two bytes ("  ", "\0\0", "xx", "??",
+    /// bytes above 127) are followed by a 2-byte length. Either way the VR stays unknown and the value is kept as the
+    /// bytes it is, as UN: DCMTK shows such an element as "??", writes it as UN, and asks the dictionary only when told
+    /// to prefer the dictionary's VRs for every element. DCMTK's one exception is kept too: "OX" on Pixel Data is OW.
+    /// Each such element gives a warning at its first byte. (DCMTK 3.6.9 and later call bytes outside 32..127 an
+    /// invalid VR and then fail to make the element; we read them as 3.6.7 and 3.6.8 do.)
+    /// </summary>
+    private (DicomVR VR, uint Length) ReadUnknownVRHeader(DicomTag tag, long start, ReadOnlySpan<byte> vrBytes, Syntax ctx)
+    {
+        byte first = vrBytes[0];
+        byte second = vrBytes[1];
+        string shown = $"{first:X2} {second:X2}" + (IsPrintablePair(vrBytes) ? $" '{(char)first}{(char)second}'" : string.Empty);
+        input.Advance(2);
+        if (first is >= (byte)'A' and <= (byte)'Z' && second is >= (byte)'A' and <= (byte)'Z')
+        {
+            input.Peek(2, tag);
+            input.Advance(2);
+            uint longLength = input.ReadUInt32(ctx.BigEndian, tag);
+            if (tag == DicomTag.PixelData && first == (byte)'O' && second == (byte)'X')
+            {
+                Warn(start, tag, $"unknown VR {shown}: read with a 4-byte length field, as OW (DCMTK's fix for Pixel Data)");
+                return (DicomVR.OW, longLength);
+            }
+
+            Warn(start, tag, $"unknown VR {shown}: read with a 4-byte length field; value kept as UN");
+            return (DicomVR.UN, longLength);
+        }
+
+        uint shortLength = input.ReadUInt16(ctx.BigEndian, tag);
+        Warn(start, tag, $"VR bytes {shown} are no VR: read with a 2-byte length field, as DCMTK does; value kept as UN");
+        return (DicomVR.UN, shortLength);
     }
 
     private DicomBuffer ReadValue(DicomTag tag, DicomVR vr, uint length, Syntax ctx)
@@ -809,11 +831,13 @@ internal sealed class DicomReader
     private static bool IsPrintablePair(ReadOnlySpan<byte> bytes) =>
         bytes[0] is >= 0x20 and < 0x7F && bytes[1] is >= 0x20 and < 0x7F;
 
-    private void Warn(DicomTag? tag, string message)
+    private void Warn(DicomTag? tag, string message) => Warn(input.Position, tag, message);
+
+    private void Warn(long offset, DicomTag? tag, string message)
     {
         if (warnings.Count < 1000)
         {
-            warnings.Add(new DicomReadWarning(input.Position, tag, message));
+            warnings.Add(new DicomReadWarning(offset, tag, message));
         }
     }
 
