@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
 
 namespace PlaoImaging.Dicom;
 
@@ -63,13 +64,17 @@ public sealed class MemoryDicomBuffer(ReadOnlyMemory<byte> bytes) : DicomBuffer
 
 /// <summary>
 /// A value left in a file: path, offset and length. Byte-order swapping (for values of big-endian files) is applied
-/// when the bytes are read.
+/// when the bytes are read. Every read opens the file anew and, when the buffer has a <see cref="Stamp"/> (as every
+/// buffer <see cref="DicomFile.Open"/> makes has), checks before and after reading that the file is still the version
+/// the stamp describes: a file replaced, rewritten or removed since gives a <see cref="DicomSourceChangedException"/>,
+/// never other bytes from the old offsets (what a stamp can and cannot see is on <see cref="DicomFileStamp"/>).
+/// Without a stamp only a file now too short to hold the value is detected.
 /// </summary>
 public sealed class FileDicomBuffer : DicomBuffer
 {
     private const int CopyBlock = 1 << 20;
 
-    public FileDicomBuffer(string path, long offset, long length, int swapUnit = 1)
+    public FileDicomBuffer(string path, long offset, long length, int swapUnit = 1, DicomFileStamp? stamp = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -83,6 +88,7 @@ public sealed class FileDicomBuffer : DicomBuffer
         Offset = offset;
         this.length = length;
         SwapUnit = swapUnit;
+        Stamp = stamp;
     }
 
     private readonly long length;
@@ -94,6 +100,9 @@ public sealed class FileDicomBuffer : DicomBuffer
     /// <summary>1 when no swap is needed, else 2, 4 or 8 (the value was stored big-endian).</summary>
     public int SwapUnit { get; }
 
+    /// <summary>The version of the file the value was found in; null: not checked beyond the file's length.</summary>
+    public DicomFileStamp? Stamp { get; }
+
     public override long Length => length;
 
     public override bool IsInMemory => false;
@@ -101,28 +110,31 @@ public sealed class FileDicomBuffer : DicomBuffer
     public override ReadOnlyMemory<byte> GetMemory()
     {
         var bytes = GC.AllocateUninitializedArray<byte>((int)length);
-        using (var file = OpenFile())
+        using (var file = OpenChecked())
         {
-            file.ReadExactly(bytes);
+            ReadAt(file, Offset, bytes);
+            CheckUnchanged(file);
         }
 
         ByteSwap.InPlace(bytes, SwapUnit);
         return bytes;
     }
 
+    /// <summary>Writes the value block by block, each checked before it is written; on a change, what was written must be discarded.</summary>
     public override void CopyTo(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        using var file = OpenFile();
+        using var file = OpenChecked();
         var block = new byte[(int)Math.Min(CopyBlock, Math.Max(length, 1))];
-        long left = length;
-        while (left > 0)
+        long done = 0;
+        while (done < length)
         {
-            int n = (int)Math.Min(block.Length, left);
-            file.ReadExactly(block, 0, n);
+            int n = (int)Math.Min(block.Length, length - done);
+            ReadAt(file, Offset + done, block.AsSpan(0, n));
+            CheckUnchanged(file);
             ByteSwap.InPlace(block.AsSpan(0, n), SwapUnit);
             destination.Write(block, 0, n);
-            left -= n;
+            done += n;
         }
     }
 
@@ -134,23 +146,72 @@ public sealed class FileDicomBuffer : DicomBuffer
             throw new ArgumentOutOfRangeException(nameof(offset), $"a byte-swapped value is read in whole units of {SwapUnit} bytes");
         }
 
-        using var file = OpenFile();
-        file.Position = Offset + offset;
-        file.ReadExactly(destination);
+        using (var file = OpenChecked())
+        {
+            ReadAt(file, Offset + offset, destination);
+            CheckUnchanged(file);
+        }
+
         ByteSwap.InPlace(destination, SwapUnit);
     }
 
-    private FileStream OpenFile()
+    private void ReadAt(SafeFileHandle file, long position, Span<byte> destination)
     {
-        var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        if (file.Length < Offset + length)
+        while (!destination.IsEmpty)
         {
-            file.Dispose();
-            throw new DicomReadException(Offset, null, $"the file {System.IO.Path.GetFileName(Path)} is shorter than when it was read: the value of {length} bytes is gone");
+            int n = RandomAccess.Read(file, destination, position);
+            if (n == 0)
+            {
+                throw new DicomSourceChangedException(Path, $"it ended at byte {position} while the value of {length} bytes at offset {Offset} was read", null);
+            }
+
+            destination = destination[n..];
+            position += n;
+        }
+    }
+
+    /// <summary>Opens the file and checks that it is the version read (or, without a stamp, long enough).</summary>
+    private SafeFileHandle OpenChecked()
+    {
+        SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DicomSourceChangedException(Path, "it is gone", e);
         }
 
-        file.Position = Offset;
-        return file;
+        try
+        {
+            CheckUnchanged(file);
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private void CheckUnchanged(SafeFileHandle file)
+    {
+        if (Stamp is null)
+        {
+            long now = RandomAccess.GetLength(file);
+            if (now < Offset + length)
+            {
+                throw new DicomSourceChangedException(Path, $"it is {now} bytes long: the value of {length} bytes at offset {Offset} is gone", null);
+            }
+
+            return;
+        }
+
+        if (Stamp.DescribeChange(DicomFileStamp.Of(file)) is { } change)
+        {
+            throw new DicomSourceChangedException(Path, change, null);
+        }
     }
 }
 

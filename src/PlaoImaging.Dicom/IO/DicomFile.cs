@@ -37,19 +37,47 @@ public sealed class DicomFile
     /// <summary>Whether the input had the 128-byte preamble and DICM prefix.</summary>
     public bool HasPreamble { get; init; }
 
-    /// <summary>Reads a Part 10 file (or a bare dataset) from a path; large values stay in the file until asked for.</summary>
+    /// <summary>
+    /// Reads a Part 10 file (or a bare dataset) from a path; values of at least
+    /// <see cref="DicomReadOptions.LargeValueThreshold"/> bytes stay in the file until asked for. Those values remember
+    /// the version of the file they were found in (<see cref="DicomFileStamp"/>, taken from the handle the file was read
+    /// through): reading one after the file was replaced or rewritten on disk throws
+    /// <see cref="DicomSourceChangedException"/> instead of returning other bytes. A file that changes while it is being
+    /// read throws the same at once.
+    /// </summary>
     public static DicomFile Open(string path, DicomReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        string fullPath = Path.GetFullPath(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        return DicomReader.ReadFile(stream, options ?? DicomReadOptions.Default, Path.GetFullPath(path));
+        var stamp = DicomFileStamp.Of(stream.SafeFileHandle);
+        DicomFile file;
+        try
+        {
+            file = DicomReader.ReadFile(stream, options ?? DicomReadOptions.Default, fullPath, stamp);
+        }
+        catch (DicomReadException e) when (ChangeSince(stream, stamp) is { } changeWhileFailing)
+        {
+            // A file still being written, or rewritten under the reader: the change is the cause, not the bytes.
+            throw new DicomSourceChangedException(fullPath, changeWhileFailing + ", while it was being read", e);
+        }
+
+        if (ChangeSince(stream, stamp) is { } change)
+        {
+            throw new DicomSourceChangedException(fullPath, change + ", while it was being read", null);
+        }
+
+        return file;
     }
+
+    private static string? ChangeSince(FileStream stream, DicomFileStamp stamp) =>
+        stamp.DescribeChange(DicomFileStamp.Of(stream.SafeFileHandle));
 
     /// <summary>Reads a Part 10 file (or a bare dataset) from a stream; every value is read into memory.</summary>
     public static DicomFile Read(Stream stream, DicomReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return DicomReader.ReadFile(stream, options ?? DicomReadOptions.Default, null);
+        return DicomReader.ReadFile(stream, options ?? DicomReadOptions.Default, null, null);
     }
 
     /// <summary>Reads a bare dataset encoded in a known transfer syntax (e.g. a DIMSE data set).</summary>

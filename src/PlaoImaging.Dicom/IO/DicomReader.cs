@@ -23,6 +23,7 @@ internal sealed class DicomReader
 
     private readonly DicomReadOptions options;
     private readonly string? path;
+    private readonly DicomFileStamp? stamp;
     private readonly List<DicomReadWarning> warnings = [];
     private DicomInput input;
     private bool lazyAllowed;
@@ -38,25 +39,27 @@ internal sealed class DicomReader
     private DicomTag creatorCacheTag;
     private string? creatorCacheValue;
 
-    private DicomReader(Stream stream, DicomReadOptions options, string? path)
+    private DicomReader(Stream stream, DicomReadOptions options, string? path, DicomFileStamp? stamp)
     {
         this.options = options;
         this.path = path;
+        this.stamp = stamp;
         input = new DicomInput(stream, stream.CanSeek ? stream.Position : 0);
         lazyAllowed = path is not null && options.LargeValueThreshold > 0;
     }
 
     private readonly record struct Syntax(bool Explicit, bool BigEndian);
 
-    public static DicomFile ReadFile(Stream stream, DicomReadOptions options, string? path)
+    /// <summary>Reads a file; with a <paramref name="path"/>, large values are left in it, tied to <paramref name="stamp"/>.</summary>
+    public static DicomFile ReadFile(Stream stream, DicomReadOptions options, string? path, DicomFileStamp? stamp)
     {
-        var reader = new DicomReader(stream, options, path);
+        var reader = new DicomReader(stream, options, path, stamp);
         return reader.Guard(() => reader.GuardedRead(reader.ReadFile));
     }
 
     public static DicomDataset ReadDataset(Stream stream, DicomTransferSyntax syntax, DicomReadOptions options, out IReadOnlyList<DicomReadWarning> warnings)
     {
-        var reader = new DicomReader(stream, options, null);
+        var reader = new DicomReader(stream, options, null, null);
         var dataset = reader.Guard(() => reader.GuardedRead(() => reader.ReadBody(syntax)));
         warnings = reader.warnings;
         return dataset;
@@ -538,7 +541,7 @@ internal sealed class DicomReader
                 throw new DicomReadException(input.Position, tag, $"value length {length} is beyond what a single value may hold");
             }
 
-            var lazy = new FileDicomBuffer(path!, input.Position, length, swap);
+            var lazy = new FileDicomBuffer(path!, input.Position, length, swap, stamp);
             input.Skip(length, tag);
             return lazy;
         }
