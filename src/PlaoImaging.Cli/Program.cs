@@ -8,4 +8,5 @@ root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(EchoCommand.Create());
 root.Subcommands.Add(SendCommand.Create());
 root.Subcommands.Add(ListenCommand.Create());
+root.Subcommands.Add(AnalyzeCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -77,7 +77,11 @@ public static class ReviewFlagger
             }
 
             FlagVertebrae(image, options, flags);
-            FlagGaps(image, flags);
+            if (image.Kind != "sagittal-mr")
+            {
+                FlagGaps(image.Vertebrae.Select(v => v.Level), Describe(image), image.Source.SopInstanceUid, flags);
+            }
+
             FlagTilt(image, options, flags);
             if (image.Kind == "sagittal-mr" && mrOrientations.TryGetValue(sop, out var iop) && iop is { Count: 6 })
             {
@@ -89,7 +93,14 @@ public static class ReviewFlagger
             }
         }
 
-        if (deformityIndex.Partial)
+        // MR: each level is measured on its own chosen slice, so gaps are judged on the union of a series' levels.
+        foreach (var series in images.Where(i => i.Kind == "sagittal-mr" && i.Error is null && i.Measured).GroupBy(i => i.Source.SeriesInstanceUid, StringComparer.Ordinal))
+        {
+            var seriesLevels = series.SelectMany(i => i.Vertebrae.Select(v => v.Level)).Distinct(StringComparer.Ordinal).OrderBy(LevelIndex).ToList();
+            FlagGaps(seriesLevels, $"MR series {series.Key}", null, flags);
+        }
+
+        if (deformityIndex.Partial && levels.Count > 0)
         {
             flags.Add(new ReviewFlag("partial-field-of-view",
                 $"T4–L4 are not all measured (missing {string.Join(", ", deformityIndex.MissingLevels)}): the Spinal Deformity Index is partial and fractures outside the field of view are not assessed"));
@@ -126,7 +137,7 @@ public static class ReviewFlagger
                 flags.Add(new ReviewFlag("level-uncertain", Invariant($"{v.Level} on {Describe(image)}: level probability {v.LevelConfidence:0.00} (below {options.LowLevelConfidence:0.00}); count the levels")) { Level = v.Level, SopInstanceUid = image.Source.SopInstanceUid });
             }
 
-            bool atEdge = PointNames.Any(name => v.Points.TryGetValue(name, out var p)
+            bool atEdge = v.Graded && PointNames.Any(name => v.Points.TryGetValue(name, out var p)
                 && (p[0] < margin || p[1] < margin || p[0] > image.Columns - 1 - margin || p[1] > image.Rows - 1 - margin));
             if (atEdge)
             {
@@ -135,16 +146,17 @@ public static class ReviewFlagger
         }
     }
 
-    private static void FlagGaps(ImageResult image, List<ReviewFlag> flags)
+    private static void FlagGaps(IEnumerable<string> cranialFirst, string where, string? sopInstanceUid, List<ReviewFlag> flags)
     {
-        for (int i = 1; i < image.Vertebrae.Count; i++)
+        string? previous = null;
+        foreach (string level in cranialFirst)
         {
-            int a = LevelIndex(image.Vertebrae[i - 1].Level);
-            int b = LevelIndex(image.Vertebrae[i].Level);
-            if (a >= 0 && b > a + 1)
+            if (previous is not null && LevelIndex(previous) >= 0 && LevelIndex(level) > LevelIndex(previous) + 1)
             {
-                flags.Add(new ReviewFlag("level-gap", $"no vertebra was found between {image.Vertebrae[i - 1].Level} and {image.Vertebrae[i].Level} on {Describe(image)}: a body may be missed, or the levels miscounted") { Level = image.Vertebrae[i].Level, SopInstanceUid = image.Source.SopInstanceUid });
+                flags.Add(new ReviewFlag("level-gap", $"no vertebra was found between {previous} and {level} on {where}: a body may be missed, or the levels miscounted") { Level = level, SopInstanceUid = sopInstanceUid });
             }
+
+            previous = level;
         }
     }
 

@@ -175,7 +175,7 @@ public sealed record VertebraResult
 public sealed record RadiographLevel(string SopInstanceUid, int Frame, int GenantGrade, string Deformity, Heights Heights);
 
 /// <summary>A level's MR measurement (the slice it was taken from) and its marrow findings.</summary>
-public sealed record MrLevel(string SopInstanceUid, int Frame, string? Sequence, int GenantGrade, string Deformity, bool Acute, double? OedemaRatio, string? Evidence);
+public sealed record MrLevel(string SopInstanceUid, int Frame, string? Sequence, int GenantGrade, string Deformity, Heights Heights, bool Acute, double? OedemaRatio, string? Evidence);
 
 /// <summary>One level across the study.</summary>
 public sealed record LevelResult(string Level, RadiographLevel? Radiograph, MrLevel? Mr)

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using PlaoImaging.Analysis;
+using PlaoImaging.Analysis.Engine;
+using PlaoImaging.Analysis.Inference;
+using PlaoImaging.Analysis.OnnxRuntime;
+using PlaoImaging.Analysis.Results;
+using PlaoImaging.Analysis.Selection;
+
+namespace PlaoImaging.Cli;
+
+/// <summary>
+/// <c>plao analyze FILES/DIRS [--json OUT] [--provider cpu|cuda|auto] [--model MANIFEST]</c>: groups the files by
+/// study, analyses each (series selection, landmarks, morphometry, Genant grading, MR oedema), prints a summary table
+/// per study and optionally writes every <see cref="StudyResult"/> as one JSON array. A study that fails is reported in
+/// its result and the batch goes on: the exit code is non-zero only for usage errors (bad options, no model).
+/// </summary>
+internal static class AnalyzeCommand
+{
+    /// <summary>The manifest used when <c>--model</c> is not given: shipped beside the binary, else found in a <c>models/</c> folder above the working directory.</summary>
+    public const string DefaultModel = "plao-vertebra-landmarks-v1.json";
+
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "DICOM files and folders (walked recursively)", Arity = ArgumentArity.OneOrMore };
+        var json = new Option<FileInfo?>("--json") { Description = "Write every study result as a JSON array (schema plao-study-result/1) to this file" };
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, cuda or auto (CUDA when the GPU build and a GPU are present)", DefaultValueFactory = _ => "auto" };
+        provider.AcceptOnlyFromAmong("cpu", "cuda", "auto");
+        var device = new Option<int>("--device") { Description = "CUDA device id", DefaultValueFactory = _ => 0 };
+        var model = new Option<FileInfo?>("--model") { Description = $"Model manifest (default: {DefaultModel} shipped with plao)" };
+        var threads = new Option<int>("--threads") { Description = "Threads for the model on CPU (0: ONNX Runtime's default, one per core)", DefaultValueFactory = _ => 0 };
+        var rules = new Option<FileInfo?>("--rules") { Description = "Series selection rules as JSON (defaults when absent)" };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress and no tables; only errors (and the JSON file)" };
+        var command = new Command("analyze", "Find, measure and grade vertebral fractures in lateral spine radiographs and sagittal spine MR.")
+        {
+            inputs, json, provider, device, model, threads, rules, quiet,
+        };
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
+            parse.GetValue(inputs)!, parse.GetValue(json), parse.GetValue(provider)!, parse.GetValue(device), parse.GetValue(model),
+            parse.GetValue(threads), parse.GetValue(rules), parse.GetValue(quiet), cancellationToken)));
+        return command;
+    }
+
+    private static int Run(string[] inputs, FileInfo? json, string provider, int device, FileInfo? modelFile, int threads, FileInfo? rulesFile,
+        bool quiet, CancellationToken cancellationToken)
+    {
+        string? manifestPath = modelFile?.FullName ?? FindDefaultModel();
+        if (manifestPath is null)
+        {
+            Console.Error.WriteLine($"plao analyze: no model: {DefaultModel} is neither beside plao nor in a models/ folder above {Environment.CurrentDirectory}; give --model");
+            return 2;
+        }
+
+        var missing = inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)).ToList();
+        if (missing.Count > 0)
+        {
+            Console.Error.WriteLine($"plao analyze: not found: {string.Join(", ", missing)}");
+            return 2;
+        }
+
+        ModelManifest manifest;
+        SelectionRules selectionRules;
+        OnnxModelRunner runner;
+        try
+        {
+            selectionRules = rulesFile is null ? new SelectionRules() : SelectionRules.FromJson(File.ReadAllText(rulesFile.FullName));
+            manifest = ModelManifestReader.Read(manifestPath);
+            var options = new OnnxRunnerOptions
+            {
+                Provider = provider switch { "cpu" => OnnxExecutionProvider.Cpu, "cuda" => OnnxExecutionProvider.Cuda, _ => OnnxExecutionProvider.Auto },
+                DeviceId = device,
+                IntraOpThreads = threads,
+            };
+            runner = OnnxModelRunner.Create(manifest, options);
+        }
+        catch (Exception e) when (e is AnalysisException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            Console.Error.WriteLine($"plao analyze: {e.Message}");
+            return 2;
+        }
+
+        using (runner)
+        {
+            var analyzer = new StudyAnalyzer(new ManifestLandmarkModel(runner), manifest, CliCodecs.Create(),
+                new StudyAnalyzerOptions { SelectionRules = selectionRules, ExecutionProvider = runner.ExecutionProvider });
+            var (studies, unreadable) = StudyGrouper.Group(inputs, cancellationToken);
+            if (!quiet)
+            {
+                Console.Out.WriteLine(Invariant($"{studies.Count} stud{(studies.Count == 1 ? "y" : "ies")}, {studies.Sum(s => s.Files.Count)} DICOM files; model {manifest} on {runner.ExecutionProvider}"));
+                if (unreadable.Count > 0)
+                {
+                    Console.Out.WriteLine(Invariant($"  {unreadable.Count} files not read (not DICOM, or unreadable){(unreadable.Count > 5 ? "; the first five:" : ":")}"));
+                    foreach (var file in unreadable.Take(5))
+                    {
+                        Console.Out.WriteLine($"    {file.Path}: {file.Reason}");
+                    }
+                }
+            }
+
+            var results = new List<StudyResult>();
+            var progress = new ProgressBar(studies.Count, quiet);
+            foreach (var study in studies)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var result = analyzer.Analyze(study, cancellationToken);
+                results.Add(result);
+                progress.Step(result);
+                if (!quiet)
+                {
+                    progress.Clear();
+                    Console.Out.Write(StudyTable.Format(result));
+                }
+            }
+
+            progress.Clear();
+            if (json is not null)
+            {
+                File.WriteAllText(json.FullName, StudyResultJson.SerializeMany(results), new UTF8Encoding(false));
+                if (!quiet)
+                {
+                    Console.Out.WriteLine($"wrote {json.FullName}");
+                }
+            }
+
+            if (!quiet)
+            {
+                Console.Out.WriteLine(Invariant($"{results.Count(r => r.Status == StudyStatus.Graded)} graded, {results.Count(r => r.Status == StudyStatus.NoMeasurableSeries)} without a measurable series, {results.Count(r => r.Status == StudyStatus.Failed)} failed, {unreadable.Count} files not read"));
+            }
+        }
+
+        return 0;
+    }
+
+    private static string? FindDefaultModel()
+    {
+        string beside = Path.Combine(AppContext.BaseDirectory, "models", DefaultModel);
+        if (File.Exists(beside))
+        {
+            return beside;
+        }
+
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "models", DefaultModel);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A one-line progress bar on stderr when it is a terminal; nothing otherwise.</summary>
+    private sealed class ProgressBar(int total, bool quiet)
+    {
+        private readonly bool enabled = !quiet && !Console.IsErrorRedirected && total > 1;
+        private int done;
+
+        public void Step(StudyResult result)
+        {
+            done++;
+            if (!enabled)
+            {
+                return;
+            }
+
+            const int width = 30;
+            int filled = total == 0 ? width : done * width / total;
+            Console.Error.Write(Invariant($"\r[{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} studies, last: {result.Status.ToString().ToLowerInvariant()}   "));
+        }
+
+        public void Clear()
+        {
+            if (enabled)
+            {
+                Console.Error.Write("\r" + new string(' ', 79) + "\r");
+            }
+        }
+    }
+}

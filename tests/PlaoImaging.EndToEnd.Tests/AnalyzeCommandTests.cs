@@ -1,0 +1,109 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PlaoImaging.Tests.Shared;
+using Xunit;
+
+namespace PlaoImaging.EndToEnd.Tests;
+
+/// <summary><c>plao analyze</c> as a user runs it: the real binary on the sample studies, its JSON checked by a JSON Schema validator (python3-jsonschema), and its usage errors.</summary>
+public sealed class AnalyzeCommandTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("plao-analyze-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private static (int ExitCode, string Stdout, string Stderr) Plao(params string[] arguments) =>
+        Peers.RunProcess(Peers.DotnetHost, [Path.Combine(AppContext.BaseDirectory, "plao.dll"), .. arguments], timeoutSeconds: 600);
+
+    [Fact]
+    public void Analyze_SampleData_PrintsATablePerStudy_AndWritesSchemaValidJson()
+    {
+        string json = Path.Combine(folder, "results.json");
+        var (exit, stdout, stderr) = Plao("analyze", Engine.SampleData, "--json", json, "--provider", "cpu");
+        TestContext.Current.TestOutputHelper?.WriteLine(stdout + stderr);
+        Assert.Equal(0, exit);
+        Assert.Contains("plao-vertebra-landmarks-v1", stdout, StringComparison.Ordinal);
+        Assert.Contains("level", stdout, StringComparison.Ordinal);
+        var results = JsonNode.Parse(File.ReadAllText(json))!.AsArray();
+        // Eight phantom studies and the header-only minimal file (its own study, which fails: no pixel data).
+        Assert.Equal(9, results.Count);
+        Assert.Equal(7, results.Count(r => r!["status"]!.GetValue<string>() == "graded"));
+
+        // The peer: a JSON Schema 2020-12 validator checks every result against the schema we ship.
+        string schema = Path.Combine(folder, "schema.json");
+        File.WriteAllText(schema, PlaoImaging.Analysis.Results.StudyResultJson.Schema);
+        string script = """
+            import json, sys
+            import jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+            errors = [f"{i}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for i, r in enumerate(json.load(open(sys.argv[2]))) for e in validator.iter_errors(r)]
+            print("\n".join(errors[:20]) if errors else "valid")
+            sys.exit(1 if errors else 0)
+            """;
+        string scriptPath = Path.Combine(folder, "validate.py");
+        File.WriteAllText(scriptPath, script);
+        RequirePythonModule("jsonschema", "python3-jsonschema");
+        var (code, output, error) = Peers.RunProcess("/usr/bin/python3", [scriptPath, schema, json]);
+        Assert.True(code == 0, output + error);
+    }
+
+    [Fact]
+    public void Analyze_WithAModelWhoseSha256DoesNotMatch_ExitsWithAUsageErrorNamingTheField()
+    {
+        string manifest = Path.Combine(Peers.RepositoryRoot, "models", "plao-vertebra-landmarks-v1.json");
+        var node = JsonNode.Parse(File.ReadAllText(manifest))!;
+        node["stages"]!["detector"]!["sha256"] = new string('0', 64);
+        File.Copy(Path.Combine(Peers.RepositoryRoot, "models", "plao-vertebra-landmarks-v1.onnx"), Path.Combine(folder, "plao-vertebra-landmarks-v1.onnx"));
+        string changed = Path.Combine(folder, "manifest.json");
+        File.WriteAllText(changed, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+        var (exit, _, stderr) = Plao("analyze", Path.Combine(Engine.SampleData, "04-cr-normal-implicit"), "--model", changed, "--provider", "cpu");
+        Assert.Equal(2, exit);
+        Assert.Contains("stages.detector.sha256", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_WithAMissingOrTruncatedModelFile_ExitsWithAUsageError()
+    {
+        string manifest = Path.Combine(Peers.RepositoryRoot, "models", "plao-vertebra-landmarks-v1.json");
+        string copy = Path.Combine(folder, "m.json");
+        File.Copy(manifest, copy);
+        var (exit, _, stderr) = Plao("analyze", Path.Combine(Engine.SampleData, "04-cr-normal-implicit"), "--model", copy, "--provider", "cpu");
+        Assert.Equal(2, exit);
+        Assert.Contains("stages.detector", stderr, StringComparison.Ordinal);
+
+        byte[] onnx = File.ReadAllBytes(Path.Combine(Peers.RepositoryRoot, "models", "plao-vertebra-landmarks-v1.onnx"));
+        File.WriteAllBytes(Path.Combine(folder, "plao-vertebra-landmarks-v1.onnx"), onnx[..(onnx.Length / 2)]);
+        (exit, _, stderr) = Plao("analyze", Path.Combine(Engine.SampleData, "04-cr-normal-implicit"), "--model", copy, "--provider", "cpu");
+        Assert.Equal(2, exit);
+        Assert.Contains("stages.detector", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_MissingInput_ExitsWithAUsageError()
+    {
+        var (exit, _, stderr) = Plao("analyze", Path.Combine(folder, "nothing-here"));
+        Assert.Equal(2, exit);
+        Assert.Contains("not found", stderr, StringComparison.Ordinal);
+    }
+
+    private static void RequirePythonModule(string module, string package)
+    {
+        var (code, _, _) = Peers.RunProcess("/usr/bin/python3", ["-c", $"import {module}"]);
+        if (code == 0)
+        {
+            return;
+        }
+
+        string reason = $"{package} is not installed (./build.sh test installs it)";
+        if (Peers.InCi)
+        {
+            Assert.Fail("REQUIRED PEER MISSING IN CI: " + reason);
+        }
+
+        Console.Error.WriteLine("SKIPPED (peer missing): " + reason);
+        Assert.Skip("PEER MISSING: " + reason);
+    }
+}
