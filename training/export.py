@@ -15,12 +15,13 @@ import onnx
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plaomodel import contract as C  # noqa: E402
 from plaomodel.net import LandmarkNet, fold_batch_norm  # noqa: E402
 from plaomodel.preprocess import GRID_H, GRID_W  # noqa: E402
 import onnx_numpy  # noqa: E402
 
-INPUT = "image"
-OUTPUTS = ["heatmap", "offsets", "levels"]
+INPUT = C.INPUT_NAME
+OUTPUTS = [C.OUTPUT_HEATMAP, C.OUTPUT_OFFSETS, C.OUTPUT_LEVELS]   # the order of LandmarkNet's outputs
 
 
 def main():

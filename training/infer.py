@@ -54,7 +54,8 @@ def _number(value, default: float) -> float:
 
 def load_model(model_path: str):
     """(onnx ModelProto, {"file", "sha256", "size_bytes"})."""
-    data = open(model_path, "rb").read()
+    with open(model_path, "rb") as f:
+        data = f.read()
     return onnx.load_from_string(data), {"file": os.path.basename(model_path),
                                          "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)}
 

@@ -119,7 +119,8 @@ def golden(model_meta: dict, model_info: dict, trace: dict, rel_image: str) -> d
 
 def model_meta_for(model_path: str) -> dict:
     """id and version from the manifest beside the ONNX file."""
-    m = json.load(open(os.path.splitext(model_path)[0] + ".json"))
+    with open(os.path.splitext(model_path)[0] + ".json") as f:
+        m = json.load(f)
     return {"id": m["id"], "version": m["version"]}
 
 

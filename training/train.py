@@ -18,7 +18,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from plaomodel.net import LandmarkNet  # noqa: E402
-from plaomodel.preprocess import GRID_W  # noqa: E402
+from plaomodel.contract import NORM_DIVIDE, NORM_SUBTRACT  # noqa: E402
+from plaomodel.preprocess import GRID_W, PAD_VALUE  # noqa: E402
 from plaomodel.targets import make_targets  # noqa: E402
 
 
@@ -30,17 +31,17 @@ def load(path):
 def augment(x, points, rng):
     """Horizontal flip (patients face either way on a lateral view; anterior stays anterior), contrast and gamma jitter."""
     if rng.random() < 0.5:
-        width = int((x[0] > -2.0).sum()) or GRID_W        # image part of the first row (padding is right/bottom)
+        width = int((x[0] > PAD_VALUE).sum()) or GRID_W        # image part of the first row (padding is right/bottom)
         part = x[:, :width][:, ::-1].copy()
         x = x.copy()
         x[:, :width] = part
         points = points.copy()
         points[..., 0] = width - 1 - points[..., 0]
-    image = x > -2.0
-    v = (x * 0.25 + 0.5).clip(0, 1)
+    image = x > PAD_VALUE
+    v = (x * NORM_DIVIDE + NORM_SUBTRACT).clip(0, 1)   # back to display [0, 1]
     v = v ** float(np.exp(rng.normal(0, 0.25)))
     v = (v - 0.5) * float(rng.uniform(0.7, 1.3)) + 0.5 + float(rng.normal(0, 0.05))
-    x = np.where(image, (v - 0.5) / 0.25, x).astype(np.float32)
+    x = np.where(image, (v - NORM_SUBTRACT) / NORM_DIVIDE, x).astype(np.float32)
     return x, points
 
 

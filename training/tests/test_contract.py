@@ -177,7 +177,8 @@ class DecodeTest(unittest.TestCase):
 class ManifestTest(unittest.TestCase):
     def test_committed_manifest_matches_contract(self):
         path = os.path.join(ROOT, "models", "plao-vertebra-landmarks-v1.json")
-        m = json.load(open(path))
+        with open(path) as f:
+            m = json.load(f)
         self.assertEqual(m["schema"], C.SCHEMA)
         self.assertEqual(m["preprocessing"], C.manifest_preprocessing(pre.__doc__.strip()))
         self.assertEqual(m["output_decoding"], C.manifest_output_decoding(dec.__doc__.strip()))
@@ -185,7 +186,8 @@ class ManifestTest(unittest.TestCase):
                          "stale manifest: run training/make_manifest.py --update models/plao-vertebra-landmarks-v1.json")
         import hashlib
         det = m["stages"]["detector"]
-        data = open(os.path.join(ROOT, "models", det["file"]), "rb").read()
+        with open(os.path.join(ROOT, "models", det["file"]), "rb") as f:
+            data = f.read()
         self.assertEqual((det["sha256"], det["size_bytes"]), (hashlib.sha256(data).hexdigest(), len(data)))
 
 

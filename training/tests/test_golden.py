@@ -45,7 +45,8 @@ class GoldenTest(unittest.TestCase):
         meta = make_golden.model_meta_for(make_golden.DEFAULT_MODEL)
         path = make_golden.golden_path(meta["id"], rel)
         self.assertTrue(os.path.exists(path), f"{path} missing: run training/make_golden.py")
-        want = json.load(open(path))
+        with open(path) as f:
+            want = json.load(f)
         got = json.loads(make_golden.dumps(make_golden.make(make_golden.DEFAULT_MODEL, [rel], write=False)[rel]))
         self.assertEqual(want["input"]["sha256_float32_le"], got["input"]["sha256_float32_le"],
                          f"{rel}: the model input tensor changed (preprocessing)")
