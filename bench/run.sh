@@ -7,6 +7,8 @@
 #                        loopback to `plao listen` and to DCMTK storescp (PLAO_NET_COUNT scales the count down;
 #                        PLAO_NET_RECEIVER=storescp puts storescp in our slot, to check the harness without plao;
 #                        PLAO_NET_PEERS picks the peers, default "storescp storescp-sync"; PLAO_NET_REPS, default 3)
+#   bench/run.sh pipeline  the engine end to end on the CPU: per-stage split for one radiograph, whole sample studies,
+#                        memory over 1,000 images
 #   bench/run.sh infer   landmark model inference on the CPU: ONNX Runtime (OnnxModelRunner) vs the same model in PyTorch,
 #                        default and with OMP_WAIT_POLICY=PASSIVE; batch 1 and 8, 2 threads each, torch outputs checked
 #                        against ONNX Runtime's first (PLAO_INFER_ROUNDS x PLAO_INFER_RUNS timed runs, default 5 x 10)
@@ -292,10 +294,33 @@ infer() {
   echo; /usr/bin/python3 inference/summarise.py "$out/infer.txt"
 }
 
+# --- pipeline: the engine end to end on the CPU --------------------------------------------------------------------
+# One radiograph through the engine's own classes stage by stage (read, decode, preprocess, inference, post-process):
+# the 960x800 sample radiographs (explicit VR; JPEG lossless) and a 2048x2048 12-bit radiograph-like image (native;
+# JPEG lossless SV1), each PLAO_PIPELINE_RUNS times (default 30) after 3 untimed runs; then every sample study through
+# StudyAnalyzer as plao analyze runs it; then memory over PLAO_PIPELINE_MEMORY images (default 1000).
+pipeline() {
+  need dcmtk; need python3-pydicom; need python3-numpy
+  decode_files
+  local d="$out/pipeline" manifest="$root/models/plao-vertebra-landmarks-v1.json" runs=${PLAO_PIPELINE_RUNS:-30}
+  local threads=${PLAO_PIPELINE_THREADS:-2} memory=${PLAO_PIPELINE_MEMORY:-1000}
+  mkdir -p "$d"
+  dotnet build pipeline -c Release --artifacts-path "$PWD/$d/artifacts" -o "$PWD/$d/app" > "$d/build.log" 2>&1 \
+    || { grep -E "error" "$d/build.log" | sort -u | head -20; echo "pipeline: build failed ($d/build.log)"; exit 1; } >&2
+  local app=("dotnet" "$d/app/PlaoImaging.Bench.Pipeline.dll")
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/pipeline.txt"
+  "${app[@]}" stages "$manifest" "$threads" "$runs" "$root/sample-data/02-dx-thoracolumbar-explicit/lateral.dcm" \
+    "$root/sample-data/01-cr-lumbar-mono1-jpegll/lateral.dcm" "$PWD/$out/decode/dx-2048-12bit.dcm" "$PWD/$out/decode/sv1.dcm" | tee -a "$out/pipeline.txt"
+  "${app[@]}" studies "$manifest" "$threads" 5 "$root"/sample-data/0* | tee -a "$out/pipeline.txt"
+  "${app[@]}" memory "$manifest" "$threads" "$memory" "$root/sample-data/02-dx-thoracolumbar-explicit/lateral.dcm" | tee -a "$out/pipeline.txt"
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/pipeline.txt"
+}
+
 case "${1:-parse}" in
   parse) parse ;;
   decode) decode ;;
   net) net ;;
   infer) infer ;;
-  *) echo "usage: $0 parse|decode|net|infer"; exit 2 ;;
+  pipeline) pipeline ;;
+  *) echo "usage: $0 parse|decode|net|infer|pipeline"; exit 2 ;;
 esac

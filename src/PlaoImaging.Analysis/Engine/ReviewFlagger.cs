@@ -36,8 +36,11 @@ public static class ReviewFlagger
         IReadOnlyList<LevelResult> levels,
         DeformityIndex deformityIndex,
         IReadOnlyDictionary<string, IReadOnlyList<double>?> mrOrientations,
+        IReadOnlyList<string> levelOrder,
         ReviewFlagOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(levelOrder);
+        int LevelIndex(string level) => IndexOf(levelOrder, level);
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(levels);
         ArgumentNullException.ThrowIfNull(deformityIndex);
@@ -79,7 +82,7 @@ public static class ReviewFlagger
             FlagVertebrae(image, options, flags);
             if (image.Kind != "sagittal-mr")
             {
-                FlagGaps(image.Vertebrae.Select(v => v.Level), Describe(image), image.Source.SopInstanceUid, flags);
+                FlagGaps(image.Vertebrae.Select(v => v.Level), levelOrder, Describe(image), image.Source.SopInstanceUid, flags);
             }
 
             FlagTilt(image, options, flags);
@@ -97,7 +100,7 @@ public static class ReviewFlagger
         foreach (var series in images.Where(i => i.Kind == "sagittal-mr" && i.Error is null && i.Measured).GroupBy(i => i.Source.SeriesInstanceUid, StringComparer.Ordinal))
         {
             var seriesLevels = series.SelectMany(i => i.Vertebrae.Select(v => v.Level)).Distinct(StringComparer.Ordinal).OrderBy(LevelIndex).ToList();
-            FlagGaps(seriesLevels, $"MR series {series.Key}", null, flags);
+            FlagGaps(seriesLevels, levelOrder, $"MR series {series.Key}", null, flags);
         }
 
         if (deformityIndex.Partial && levels.Count > 0)
@@ -146,8 +149,9 @@ public static class ReviewFlagger
         }
     }
 
-    private static void FlagGaps(IEnumerable<string> cranialFirst, string where, string? sopInstanceUid, List<ReviewFlag> flags)
+    private static void FlagGaps(IEnumerable<string> cranialFirst, IReadOnlyList<string> levelOrder, string where, string? sopInstanceUid, List<ReviewFlag> flags)
     {
+        int LevelIndex(string level) => IndexOf(levelOrder, level);
         string? previous = null;
         foreach (string level in cranialFirst)
         {
@@ -193,9 +197,18 @@ public static class ReviewFlagger
         return norm == 0 ? 90 : Math.Acos(Math.Min(1, Math.Abs(nx) / norm)) * 180 / Math.PI;
     }
 
-    private static readonly string[] Levels = ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12", "L1", "L2", "L3", "L4", "L5", "S1"];
+    private static int IndexOf(IReadOnlyList<string> order, string level)
+    {
+        for (int i = 0; i < order.Count; i++)
+        {
+            if (order[i] == level)
+            {
+                return i;
+            }
+        }
 
-    private static int LevelIndex(string level) => Array.IndexOf(Levels, level);
+        return -1;
+    }
 
     private static string Describe(ImageResult image) => image.Kind == "sagittal-mr"
         ? $"MR {image.MrSequence ?? "slice"} {image.Source.SopInstanceUid}"

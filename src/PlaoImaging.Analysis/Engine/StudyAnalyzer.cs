@@ -141,7 +141,7 @@ public sealed class StudyAnalyzer
         var orientations = work.Where(w => w.Image.ImageOrientationPatient is not null)
             .GroupBy(w => w.Image.Source.SopInstanceUid, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First().Image.ImageOrientationPatient, StringComparer.Ordinal);
-        var flags = ReviewFlagger.Flag(images, levels, summary.SpinalDeformityIndex, orientations, options.Flags);
+        var flags = ReviewFlagger.Flag(images, levels, summary.SpinalDeformityIndex, orientations, manifest.OutputDecoding.LevelNames, options.Flags);
 
         var status = images.Any(i => i.Error is null && i.Measured)
             ? StudyStatus.Graded

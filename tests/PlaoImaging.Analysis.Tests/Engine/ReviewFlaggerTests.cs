@@ -39,7 +39,7 @@ public sealed class ReviewFlaggerTests
     };
 
     private static IReadOnlyList<ReviewFlag> Flags(params ImageResult[] images) =>
-        ReviewFlagger.Flag(images, LevelJoiner.Join(images, Levels), new Results.DeformityIndex(0, false, []), NoOrientations);
+        ReviewFlagger.Flag(images, LevelJoiner.Join(images, Levels), new Results.DeformityIndex(0, false, []), NoOrientations, Levels);
 
     private static readonly string[] Levels = ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12", "L1", "L2", "L3", "L4", "L5", "S1"];
 
@@ -102,7 +102,7 @@ public sealed class ReviewFlaggerTests
         double t = degrees * Math.PI / 180;
         IReadOnlyList<double> iop = [Math.Sin(t), Math.Cos(t), 0, 0, 0, -1];
         var image = Image("sagittal-mr", Vertebra("L1", 500, 500));
-        var flags = ReviewFlagger.Flag([image], [], new Results.DeformityIndex(0, false, []), new Dictionary<string, IReadOnlyList<double>?> { [image.Source.SopInstanceUid] = iop });
+        var flags = ReviewFlagger.Flag([image], [], new Results.DeformityIndex(0, false, []), new Dictionary<string, IReadOnlyList<double>?> { [image.Source.SopInstanceUid] = iop }, Levels);
         Assert.Equal(flagged, flags.Any(f => f.Code == "oblique-mr"));
         Assert.Equal(degrees, ReviewFlagger.AngleFromLeftRight(iop), 6);
     }
@@ -133,8 +133,8 @@ public sealed class ReviewFlaggerTests
     {
         var partial = new Results.DeformityIndex(0, true, ["T4"]);
         var image = Image("lateral-radiograph", Vertebra("L1", 500, 500));
-        Assert.Contains(ReviewFlagger.Flag([image], LevelJoiner.Join([image], Levels), partial, NoOrientations), f => f.Code == "partial-field-of-view");
-        Assert.DoesNotContain(ReviewFlagger.Flag([], [], partial, NoOrientations), f => f.Code == "partial-field-of-view");
+        Assert.Contains(ReviewFlagger.Flag([image], LevelJoiner.Join([image], Levels), partial, NoOrientations, Levels), f => f.Code == "partial-field-of-view");
+        Assert.DoesNotContain(ReviewFlagger.Flag([], [], partial, NoOrientations, Levels), f => f.Code == "partial-field-of-view");
     }
 
     [Fact]
