@@ -11,7 +11,7 @@ import unittest
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # training/
 from plaomodel import refiner as R  # noqa: E402
 
 # sp, ip at x = 0; sa, ia at x = 6 (8 px higher): u = (6, -8) / 10, v = (0.8, 0.6)
@@ -213,3 +213,25 @@ class RefinerNetAndLosses(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ResumableTraining(unittest.TestCase):
+    def test_resumed_run_equals_uninterrupted_run(self):
+        import argparse
+        import tempfile
+        import torch
+        import train_refiner as T
+        recs = [synthetic_record()]
+
+        def args(ckpt, stop):
+            return argparse.Namespace(seed=5, threads=1, width=4, lr=1e-3, warmup=2, steps=4, batch=2, log_every=100,
+                                      val_every=100, val_crops=4, save_every=1, stop_after=stop, checkpoint=ckpt)
+
+        with tempfile.TemporaryDirectory() as d:
+            whole, _ = T.train(recs, [], args(os.path.join(d, "a", "c.pt"), 0), log=lambda s: None)
+            T.train(recs, [], args(os.path.join(d, "b", "c.pt"), 2), log=lambda s: None)
+            self.assertEqual(torch.load(os.path.join(d, "b", "c.pt"))["step"], 2)
+            resumed, _ = T.train(recs, [], args(os.path.join(d, "b", "c.pt"), 0), log=lambda s: None)
+            self.assertEqual(torch.load(os.path.join(d, "b", "c.pt"))["step"], 4)
+        for (k, p), q in zip(whole.state_dict().items(), resumed.state_dict().values()):
+            self.assertTrue(torch.equal(p, q), k)
