@@ -15,20 +15,10 @@ namespace PlaoImaging.Analysis.Engine;
 internal static class MrMeasurement
 {
     /// <summary>Image Position (Patient) along the slice normal (row × column cosines), in mm; 0 without geometry.</summary>
-    public static double PositionAlongNormal(DicomDataset header)
-    {
-        double[] iop = DatasetReading.Numbers(header, DicomTags.ImageOrientationPatient);
-        double[] ipp = DatasetReading.Numbers(header, DicomTags.ImagePositionPatient);
-        if (iop.Length != 6 || ipp.Length != 3)
-        {
-            return 0;
-        }
-
-        double nx = (iop[1] * iop[5]) - (iop[2] * iop[4]);
-        double ny = (iop[2] * iop[3]) - (iop[0] * iop[5]);
-        double nz = (iop[0] * iop[4]) - (iop[1] * iop[3]);
-        return (nx * ipp[0]) + (ny * ipp[1]) + (nz * ipp[2]);
-    }
+    public static double PositionAlongNormal(DicomDataset header) =>
+        SliceGeometry.PositionAlongNormal(
+            DatasetReading.Numbers(header, DicomTags.ImageOrientationPatient),
+            DatasetReading.Numbers(header, DicomTags.ImagePositionPatient)) ?? 0;
 
     public static List<ImageResult> ChooseAndAssess(
         List<ImageResult> images,

@@ -86,9 +86,9 @@ public static class ReviewFlagger
             }
 
             FlagTilt(image, options, flags);
-            if (image.Kind == "sagittal-mr" && mrOrientations.TryGetValue(sop, out var iop) && iop is { Count: 6 })
+            if (image.Kind == "sagittal-mr" && mrOrientations.TryGetValue(sop, out var iop) && iop is not null && SliceGeometry.Normal(iop) is { } normal)
             {
-                double angle = AngleFromLeftRight(iop);
+                double angle = SliceGeometry.AngleFromLeftRight(normal);
                 if (angle > options.ObliqueMrDegrees)
                 {
                     flags.Add(new ReviewFlag("oblique-mr", Invariant($"{Describe(image)} is oblique: its normal lies {angle:0.#}° from the left-right axis; heights in the slice may be foreshortened")) { SopInstanceUid = sop });
@@ -184,17 +184,6 @@ public static class ReviewFlagger
         {
             flags.Add(new ReviewFlag("tilted", Invariant($"the spine on {Describe(image)} runs {fromVertical:0}° from the image's vertical: check the orientation and the levels")) { SopInstanceUid = image.Source.SopInstanceUid });
         }
-    }
-
-    /// <summary>Angle (degrees) between the slice normal (row × column cosines) and the patient's left-right (x) axis.</summary>
-    public static double AngleFromLeftRight(IReadOnlyList<double> iop)
-    {
-        ArgumentNullException.ThrowIfNull(iop);
-        double nx = (iop[1] * iop[5]) - (iop[2] * iop[4]);
-        double ny = (iop[2] * iop[3]) - (iop[0] * iop[5]);
-        double nz = (iop[0] * iop[4]) - (iop[1] * iop[3]);
-        double norm = Math.Sqrt((nx * nx) + (ny * ny) + (nz * nz));
-        return norm == 0 ? 90 : Math.Acos(Math.Min(1, Math.Abs(nx) / norm)) * 180 / Math.PI;
     }
 
     private static int IndexOf(IReadOnlyList<string> order, string level)

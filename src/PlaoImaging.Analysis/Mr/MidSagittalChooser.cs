@@ -169,21 +169,10 @@ public static class MidSagittalChooser
         return new MidSagittalChoice(orderedSlices, positions, candidates, chosen, levels, notes);
     }
 
-    private static (double X, double Y, double Z) Normal(IReadOnlyList<double> iop)
-    {
-        double x = (iop[1] * iop[5]) - (iop[2] * iop[4]);
-        double y = (iop[2] * iop[3]) - (iop[0] * iop[5]);
-        double z = (iop[0] * iop[4]) - (iop[1] * iop[3]);
-        double length = Math.Sqrt((x * x) + (y * y) + (z * z));
-        if (!(length > 1e-9))
-        {
-            throw new ArgumentException("Image Orientation (Patient) is degenerate (row and column parallel).");
-        }
+    private static (double X, double Y, double Z) Normal(IReadOnlyList<double> iop) =>
+        SliceGeometry.Normal(iop) ?? throw new ArgumentException("Image Orientation (Patient) is degenerate (row and column parallel).");
 
-        return (x / length, y / length, z / length);
-    }
-
-    private static double Dot((double X, double Y, double Z) a, (double X, double Y, double Z) b) => (a.X * b.X) + (a.Y * b.Y) + (a.Z * b.Z);
+    private static double Dot((double X, double Y, double Z) a, (double X, double Y, double Z) b) => SliceGeometry.Dot(a, b);
 
     private static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 }

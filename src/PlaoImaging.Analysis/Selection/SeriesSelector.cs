@@ -533,22 +533,18 @@ public sealed class SeriesSelector
             };
         }
 
-        var row = (X: iop[0], Y: iop[1], Z: iop[2]);
-        var column = (X: iop[3], Y: iop[4], Z: iop[5]);
-        var normal = (X: (row.Y * column.Z) - (row.Z * column.Y), Y: (row.Z * column.X) - (row.X * column.Z), Z: (row.X * column.Y) - (row.Y * column.X));
-        double length = Math.Sqrt((normal.X * normal.X) + (normal.Y * normal.Y) + (normal.Z * normal.Z));
         string value = string.Join('\\', iop.Select(DatasetReading.Format));
-        if (!(length > 1e-6))
+        if (SliceGeometry.Normal(iop) is not { } normal)
         {
             evidence.Add(new("ImageOrientationPatient", value, "degenerate (row and column parallel)"));
             return (false, $"Image Orientation (Patient) {value} is degenerate: not enough information");
         }
 
-        double x = Math.Abs(normal.X) / length;
-        double y = Math.Abs(normal.Y) / length;
-        double z = Math.Abs(normal.Z) / length;
+        double x = Math.Abs(normal.X);
+        double y = Math.Abs(normal.Y);
+        double z = Math.Abs(normal.Z);
         Plane plane = x >= planeCosine ? Plane.Sagittal : z >= planeCosine ? Plane.Axial : y >= planeCosine ? Plane.Coronal : Plane.Oblique;
-        double fromLeftRight = Math.Acos(Math.Min(1, x)) * 180 / Math.PI;
+        double fromLeftRight = SliceGeometry.AngleFromLeftRight(normal);
         string angle = $"normal {DatasetReading.Format(Math.Round(fromLeftRight, 1))}° from left-right";
         evidence.Add(new("ImageOrientationPatient", value, $"{PlaneWords(plane)} ({angle})"));
         string iopName = $"Image Orientation (Patient) {value}";

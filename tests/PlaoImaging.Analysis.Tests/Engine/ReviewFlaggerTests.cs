@@ -104,7 +104,7 @@ public sealed class ReviewFlaggerTests
         var image = Image("sagittal-mr", Vertebra("L1", 500, 500));
         var flags = ReviewFlagger.Flag([image], [], new Results.DeformityIndex(0, false, []), new Dictionary<string, IReadOnlyList<double>?> { [image.Source.SopInstanceUid] = iop }, Levels);
         Assert.Equal(flagged, flags.Any(f => f.Code == "oblique-mr"));
-        Assert.Equal(degrees, ReviewFlagger.AngleFromLeftRight(iop), 6);
+        Assert.Equal(degrees, SliceGeometry.AngleFromLeftRight(SliceGeometry.Normal(iop)!.Value), 6);
     }
 
     [Theory]
