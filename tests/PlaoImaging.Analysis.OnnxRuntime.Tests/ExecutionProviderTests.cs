@@ -7,6 +7,7 @@ namespace PlaoImaging.Analysis.OnnxRuntime.Tests;
 /// an NVIDIA driver or device), Auto runs on CPU and logs why once, and Cuda is a typed error. With one, the GPU tests
 /// run and the fallback tests say they were skipped.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ExecutionProviderTests
 {
     /// <summary>Null when the CUDA build finds a CUDA device here; else why CUDA cannot run.</summary>

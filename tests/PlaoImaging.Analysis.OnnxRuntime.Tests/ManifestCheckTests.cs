@@ -4,6 +4,7 @@ using Xunit;
 namespace PlaoImaging.Analysis.OnnxRuntime.Tests;
 
 /// <summary>Model files and manifests that do not fit: each refused by <see cref="OnnxModelRunner.Create"/> with a typed error naming the field.</summary>
+[Trait("Category", "unit")]
 public sealed class ManifestCheckTests
 {
     [Fact]

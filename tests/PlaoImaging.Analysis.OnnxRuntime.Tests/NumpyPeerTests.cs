@@ -10,6 +10,8 @@ namespace PlaoImaging.Analysis.OnnxRuntime.Tests;
 /// PyTorch): the same input through both, every output value within 1e-4. The peer is /usr/bin/python3 with numpy and
 /// onnx (Debian's python3-numpy, python3-onnx): missing, it fails in CI and skips loudly elsewhere.
 /// </summary>
+[Trait("Category", "slow")]
+[Trait("Category", "peer")]
 public sealed class NumpyPeerTests
 {
     private const float Tolerance = 1e-4f;

@@ -19,6 +19,7 @@ public sealed class V1RunnerFixture : IDisposable
     public void Dispose() => Runner.Dispose();
 }
 
+[Trait("Category", "unit")]
 public sealed class RunTests(V1RunnerFixture fixture) : IClassFixture<V1RunnerFixture>
 {
     private OnnxModelRunner Runner => fixture.Runner;
@@ -50,6 +51,7 @@ public sealed class RunTests(V1RunnerFixture fixture) : IClassFixture<V1RunnerFi
     }
 
     [Fact]
+    [Trait("Category", "slow")]
     public void Run_EightThreadsAtOnce_GiveTheSingleThreadedOutputs()
     {
         const int threads = 8;
@@ -80,6 +82,7 @@ public sealed class RunTests(V1RunnerFixture fixture) : IClassFixture<V1RunnerFi
     }
 
     [Theory]
+    [Trait("Category", "slow")]
     [InlineData(0)]
     [InlineData(2)]
     public void Run_BatchOfThree_EqualsThreeRunsOfOne(int maxBatchSize)

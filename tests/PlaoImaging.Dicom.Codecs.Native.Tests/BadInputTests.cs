@@ -10,6 +10,7 @@ namespace PlaoImaging.Dicom.Codecs.Native.Tests;
 /// each gives a <see cref="DicomPixelDataException"/> naming the frame (or, for a corruption the codestream survives, a
 /// frame of the right size); nothing crashes the process and nothing unbounded is allocated.
 /// </summary>
+[Trait("Category", "peer")]
 public sealed class BadInputTests
 {
     /// <summary>Codestreams to damage: source and peer encoding (or "corpus" and a file of the shared corpus: HTJ2K, JPEG-LS), frame.</summary>

@@ -8,6 +8,7 @@ namespace PlaoImaging.Dicom.Codecs.Native.Tests;
 /// JPEG-LS interleave mode, near-lossless, YBR_ICT and YBR_RCT, signed, 1-bit, multi-frame) decoded here and compared
 /// bit for bit with dcmdjpls, gdcmconv --raw, opj_decompress, and the uncompressed twin where the corpus has one.
 /// </summary>
+[Trait("Category", "peer")]
 public sealed class CorpusTests
 {
     private const string Data = "pydicom-data/data_store/data/";

@@ -9,6 +9,7 @@ namespace PlaoImaging.Dicom.Codecs.Native.Tests;
 /// for JPEG 2000. Lossless must give back the source; lossy must decode the same in the peers as here, within NEAR of
 /// the source for JPEG-LS.
 /// </summary>
+[Trait("Category", "peer")]
 public sealed class EncoderPeerTests
 {
     private static readonly string[] Syntaxes = ["jpegls", "jpegls-near2", "j2k", "j2k-lossy"];

@@ -7,6 +7,7 @@ namespace PlaoImaging.Dicom.Codecs.Native.Tests;
 /// signed, RGB and multi-frame sources, decoded here through OpenJPEG and compared bit for bit with gdcmconv --raw and with
 /// opj_decompress run on each frame's codestream, and with the source when lossless.
 /// </summary>
+[Trait("Category", "peer")]
 public sealed class Jpeg2000PeerTests
 {
     public static TheoryData<string, string> Cases => CodecPeers.Cases(CodecPeers.Jpeg2000Encodings);

@@ -8,6 +8,7 @@ namespace PlaoImaging.Dicom.Codecs.Native.Tests;
 /// compared bit for bit with DCMTK's dcmdjpls (its own CharLS fork) and GDCM's gdcmconv --raw, and with the source when
 /// lossless.
 /// </summary>
+[Trait("Category", "peer")]
 public sealed class JpegLsPeerTests
 {
     public static TheoryData<string, string> Cases => CodecPeers.Cases(CodecPeers.JpegLsEncodings);

@@ -20,6 +20,7 @@ public sealed class NativeLibraryTests
     };
 
     [Fact]
+    [Trait("Category", "unit")]
     public void MissingCharLsNamesThePackage()
     {
         var missing = new NativeLibraryLoader("CharLS", NativeLibraries.CharLsImport, "libcharls2", ["libcharls-plao-test-missing.so.2"]);
@@ -37,6 +38,7 @@ public sealed class NativeLibraryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void MissingOpenJpegNamesThePackage()
     {
         var missing = new NativeLibraryLoader("OpenJPEG", NativeLibraries.OpenJpegImport, "libopenjp2-7", ["libopenjp2-plao-test-missing.so.7"]);
@@ -50,6 +52,7 @@ public sealed class NativeLibraryTests
     }
 
     [Fact]
+    [Trait("Category", "peer")]
     public void MissingLibraryPropagatesThroughThePixelData()
     {
         var missing = new NativeLibraryLoader("CharLS", NativeLibraries.CharLsImport, "libcharls2", ["libcharls-plao-test-missing.so.2"]);
@@ -61,6 +64,7 @@ public sealed class NativeLibraryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void TheSystemLibrariesLoad()
     {
         // ./build.sh installs libcharls2 and libopenjp2-7; where they are absent this fails in CI and skips elsewhere.
@@ -80,6 +84,7 @@ public sealed class NativeLibraryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void DeclaredStructuresMatchTheCHeaders()
     {
         // Sizes from openjpeg-2.5/openjpeg.h and charls/public_types.h on 64-bit platforms (sizeof in C).
@@ -98,6 +103,7 @@ public sealed class NativeLibraryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void AddNativeCodecs_Default_RefusesHtj2kWithReason()
     {
         var codec = new DicomCodecRegistry().AddNativeCodecs().Get(DicomTransferSyntax.HtJpeg2000Lossless);
@@ -112,6 +118,7 @@ public sealed class NativeLibraryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void RegistrationAddsEveryTransferSyntax()
     {
         var registry = new DicomCodecRegistry().AddNativeCodecs();

@@ -16,6 +16,8 @@ public sealed class AnalyzeCommandTests : IDisposable
         Peers.RunProcess(Peers.DotnetHost, [Path.Combine(AppContext.BaseDirectory, "plao.dll"), .. arguments], timeoutSeconds: 600);
 
     [Fact]
+    [Trait("Category", "slow")]
+    [Trait("Category", "peer")]
     public void Analyze_SampleData_PrintsATablePerStudy_AndWritesSchemaValidJson()
     {
         string json = Path.Combine(folder, "results.json");
@@ -50,6 +52,7 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Analyze_WithAModelWhoseSha256DoesNotMatch_ExitsWithAUsageErrorNamingTheField()
     {
         string manifest = Path.Combine(Peers.RepositoryRoot, "models", "plao-vertebra-landmarks-v1.json");
@@ -65,6 +68,7 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Analyze_WithAMissingOrTruncatedModelFile_ExitsWithAUsageError()
     {
         string manifest = Path.Combine(Peers.RepositoryRoot, "models", "plao-vertebra-landmarks-v1.json");
@@ -82,6 +86,7 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Analyze_MissingInput_ExitsWithAUsageError()
     {
         var (exit, _, stderr) = Plao("analyze", Path.Combine(folder, "nothing-here"));

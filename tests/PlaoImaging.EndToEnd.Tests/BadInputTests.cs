@@ -9,6 +9,7 @@ namespace PlaoImaging.EndToEnd.Tests;
 /// Bad input in one batch: each case gets a clear outcome (a reason in the result, never an exception out of the
 /// analysis) and the studies after it are still analysed.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class BadInputTests(Engine engine) : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("plao-bad-input-").FullName;

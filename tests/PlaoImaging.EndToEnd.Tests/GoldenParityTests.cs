@@ -10,6 +10,7 @@ namespace PlaoImaging.EndToEnd.Tests;
 /// ONNX Runtime, our decoding and grading) gives the points, levels and grades that <c>training/infer.py</c> wrote into
 /// the golden files (its own decoding through pydicom/DCMTK, numpy preprocessing, the numpy ONNX runner).
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class GoldenParityTests(Engine engine)
 {
     private const double PointTolerancePx = 0.25;

@@ -11,6 +11,7 @@ namespace PlaoImaging.EndToEnd.Tests;
 /// below are the evaluation's figures less a margin for the small number of vertebrae here (about three standard
 /// errors), so a regression fails and a model that is merely as good as its evaluation passes.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class SampleStudyTests(Engine engine)
 {
     private static readonly Dictionary<string, StudyResult> Results = new(StringComparer.Ordinal);
@@ -88,6 +89,7 @@ public sealed class SampleStudyTests(Engine engine)
     }
 
     [Fact]
+    [Trait("Category", "slow")]
     public void SagittalMr_ClassifiesSequencesChoosesMidSlicesAndFlagsTheAcuteFracture()
     {
         var result = Analyse("07-mr-sagittal-acute");
@@ -107,6 +109,7 @@ public sealed class SampleStudyTests(Engine engine)
 
     /// <summary>Pooled over every measured radiograph and chosen MR slice of the sample studies, against the truth JSON beside each image.</summary>
     [Fact]
+    [Trait("Category", "slow")]
     public void Measurements_AgreeWithTheTruthAsFarAsTheModelEvaluationPromises()
     {
         var agreement = new Agreement();

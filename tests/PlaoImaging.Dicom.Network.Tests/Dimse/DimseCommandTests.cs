@@ -6,6 +6,7 @@ using Xunit;
 namespace PlaoImaging.Dicom.Network.Tests.Dimse;
 
 /// <summary>DIMSE command sets (PS3.7 E.1): encoded in Implicit VR Little Endian with a correct group length, decoded back to the same fields, and malformed ones refused as <see cref="DicomNetworkException"/>.</summary>
+[Trait("Category", "unit")]
 public sealed class DimseCommandTests
 {
     private const string SopInstance = "1.2.826.0.1.3680043.10.99.42.1";

@@ -3,6 +3,7 @@ using Xunit;
 namespace PlaoImaging.Dicom.Network.Tests.Dimse;
 
 /// <summary>DIMSE status categories (PS3.7 C.1.2; C-STORE codes from PS3.4 Table B.2-1).</summary>
+[Trait("Category", "unit")]
 public sealed class DimseStatusTests
 {
     [Theory]

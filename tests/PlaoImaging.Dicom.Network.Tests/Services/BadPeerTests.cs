@@ -22,11 +22,13 @@ public enum DisconnectStage
 /// fuzzed streams. Whatever they do, they end only their own association: no temp file stays, nothing incomplete is
 /// stored, and the next client is served.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class BadPeerTests
 {
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(30);
 
     [Theory]
+    [Trait("Category", "slow")]
     [InlineData("GET / HTTP/1.1\r\nHost: pacs\r\n\r\n")]
     [InlineData("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003")] // a TLS ClientHello start
     [InlineData("\u0001\u0000\u0000\u0000\u0000\u0044hello")] // A-ASSOCIATE-RQ header, then too little and wrong
@@ -275,6 +277,7 @@ public sealed class BadPeerTests
     }
 
     [Fact]
+    [Trait("Category", "slow")]
     public async Task SlowPeer_OneBytePer100ms_AbortedAfterPduTimeoutWhileOthersAreServed()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -321,6 +324,7 @@ public sealed class BadPeerTests
     }
 
     [Fact]
+    [Trait("Category", "slow")]
     public async Task ConcurrentPeers_200EchoAssociations_AllServedThenNoneActive()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -350,6 +354,7 @@ public sealed class BadPeerTests
     }
 
     [Fact]
+    [Trait("Category", "slow")]
     public async Task SilentPeers_200ConnectionsSendingNothing_AllClosedAfterArtimAndEchoServed()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -380,6 +385,7 @@ public sealed class BadPeerTests
     }
 
     [Fact]
+    [Trait("Category", "slow")]
     public async Task FuzzedStream_AfterAccept_ClosedNoTempFilesServerServes()
     {
         var ct = TestContext.Current.CancellationToken;

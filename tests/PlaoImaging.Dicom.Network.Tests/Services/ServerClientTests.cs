@@ -9,6 +9,7 @@ namespace PlaoImaging.Dicom.Network.Tests.Services;
 /// with the handler told before the sender hears of success, handler failures, association policies (limit, called
 /// and calling AE titles), SOP classes refused, and transfer syntaxes restricted so that the client transcodes.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ServerClientTests
 {
     private static readonly DicomTag TransferSyntaxUid = new(0x0002, 0x0010);

@@ -4,6 +4,7 @@ using Xunit;
 namespace PlaoImaging.Dicom.Network.Tests.UpperLayer;
 
 /// <summary>The reader without I/O: every prefix of a PDU answers "need more bytes", the whole PDU is read, and PDUs back to back are read one after the other.</summary>
+[Trait("Category", "unit")]
 public sealed class PduIncrementalReadTests
 {
     public static TheoryData<string> PduNames() => [.. SamplePdus.All().Select(p => p.Name)];

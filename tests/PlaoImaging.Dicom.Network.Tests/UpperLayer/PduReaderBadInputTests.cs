@@ -10,6 +10,7 @@ namespace PlaoImaging.Dicom.Network.Tests.UpperLayer;
 /// PDU and the field (PS3.8 9.3 names), refused as soon as what is there shows it; and a mutation fuzz run in which
 /// nothing but that exception (or a successful read) ever comes out of the reader.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class PduReaderBadInputTests
 {
     private const int FuzzIterations = 20_000;

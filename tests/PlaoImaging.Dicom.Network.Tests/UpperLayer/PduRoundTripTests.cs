@@ -8,6 +8,7 @@ namespace PlaoImaging.Dicom.Network.Tests.UpperLayer;
 /// Writer and reader agree: every PDU type with every sub-item written, read back and written again gives the same
 /// bytes and the same field values; and the reader parses an A-ASSOCIATE-RQ assembled by hand from PS3.8.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class PduRoundTripTests
 {
     public static TheoryData<string> PduNames() => [.. SamplePdus.All().Select(p => p.Name)];

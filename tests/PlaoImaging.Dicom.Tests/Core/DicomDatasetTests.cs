@@ -3,6 +3,7 @@ using Xunit;
 
 namespace PlaoImaging.Dicom.Tests.Core;
 
+[Trait("Category", "unit")]
 public class DicomDatasetTests
 {
     private static readonly DicomTag PatientName = new(0x0010, 0x0010);

@@ -6,6 +6,7 @@ using Xunit;
 namespace PlaoImaging.Dicom.Tests.Core;
 
 /// <summary>The 2.25 UID generator (PS3.5 B.2) and the UID syntax check (PS3.5 9.1).</summary>
+[Trait("Category", "unit")]
 public partial class DicomUidGeneratorTests
 {
     private const int Count = 100_000;

@@ -9,6 +9,7 @@ namespace PlaoImaging.Dicom.Tests.Dictionary;
 public sealed partial class DicomDictionaryTests
 {
     [Fact]
+    [Trait("Category", "unit")]
     public void Lookup_PatientName_ReturnsPersonNameEntry()
     {
         var entry = DicomDictionary.Lookup(new DicomTag(0x0010, 0x0010));
@@ -25,6 +26,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Lookup_RetiredTag_IsMarkedRetired()
     {
         var entry = DicomDictionary.Lookup(new DicomTag(0x0008, 0x0010));
@@ -36,6 +38,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Lookup_TagWithTwoVRs_ListsBothInStandardOrder()
     {
         Assert.Equal([DicomVR.US, DicomVR.SS], DicomDictionary.Lookup(new DicomTag(0x0028, 0x0106))!.VRs);
@@ -44,6 +47,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Lookup_ItemTag_HasNoVR()
     {
         var entry = DicomDictionary.Lookup(DicomTag.Item);
@@ -55,6 +59,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData(0x6000)]
     [InlineData(0x6002)]
     [InlineData(0x601E)]
@@ -73,6 +78,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData(0x6020)] // past the 16 overlay groups of PS3.5 7.6
     [InlineData(0x60FE)]
     [InlineData(0x6001)] // odd: a private group
@@ -82,6 +88,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Lookup_CurveTagsInCurveGroups_ReturnRetiredCurveEntries()
     {
         var dimensions = DicomDictionary.Lookup(new DicomTag(0x5000, 0x0005));
@@ -98,6 +105,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData(0x3100)]
     [InlineData(0x3101)]
     [InlineData(0x31FF)]
@@ -112,6 +120,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData(0x1000, 0x0010, "EscapeTriplet")] // (1000,xxx0)
     [InlineData(0x1000, 0x0A10, "EscapeTriplet")]
     [InlineData(0x1000, 0x0015, "ShiftTableTriplet")] // (1000,xxx5)
@@ -124,12 +133,14 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Lookup_ElementMaskWithUndefinedLastDigit_ReturnsNull()
     {
         Assert.Null(DicomDictionary.Lookup(new DicomTag(0x1000, 0x0016)));
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData(0x0008)]
     [InlineData(0x0009)]
     [InlineData(0x1000)] // (1000,xxx0) does not claim the group length
@@ -148,6 +159,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Lookup_RegisteredGroupLength_ReturnsItsOwnEntry()
     {
         Assert.Equal("FileMetaInformationGroupLength", DicomDictionary.Lookup(new DicomTag(0x0002, 0x0000))?.Keyword);
@@ -155,6 +167,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData(0x0009, 0x0010)]
     [InlineData(0x0029, 0x0011)]
     [InlineData(0x7FE1, 0x00FF)]
@@ -168,6 +181,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData(0x0008, 0x0002)]
     [InlineData(0x0010, 0x0011)]
     [InlineData(0x0029, 0x1010)] // private data element: see LookupPrivateVR
@@ -179,6 +193,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void TryGetByKeyword_EveryKeyword_RoundTripsToTheSameEntry()
     {
         var withKeyword = DicomDictionary.Entries.Where(e => e.Keyword.Length > 0).ToList();
@@ -202,6 +217,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void TryGetByKeyword_UnknownOrWrongCase_ReturnsFalse()
     {
         Assert.False(DicomDictionary.TryGetByKeyword("NoSuchKeyword", out _));
@@ -209,6 +225,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void DicomTags_EveryField_LooksUpToItsKeyword()
     {
         var fields = typeof(DicomTags).GetFields(BindingFlags.Public | BindingFlags.Static);
@@ -226,6 +243,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void Entries_AreInTagOrderWithoutDuplicates()
     {
         var entries = DicomDictionary.Entries;
@@ -239,6 +257,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData(0x0008, 0x0008, 2, null, 1, 5, 1)] // Image Type, 2-n
     [InlineData(0x0018, 0x1164, 2, 2, 1, 2, 3)] // Imager Pixel Spacing, 2
     [InlineData(0x0040, 0xA0B0, 2, null, 2, 4, 3)] // Referenced Waveform Channels, 2-2n
@@ -256,6 +275,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData("GEMS_ACQU_01", 0x0019, 0x100F, DicomVR.DS)] // low-byte entry, block 10
     [InlineData("GEMS_ACQU_01", 0x0019, 0x120F, DicomVR.DS)] // same entry, block 12
     [InlineData("GEMS_ACQU_01 ", 0x0019, 0x100F, DicomVR.DS)] // trailing padding of the stored LO value
@@ -271,6 +291,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData("PHILIPS MR/PART", 0x0019, 0x1200)] // its four-digit entries do not repeat in other blocks
     [InlineData("gems_acqu_01", 0x0019, 0x100F)] // creators compare exactly
     [InlineData("NO SUCH CREATOR", 0x0019, 0x100F)]
@@ -282,6 +303,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData("1.2.840.10008.1.2", "ImplicitVRLittleEndian", false)]
     [InlineData("1.2.840.10008.1.2.1", "ExplicitVRLittleEndian", false)]
     [InlineData("1.2.840.10008.1.2.1.99", "DeflatedExplicitVRLittleEndian", false)]
@@ -302,6 +324,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void UidLookup_SopClasses_ReturnSopClassEntries()
     {
         var ct = DicomUidRegistry.Lookup(DicomUids.CTImageStorage);
@@ -317,12 +340,14 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void UidLookup_PaddedValue_IgnoresTrailingNul()
     {
         Assert.Equal("ImplicitVRLittleEndian", DicomUidRegistry.Lookup("1.2.840.10008.1.2\0")?.Keyword);
     }
 
     [Theory]
+    [Trait("Category", "unit")]
     [InlineData("1.2.840.10008.1.2.999")]
     [InlineData("1.2.3.4")]
     [InlineData("")]
@@ -332,6 +357,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "unit")]
     public void DicomUids_EveryConstant_IsInTheRegistryUnderItsKeyword()
     {
         var constants = typeof(DicomUids).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).ToList();
@@ -363,6 +389,7 @@ public sealed partial class DicomDictionaryTests
     private static readonly HashSet<string> DcmtkRetiredExceptions = ["(2130,00A0)", "(2130,00C0)"];
 
     [Fact]
+    [Trait("Category", "peer")]
     public void DicomDictionary_ComparedWithDcmtkDicomDic_AgreesOnVRKeywordVMAndRetired()
     {
         var path = FindDcmtkFile("dicom.dic");
@@ -427,6 +454,7 @@ public sealed partial class DicomDictionaryTests
     }
 
     [Fact]
+    [Trait("Category", "peer")]
     public void LookupPrivateVR_ComparedWithDcmtkPrivateDic_AgreesForEveryEntry()
     {
         var path = FindDcmtkFile("private.dic");

@@ -11,12 +11,14 @@ namespace PlaoImaging.Dicom.Tests.Fuzz;
 /// (System.Random(12345) draws one seed per mutant, so a failure is reproducible from its iteration number alone).
 /// Every fourth input is fed through a non-seekable stream. Set PLAO_FUZZ_ITERATIONS for a longer run.
 /// </summary>
+[Trait("Category", "unit")]
 public class MutationFuzzTests(ITestOutputHelper output)
 {
     private const int MinimumIterations = 100_000;
     private const int MasterSeed = 12345;
 
     [Fact]
+    [Trait("Category", "slow")]
     public async Task Fuzz_100000MutatedInputs_OnlyTypedErrorsInBoundedTimeAndMemory()
     {
         int iterations = Math.Max(MinimumIterations,

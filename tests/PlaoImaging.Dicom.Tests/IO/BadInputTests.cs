@@ -16,6 +16,7 @@ namespace PlaoImaging.Dicom.Tests.IO;
 /// defined-length sequence or item that runs past the end. The tag is the element being read; for an item header, a
 /// delimiter or a missing element inside a sequence, the sequence; none for a partial tag at the top level.
 /// </summary>
+[Trait("Category", "unit")]
 public class BadInputTests
 {
     private const long SmallAllocation = 1 << 20;
@@ -52,6 +53,7 @@ public class BadInputTests
     }
 
     [Fact]
+    [Trait("Category", "slow")]
     public void Open_TruncatedFileAtEveryOffset_FailsAtExactOffsetWithLazyValues()
     {
         var sample = SampleFiles.Explicit();

@@ -10,6 +10,7 @@ namespace PlaoImaging.Dicom.Tests.IO;
 /// The Part 10 writer: every path (syntax × defined/undefined sequence lengths) read back element for element, the
 /// File Meta Information group byte for byte, padding by VR, and the refusals of strict writing.
 /// </summary>
+[Trait("Category", "unit")]
 public class DicomWriterTests
 {
     private static readonly DicomTag SopClassUid = new(0x0008, 0x0016);

@@ -14,6 +14,7 @@ namespace PlaoImaging.Dicom.Tests.IO;
 /// length within one timestamp tick is the documented limit of <see cref="DicomFileStamp"/>).
 /// </para>
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class SourceChangeTests : IDisposable
 {
     private static readonly DicomReadOptions Lazy = new() { LargeValueThreshold = 1024 };

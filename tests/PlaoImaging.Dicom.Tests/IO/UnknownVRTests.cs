@@ -12,6 +12,7 @@ namespace PlaoImaging.Dicom.Tests.IO;
 /// and the reader names the tag and the element's offset in a warning. The peer comparison is in
 /// PlaoImaging.Interop.Tests (Part10/UnknownVRPeerTests).
 /// </summary>
+[Trait("Category", "unit")]
 public class UnknownVRTests
 {
     private const string ExplicitLittle = "1.2.840.10008.1.2.1";

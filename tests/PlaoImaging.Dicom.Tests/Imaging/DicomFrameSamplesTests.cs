@@ -9,6 +9,7 @@ namespace PlaoImaging.Dicom.Tests.Imaging;
 /// Sample extraction: every Bits Allocated, Bits Stored / High Bit masking and sign extension, planar configurations,
 /// native 4:2:2, real pixel data, and frame-wise access through <see cref="DicomPixelData"/>.
 /// </summary>
+[Trait("Category", "unit")]
 public class DicomFrameSamplesTests
 {
     [Fact]

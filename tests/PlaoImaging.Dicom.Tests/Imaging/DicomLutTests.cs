@@ -6,6 +6,7 @@ using static PlaoImaging.Dicom.Tests.Imaging.ImageBuilder;
 namespace PlaoImaging.Dicom.Tests.Imaging;
 
 /// <summary>LUT Descriptor / Data parsing (PS3.3 C.11.1.1.1, C.7.6.3.1.5), segmented palettes (C.7.9.2) and palette colour.</summary>
+[Trait("Category", "unit")]
 public class DicomLutTests
 {
     [Fact]

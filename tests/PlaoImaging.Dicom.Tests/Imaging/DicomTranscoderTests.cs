@@ -10,6 +10,7 @@ namespace PlaoImaging.Dicom.Tests.Imaging;
 /// decoder changes (Photometric Interpretation, Planar Configuration), lossy compression recording (PS3.3
 /// C.7.6.1.1.5), the Extended Offset Table removed, and the lossless variants of the "lossy allowed" syntaxes.
 /// </summary>
+[Trait("Category", "unit")]
 public class DicomTranscoderTests
 {
     private static readonly DicomTag PhotometricTag = new(0x0028, 0x0004);

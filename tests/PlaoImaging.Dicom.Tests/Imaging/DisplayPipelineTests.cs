@@ -9,6 +9,7 @@ namespace PlaoImaging.Dicom.Tests.Imaging;
 /// The grayscale pipeline against values computed by hand from the PS3.3 C.11 formulas: Modality LUT, the three VOI
 /// LUT functions, VOI LUTs, inversion (MONOCHROME1, Presentation LUT Shape), the automatic windows, the analysis frame.
 /// </summary>
+[Trait("Category", "unit")]
 public class DisplayPipelineTests
 {
     [Theory]

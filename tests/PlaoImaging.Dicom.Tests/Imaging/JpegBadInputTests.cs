@@ -8,6 +8,7 @@ namespace PlaoImaging.Dicom.Tests.Imaging;
 /// Broken JPEG codestreams: every failure is a <see cref="DicomPixelDataException"/> naming the frame, whatever the
 /// damage (truncation anywhere, flipped bits, overwritten bytes, inconsistent headers), in bounded time and memory.
 /// </summary>
+[Trait("Category", "unit")]
 public class JpegBadInputTests
 {
     private const int Frame = 5;

@@ -5,6 +5,7 @@ using Xunit;
 namespace PlaoImaging.Dicom.Tests.Imaging;
 
 /// <summary>DCT JPEG (processes 1, 2 and 4; progressive through JpegLibrary): against dcmdjpeg's output and hand-built streams.</summary>
+[Trait("Category", "unit")]
 public class JpegDctTests
 {
     public static TheoryData<string> SequentialVectors => new(JpegVectors.All.Where(v => !v.Name.Contains("progressive", StringComparison.Ordinal)).Select(v => v.Name));

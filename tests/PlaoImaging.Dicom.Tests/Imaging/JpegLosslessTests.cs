@@ -5,6 +5,7 @@ using Xunit;
 namespace PlaoImaging.Dicom.Tests.Imaging;
 
 /// <summary>Lossless JPEG (process 14): our encoder and decoder, every predictor, every layout, restarts, scans per component.</summary>
+[Trait("Category", "unit")]
 public class JpegLosslessTests
 {
     // bits allocated, bits stored, signed, samples, planar configuration

@@ -11,6 +11,7 @@ namespace PlaoImaging.Dicom.Tests.Imaging;
 /// Frames larger than what is present or not a positive integer; 65535 × 65535 × 16-bit declared sizes; damaged RLE
 /// frames. Every failure is a <see cref="DicomPixelDataException"/> naming the frame, before any large allocation.
 /// </summary>
+[Trait("Category", "unit")]
 public class PixelBadInputTests
 {
     private const long OneMegabyte = 1 << 20;

@@ -18,6 +18,7 @@ namespace PlaoImaging.Dicom.Tests.Text;
 /// DCMTK 3.6.7 built on GNU iconv cannot convert ISO 2022 IR 87/159 at all and rejects whole files on any byte it
 /// cannot map; for such files the test checks our text against the values given in PS3.5 Annex H instead.
 /// </remarks>
+[Trait("Category", "peer")]
 public class DicomTextEncodingDcmtkPeerTests
 {
     private const string CharsetFolderRelative = "pydicom/src/pydicom/data/charset_files";

@@ -8,6 +8,7 @@ namespace PlaoImaging.Dicom.Tests.Text;
 /// J and K (Chinese) and from the dclunie charset example files (pydicom's charset_files/FileInfo.txt);
 /// single-byte samples were checked against DCMTK 3.6.7 (dcmdump +U8).
 /// </summary>
+[Trait("Category", "unit")]
 public class DicomTextEncodingTests
 {
     private static DicomTextEncoding Cs(params string[] terms) => DicomTextEncoding.FromSpecificCharacterSet(terms);

@@ -5,6 +5,7 @@ using Xunit;
 namespace PlaoImaging.Interop.Tests.Network;
 
 /// <summary>C-ECHO both ways between the real plao binary and DCMTK (echoscu, storescp) on loopback.</summary>
+[Trait("Category", "slow")]
 public sealed class EchoInteropTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace PlaoImaging.Interop.Tests.Network;
 /// <c>plao listen</c>: it must arrive intact, and the listener must stream it to disk: its peak resident set
 /// (/proc/PID/status VmHWM) may grow by far less than the instance over the peak after a tiny instance.
 /// </summary>
+[Trait("Category", "slow")]
 public sealed class LargeInstanceTests
 {
     private const int Frames = 200;

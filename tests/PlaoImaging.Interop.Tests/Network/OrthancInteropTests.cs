@@ -9,6 +9,7 @@ namespace PlaoImaging.Interop.Tests.Network;
 /// The real plao binary against a private Orthanc (Debian's package, a DCMTK-based PACS): C-ECHO both ways, plao send
 /// into Orthanc, and Orthanc's C-STORE (REST <c>/modalities/{id}/store</c>) into plao listen.
 /// </summary>
+[Trait("Category", "slow")]
 public sealed class OrthancInteropTests
 {
     [Fact]

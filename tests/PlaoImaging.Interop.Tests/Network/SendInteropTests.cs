@@ -9,6 +9,7 @@ namespace PlaoImaging.Interop.Tests.Network;
 /// what plao sent; it accepts every syntax it knows (+xa, preferring compressed ones), or Implicit VR Little Endian
 /// only (+xi) to force plao to transcode.
 /// </summary>
+[Trait("Category", "slow")]
 public sealed class SendInteropTests
 {
     [Fact]

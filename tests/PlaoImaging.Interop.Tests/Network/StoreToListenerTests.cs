@@ -9,6 +9,7 @@ namespace PlaoImaging.Interop.Tests.Network;
 /// must be stored at OUT/Study/Series/SOP.dcm in the syntax it was sent in and equal the original element by element
 /// (DCMTK's dcmdump on both sides, outside group 0002).
 /// </summary>
+[Trait("Category", "slow")]
 public sealed class StoreToListenerTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace PlaoImaging.Interop.Tests.Network;
 /// DICOM over TLS between the real plao binary and DCMTK (built with OpenSSL: +tls KEY CERT, +cf CA, +tla without a
 /// certificate), with a CA, server and client certificates made by openssl for the run (see <see cref="TlsMaterial"/>).
 /// </summary>
+[Trait("Category", "slow")]
 public sealed class TlsInteropTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace PlaoImaging.Interop.Tests.Part10;
 /// The real <c>plao</c> binary: <c>plao dump --json</c> writes byte for byte what the in-process path the other tests
 /// check (DicomFile.Open + DicomJsonWriter) writes, and so equals dcm2json on the same files.
 /// </summary>
+[Trait("Category", "slow")]
 public class CliDumpJsonTests
 {
     [Fact]

@@ -17,6 +17,7 @@ namespace PlaoImaging.Interop.Tests.Pixel;
 /// upsampling and colour conversion); progressive goes through JpegLibrary's float IDCT: within 1 for grey, 3 for colour.
 /// Our lossless encoder's output is decoded by dcmdjpeg and by GDCM and must give the source frames back bit for bit.
 /// </summary>
+[Trait("Category", "slow")]
 public class JpegDecodeInteropTests(ITestOutputHelper output)
 {
     private static readonly string[] Sources =
