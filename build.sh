@@ -4,7 +4,7 @@
 #                         suite, print "N passed, N failed, N skipped"
 #   ./build.sh test-fast  the inner loop: build, run only the fast in-process tests (not Category=peer, not
 #                         Category=slow), no peer install and no Python suite; the same closing line
-#   ./build.sh run    run the CLI's main job on the sample file (until the worker exists)
+#   ./build.sh run    the main job until the worker exists: plao analyze on every sample study
 #   ./build.sh bench  run the side-by-side benchmarks in bench/
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -13,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # Debian packages the tests use as peers (DCMTK, dicom3tools, GDCM, pydicom, Orthanc) and the Python packages of
 # training/ (its smoke tests run with Debian's /usr/bin/python3).
 PEER_PACKAGES=(dcmtk dicom3tools libgdcm-tools python3-pydicom python3-numpy libcharls2 libopenjp2-7 libopenjp2-tools orthanc openssl
-  python3-scipy python3-torch python3-onnx)
+  python3-scipy python3-torch python3-onnx python3-jsonschema)
 
 install_peers() {
   local missing=()
@@ -103,7 +103,7 @@ run_tests() {
 case "${1:-test}" in
   test) run_tests full ;;
   test-fast) run_tests fast ;;
-  run) shift; dotnet run --project src/PlaoImaging.Cli -c Release -- dump sample-data/minimal/cr-lateral-lspine.dcm "$@" ;;
+  run) shift; dotnet run --project src/PlaoImaging.Cli -c Release -- analyze sample-data "$@" ;;
   bench) shift; exec bench/run.sh "$@" ;;
   *) echo "usage: $0 {test|test-fast|run|bench}"; exit 2 ;;
 esac

@@ -88,6 +88,7 @@ internal static class AnalyzeCommand
             if (!quiet)
             {
                 Console.Out.WriteLine(Invariant($"{studies.Count} stud{(studies.Count == 1 ? "y" : "ies")}, {studies.Sum(s => s.Files.Count)} DICOM files; model {manifest} on {runner.ExecutionProvider}"));
+                Console.Out.WriteLine($"  {manifest.Limitations ?? "the model manifest does not say what the model was validated on"}");
                 if (unreadable.Count > 0)
                 {
                     Console.Out.WriteLine(Invariant($"  {unreadable.Count} files not read (not DICOM, or unreadable){(unreadable.Count > 5 ? "; the first five:" : ":")}"));

@@ -15,7 +15,7 @@ internal static class StudyTable
 
         Line($"");
         Line($"study {result.StudyInstanceUid}{(result.PatientId is null ? "" : $" (patient {result.PatientId})")}: {Status(result.Status)}");
-        Line($"  model {result.Model.Id} {result.Model.Version} on {result.Engine.ExecutionProvider}; {result.Model.Validation}");
+        Line($"  model {result.Model.Id} {result.Model.Version} on {result.Engine.ExecutionProvider}");
         foreach (var series in result.Series)
         {
             string what = series.Selected ? $"selected as {series.Kind}{(series.MrSequence is null ? "" : $" {series.MrSequence}")}" : "skipped";

@@ -47,6 +47,12 @@ public static class StudyGrouper
             DicomDataset header;
             try
             {
+                if (NotDicomReason(path) is { } reason)
+                {
+                    unreadable.Add(new UnreadableFile(path, reason));
+                    continue;
+                }
+
                 header = DicomFile.Open(path, headerOnly).Dataset;
             }
             catch (Exception ex) when (ex is DicomException or IOException or UnauthorizedAccessException)
@@ -73,6 +79,29 @@ public static class StudyGrouper
         }
 
         return (order.Select(uid => new StudyInput(uid, studies[uid])).ToList(), unreadable);
+    }
+
+    /// <summary>
+    /// Why a file is plainly not DICOM (no "DICM" after a 128-byte preamble, and not starting with a group 0002 or 0008
+    /// element either, the way bare data sets do), or null when it may be: such files are reported as "not a DICOM
+    /// file" rather than with a parse error from the middle of a JSON or text file.
+    /// </summary>
+    private static string? NotDicomReason(string path)
+    {
+        Span<byte> head = stackalloc byte[132];
+        int read;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
+        {
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        if (read == 132 && head[128..].SequenceEqual("DICM"u8))
+        {
+            return null;
+        }
+
+        ushort group = read >= 2 ? (ushort)(head[0] | (head[1] << 8)) : (ushort)0;
+        return group is 0x0002 or 0x0008 ? null : "not a DICOM file (no DICM prefix, and no data set at its start)";
     }
 
     /// <summary>Files as given, and every file under each directory (recursively, in ordinal order); missing paths are kept so that they are reported.</summary>
