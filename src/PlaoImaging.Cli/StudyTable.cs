@@ -16,6 +16,11 @@ internal static class StudyTable
         Line($"");
         Line($"study {result.StudyInstanceUid}{(result.PatientId is null ? "" : $" (patient {result.PatientId})")}: {Status(result.Status)}");
         Line($"  model {result.Model.Id} {result.Model.Version} on {result.Engine.ExecutionProvider}");
+        if (result.Error is not null)
+        {
+            Line($"  error: {result.Error}");
+        }
+
         foreach (var series in result.Series)
         {
             string what = series.Selected ? $"selected as {series.Kind}{(series.MrSequence is null ? "" : $" {series.MrSequence}")}" : "skipped";

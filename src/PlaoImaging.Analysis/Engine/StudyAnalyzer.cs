@@ -67,6 +67,36 @@ public sealed class StudyAnalyzer
     {
         ArgumentNullException.ThrowIfNull(study);
         var analysedAt = time.GetUtcNow();
+        try
+        {
+            return AnalyzeCore(study, analysedAt, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A fault of ours or of the runtime (not of the input, which is recorded per image): the study is reported
+            // as failed with the error, and a batch or a worker goes on with the next study.
+            return new StudyResult
+            {
+                StudyInstanceUid = study.StudyInstanceUid,
+                PatientId = study.Files.Count > 0 ? study.Files[0].Header.GetStringOrDefault(DicomTags.PatientID) : null,
+                AccessionNumber = study.Files.Count > 0 ? study.Files[0].Header.GetStringOrDefault(DicomTags.AccessionNumber) : null,
+                AnalysedAt = analysedAt,
+                Engine = new EngineInfo(EngineVersion, options.ExecutionProvider),
+                Model = ModelInfo.Of(model.Identity, manifest.Architecture, manifest.Limitations ?? "validation not stated in the model manifest"),
+                Status = StudyStatus.Failed,
+                Error = $"the analysis failed: {e.GetType().Name}: {e.Message}",
+                Inputs = study.Files.Select(f => f.ToInput()).ToList(),
+                Series = [],
+                Images = [],
+                Levels = [],
+                Summary = new StudySummary(0, 0, 0, new Results.DeformityIndex(0, true, []), [], []),
+                ReviewFlags = [],
+            };
+        }
+    }
+
+    private StudyResult AnalyzeCore(StudyInput study, DateTimeOffset analysedAt, CancellationToken cancellationToken)
+    {
         var files = study.Files;
         var bySop = new Dictionary<string, StudyFile>(StringComparer.Ordinal);
         foreach (var file in files)

@@ -41,6 +41,9 @@ public sealed record StudyResult
 
     public required StudyStatus Status { get; init; }
 
+    /// <summary>Why the study as a whole could not be analysed (a fault of the engine or the runtime); errors of single images are on the images.</summary>
+    public string? Error { get; init; }
+
     /// <summary>Every instance the study was given, in the order read.</summary>
     public required IReadOnlyList<InputInstance> Inputs { get; init; }
 

@@ -1,4 +1,5 @@
 using PlaoImaging.Analysis.Engine;
+using PlaoImaging.Analysis.Inference;
 using PlaoImaging.Analysis.Results;
 using PlaoImaging.Analysis.Tests.Selection;
 using PlaoImaging.Dicom.Imaging;
@@ -81,5 +82,25 @@ public sealed class StudyAnalyzerTests
         Assert.Equal(json, StudyResultJson.Serialize(back));
         Assert.Contains("\"genant_grade\"", json, StringComparison.Ordinal);
         Assert.Contains("\"imager_pixel_spacing_corrected\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ModelThatThrows_GivesAFailedStudyWithTheError_NotAnException()
+    {
+        var analyzer = new StudyAnalyzer(new ThrowingModel(), Manifest, DicomCodecRegistry.CreateDefault());
+        var (studies, _) = StudyGrouper.Group([SampleStudies.PathOf("02-dx-thoracolumbar-explicit")], TestContext.Current.CancellationToken);
+        var result = analyzer.Analyze(Assert.Single(studies), TestContext.Current.CancellationToken);
+        Assert.Equal(StudyStatus.Failed, result.Status);
+        Assert.Contains("out of device memory", result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Inputs);
+        Assert.Contains("\"error\": \"the analysis failed", StudyResultJson.Serialize(result), StringComparison.Ordinal);
+    }
+
+    private sealed class ThrowingModel : ILandmarkModel
+    {
+        public ModelIdentity Identity { get; } = new("throwing", "0", new string('0', 64));
+
+        public IReadOnlyList<ImageLandmarks> Locate(IReadOnlyList<SpineImage> images, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("out of device memory");
     }
 }
