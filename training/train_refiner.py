@@ -159,6 +159,10 @@ def train(records, val_records, a, log=print):
         opt.load_state_dict(state["optimizer"])
         step, seconds = int(state["step"]), float(state["seconds"])
         log(f"resumed from {os.path.basename(a.checkpoint)} at step {step}")
+    elif a.init:
+        # A new schedule from committed weights (training/checkpoints/*.pt hold the model only, not the optimiser).
+        model.load_state_dict(torch.load(a.init, map_location="cpu")["model"])
+        log(f"initialised from {os.path.basename(a.init)}")
     out_dir = os.path.dirname(os.path.abspath(a.checkpoint)) if a.checkpoint else None
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
@@ -244,6 +248,7 @@ def main():
     t.add_argument("--cache", required=True, nargs="+")
     t.add_argument("--val", nargs="*")
     t.add_argument("--checkpoint", required=True, help="written every --save-every steps; resumed from when it exists")
+    t.add_argument("--init", help="start a new run from these model weights (a committed training/checkpoints/*.pt)")
     t.add_argument("--steps", type=int, default=300, help="total steps of the run (the schedule's length)")
     t.add_argument("--stop-after", type=int, default=0, help="stop at this step (to train in chunks); 0: at --steps")
     t.add_argument("--batch", type=int, default=16)
