@@ -159,7 +159,7 @@ def train(records, val_records, a, log=print):
         opt.load_state_dict(state["optimizer"])
         step, seconds = int(state["step"]), float(state["seconds"])
         log(f"resumed from {os.path.basename(a.checkpoint)} at step {step}")
-    elif a.init:
+    elif getattr(a, "init", None):
         # A new schedule from committed weights (training/checkpoints/*.pt hold the model only, not the optimiser).
         model.load_state_dict(torch.load(a.init, map_location="cpu")["model"])
         log(f"initialised from {os.path.basename(a.init)}")
