@@ -128,7 +128,12 @@ public sealed partial class DicomDataset
 /// <summary>Writing values into a dataset (strict: values are checked against their VR as they are added).</summary>
 public static class DicomDatasetBuilder
 {
-    /// <summary>Sets a string-VR element from one or more values (joined with backslashes), encoded with the dataset's character set.</summary>
+    /// <summary>
+    /// Sets a string-VR element from one or more values (joined with backslashes). A value of a VR that uses the Specific
+    /// Character Set (LO, LT, PN, SH, ST, UC, UT) is kept as text and encoded when written, with the character set in
+    /// force then (so an item may be filled before it is placed in a dataset); a character no set can hold, such as a
+    /// lone surrogate, is refused here, one the set in force cannot hold when written.
+    /// </summary>
     public static DicomDataset AddString(this DicomDataset dataset, DicomTag tag, DicomVR vr, params string[] values)
     {
         ArgumentNullException.ThrowIfNull(dataset);
@@ -157,9 +162,15 @@ public static class DicomDatasetBuilder
         }
 
         string text = string.Join('\\', values);
-        var encoding = tag == DicomTag.SpecificCharacterSet ? DicomTextEncoding.Default : dataset.TextEncoding;
-        byte[] bytes = vr.UsesSpecificCharacterSet() ? encoding.Encode(text, vr) : EncodeDefault(tag, text);
-        dataset.AddOrUpdate(new DicomValueElement(tag, vr, DicomBuffer.FromMemory(bytes)));
+        if (vr.UsesSpecificCharacterSet())
+        {
+            // Kept as text: encoded when written, with the character set in force where the element is then.
+            CheckEncodable(tag, text);
+            dataset.AddOrUpdate(new DicomValueElement(tag, vr, text, dataset.TextEncoding));
+            return dataset;
+        }
+
+        dataset.AddOrUpdate(new DicomValueElement(tag, vr, DicomBuffer.FromMemory(EncodeDefault(tag, text))));
         return dataset;
     }
 
@@ -200,6 +211,22 @@ public static class DicomDatasetBuilder
         ArgumentNullException.ThrowIfNull(dataset);
         dataset.AddOrUpdate(new DicomSequence(tag, items));
         return dataset;
+    }
+
+    private static void CheckEncodable(DicomTag tag, string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new DicomValueException(tag, $"U+{(int)c:X4} at character {i} is half of a surrogate pair: not text any character set can hold");
+            }
+        }
     }
 
     private static byte[] EncodeDefault(DicomTag tag, string text)

@@ -28,8 +28,14 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
         }
     }
 
-    /// <summary>The dataset holding the sequence this item belongs to; null for a top-level dataset.</summary>
+    /// <summary>
+    /// The dataset holding the sequence this item belongs to; null for a top-level dataset, and for an item whose
+    /// sequence is not (yet) in a dataset.
+    /// </summary>
     public DicomDataset? Parent { get; internal set; }
+
+    /// <summary>The sequence this dataset is an item of; null when it is in none.</summary>
+    internal DicomSequence? OwningSequence { get; set; }
 
     public int Count => elements.Count;
 
@@ -41,6 +47,12 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
     /// one inherited from the enclosing dataset (PS3.5 7.5.3), or the default repertoire.
     /// </summary>
     public DicomTextEncoding TextEncoding
+    {
+        get => OwnTextEncoding ?? Parent?.TextEncoding ?? DicomTextEncoding.Default;
+    }
+
+    /// <summary>The character set this dataset's own Specific Character Set (0008,0005) selects; null when it has none.</summary>
+    internal DicomTextEncoding? OwnTextEncoding
     {
         get
         {
@@ -56,7 +68,7 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
                 return ownEncoding;
             }
 
-            return Parent?.TextEncoding ?? DicomTextEncoding.Default;
+            return null;
         }
     }
 
@@ -87,6 +99,7 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
     public bool TryAdd(DicomElement element)
     {
         ArgumentNullException.ThrowIfNull(element);
+        CheckAdoptable(element);
         int count = elements.Count;
         if (count == 0 || elements[count - 1].Tag < element.Tag)
         {
@@ -111,9 +124,11 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
     public DicomDataset AddOrUpdate(DicomElement element)
     {
         ArgumentNullException.ThrowIfNull(element);
+        CheckAdoptable(element);
         int i = IndexOf(element.Tag);
         if (i >= 0)
         {
+            Release(elements[i], element);
             elements[i] = element;
         }
         else
@@ -133,6 +148,7 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
             return false;
         }
 
+        Release(elements[i], null);
         elements.RemoveAt(i);
         if (tag == DicomTag.SpecificCharacterSet)
         {
@@ -145,7 +161,17 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
     /// <summary>Removes every element the predicate selects.</summary>
     public int RemoveAll(Predicate<DicomElement> match)
     {
-        int removed = elements.RemoveAll(match);
+        ArgumentNullException.ThrowIfNull(match);
+        int removed = elements.RemoveAll(e =>
+        {
+            if (!match(e))
+            {
+                return false;
+            }
+
+            Release(e, null);
+            return true;
+        });
         ownEncoding = null;
         return removed;
     }
@@ -166,7 +192,7 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
             return null;
         }
 
-        return DicomValueCodec.TrimText(DicomTextEncoding.Default.Decode(value.Buffer.GetMemory().Span, DicomVR.LO), DicomVR.LO);
+        return DicomValueCodec.TrimText(DicomValueCodec.DecodeText(value, DicomTextEncoding.Default), DicomVR.LO);
     }
 
     /// <summary>Finds or reserves the private block of the given creator in a group (PS3.5 7.8.1) and returns the tag (gggg,xxEE).</summary>
@@ -184,7 +210,7 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
             var creatorTag = new DicomTag(group, block);
             if (TryGetElement(creatorTag, out var element) && element is DicomValueElement value)
             {
-                var existing = DicomValueCodec.TrimText(DicomTextEncoding.Default.Decode(value.Buffer.GetMemory().Span, DicomVR.LO), DicomVR.LO);
+                var existing = DicomValueCodec.TrimText(DicomValueCodec.DecodeText(value, DicomTextEncoding.Default), DicomVR.LO);
                 if (existing == creator)
                 {
                     return new DicomTag(group, (ushort)((block << 8) | elementOffset));
@@ -205,6 +231,54 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
         return new DicomTag(group, (ushort)((free << 8) | elementOffset));
     }
 
+    /// <summary>
+    /// A copy that can be changed without changing this dataset: the same value elements (they are immutable), new
+    /// sequences with copies of their items. The copy is a top-level dataset (no parent): an item copied out of its
+    /// sequence inherits no character set, so give it its own Specific Character Set where it needs one.
+    /// </summary>
+    public DicomDataset Clone()
+    {
+        var copy = new DicomDataset();
+        foreach (var element in elements)
+        {
+            copy.elements.Add(element is DicomSequence sequence ? new DicomSequence(sequence.Tag, sequence.Items.Select(i => i.Clone())) : element);
+        }
+
+        foreach (var element in copy.elements)
+        {
+            if (element is DicomSequence sequence)
+            {
+                sequence.SetHolder(copy);
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>Refuses a sequence that is in another dataset, or one that holds this dataset (a cycle).</summary>
+    private void CheckAdoptable(DicomElement element)
+    {
+        if (element is not DicomSequence sequence)
+        {
+            return;
+        }
+
+        if (sequence.Holder is { } holder && !ReferenceEquals(holder, this))
+        {
+            throw new ArgumentException(
+                $"Sequence {sequence.Tag} is already an element of another dataset; remove it there first or add a copy (DicomDataset.Clone).",
+                nameof(element));
+        }
+
+        for (var ancestor = this; ancestor is not null; ancestor = ancestor.Parent)
+        {
+            if (ReferenceEquals(ancestor.OwningSequence, sequence))
+            {
+                throw new ArgumentException($"Sequence {sequence.Tag} holds this dataset: a dataset cannot contain itself.", nameof(element));
+            }
+        }
+    }
+
     private void Adopt(DicomElement element)
     {
         if (element.Tag == DicomTag.SpecificCharacterSet)
@@ -214,10 +288,16 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
 
         if (element is DicomSequence sequence)
         {
-            foreach (var item in sequence.Items)
-            {
-                item.Parent = this;
-            }
+            sequence.SetHolder(this);
+        }
+    }
+
+    /// <summary>A sequence leaving this dataset no longer has a holder, nor its items a parent.</summary>
+    private void Release(DicomElement leaving, DicomElement? replacement)
+    {
+        if (leaving is DicomSequence sequence && !ReferenceEquals(leaving, replacement) && ReferenceEquals(sequence.Holder, this))
+        {
+            sequence.SetHolder(null);
         }
     }
 

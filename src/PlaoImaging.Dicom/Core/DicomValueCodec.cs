@@ -23,7 +23,7 @@ internal static class DicomValueCodec
     public static int Multiplicity(DicomValueElement element, DicomTextEncoding encoding)
     {
         var vr = element.VR;
-        if (element.Length == 0)
+        if (element.Text is { Length: 0 } || (element.Text is null && element.Length == 0))
         {
             return 0;
         }
@@ -42,8 +42,14 @@ internal static class DicomValueCodec
         return size == 0 ? 1 : (int)(element.Length / size);
     }
 
+    /// <summary>The whole value as text: an element made from text gives its text, one holding bytes decodes them.</summary>
     public static string DecodeText(DicomValueElement element, DicomTextEncoding encoding)
     {
+        if (element.Text is { } text)
+        {
+            return text;
+        }
+
         var bytes = element.Buffer.GetMemory().Span;
         return element.VR.UsesSpecificCharacterSet()
             ? encoding.Decode(bytes, element.VR)

@@ -577,7 +577,10 @@ internal sealed class DicomReader
 
     private DicomSequence ReadSequenceItems(DicomTag tag, long end, Syntax ctx, int depth, DicomDataset parent)
     {
+        // Held by the dataset being read already, so that each item's parent (its inherited character set) is known
+        // while the item is read; the dataset takes the sequence when it is complete.
         var sequence = new DicomSequence(tag);
+        sequence.SetHolder(parent);
         while (true)
         {
             if (end >= 0 && input.Position >= end)
@@ -618,8 +621,8 @@ internal sealed class DicomReader
                 throw new DicomReadException(itemStart, tag, $"expected an item (FFFE,E000) in the sequence, found {itemTag}");
             }
 
-            var item = new DicomDataset { Parent = parent };
-            sequence.Items.Add(item);
+            var item = new DicomDataset();
+            sequence.Add(item);
             if (itemLength == UndefinedLength)
             {
                 ReadItemContent(item, -1, ctx, depth + 1, topLevel: false);

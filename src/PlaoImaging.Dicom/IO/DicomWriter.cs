@@ -53,7 +53,7 @@ internal sealed class DicomWriter
         var meta = BuildMeta(file, syntax, options);
         stream.Write(new byte[128]);
         stream.Write("DICM"u8);
-        new DicomWriter(stream, options, explicitVR: true, bigEndian: false).WriteElements(meta, keepGroupLengths: true);
+        new DicomWriter(stream, options, explicitVR: true, bigEndian: false).WriteElements(meta, keepGroupLengths: true, DicomTextEncoding.Default);
     }
 
     public static void WriteDataset(Stream destination, DicomDataset dataset, DicomTransferSyntax syntax, DicomWriteOptions options)
@@ -82,7 +82,7 @@ internal sealed class DicomWriter
             using (var deflate = new DeflateStream(counter, options.DeflateLevel, leaveOpen: true))
             using (var buffered = new BufferedStream(deflate, 1 << 16))
             {
-                new DicomWriter(buffered, options, true, false).WriteElements(dataset, keepGroupLengths: false);
+                new DicomWriter(buffered, options, true, false).WriteElements(dataset, keepGroupLengths: false, dataset.TextEncoding);
             }
 
             if (padDeflated && (counter.Count & 1) != 0)
@@ -93,7 +93,7 @@ internal sealed class DicomWriter
             return;
         }
 
-        new DicomWriter(stream, options, syntax.IsExplicitVR, syntax.IsBigEndian).WriteElements(dataset, keepGroupLengths: false);
+        new DicomWriter(stream, options, syntax.IsExplicitVR, syntax.IsBigEndian).WriteElements(dataset, keepGroupLengths: false, dataset.TextEncoding);
     }
 
     private static void CheckSyntax(DicomDataset dataset, DicomTransferSyntax syntax, DicomTransferSyntax? source)
@@ -211,14 +211,18 @@ internal sealed class DicomWriter
         var probe = new DicomWriter(Stream.Null, options, true, false);
         foreach (var element in meta)
         {
-            groupLength += probe.Measure(element);
+            groupLength += probe.Measure(element, DicomTextEncoding.Default);
         }
 
         meta.AddValues(new DicomTag(0x0002, 0x0000), DicomVR.UL, (uint)groupLength);
         return meta;
     }
 
-    private void WriteElements(DicomDataset dataset, bool keepGroupLengths)
+    /// <summary>
+    /// Writes a dataset's elements. <paramref name="encoding"/> is the character set in force in it (its own Specific
+    /// Character Set, else the one of the dataset holding it): text values are encoded with it now.
+    /// </summary>
+    private void WriteElements(DicomDataset dataset, bool keepGroupLengths, DicomTextEncoding encoding)
     {
         foreach (var element in dataset)
         {
@@ -227,22 +231,22 @@ internal sealed class DicomWriter
                 continue;
             }
 
-            WriteElement(element);
+            WriteElement(element, encoding);
         }
     }
 
     private static bool SkipElement(DicomElement element, bool keepGroupLengths) =>
         !keepGroupLengths && element.Tag.IsGroupLength;
 
-    private void WriteElement(DicomElement element)
+    private void WriteElement(DicomElement element, DicomTextEncoding encoding)
     {
         switch (element)
         {
             case DicomValueElement value:
-                WriteValueElement(value);
+                WriteValueElement(value, encoding);
                 break;
             case DicomSequence sequence:
-                WriteSequence(sequence);
+                WriteSequence(sequence, encoding);
                 break;
             case DicomFragmentSequence fragments:
                 WriteFragments(fragments);
@@ -252,12 +256,18 @@ internal sealed class DicomWriter
         }
     }
 
-    private void WriteValueElement(DicomValueElement element)
+    private void WriteValueElement(DicomValueElement element, DicomTextEncoding encoding)
     {
         var vr = element.VR;
         if (!DicomVRInfo.IsKnown(vr))
         {
             throw new DicomWriteException(element.Tag, "has no VR");
+        }
+
+        if (element.Text is not null)
+        {
+            WriteTextElement(element, encoding);
+            return;
         }
 
         long length = element.Length;
@@ -296,14 +306,34 @@ internal sealed class DicomWriter
         }
     }
 
-    private void WriteSequence(DicomSequence sequence)
+    /// <summary>A value kept as text: encoded with the character set in force here, padded with a space.</summary>
+    private void WriteTextElement(DicomValueElement element, DicomTextEncoding encoding)
+    {
+        var bytes = element.GetBytes(encoding);
+        long length = bytes.Length;
+        long padded = length + (length & 1);
+        if (padded > 0xFFFFFFFE || (explicitVR && !element.VR.HasLongExplicitLength() && padded > 0xFFFF))
+        {
+            throw new DicomWriteException(element.Tag, $"value of {length} bytes does not fit the length field of VR {element.VR.Code()}");
+        }
+
+        WriteHeader(element.Tag, element.VR, (uint)padded);
+        output.Write(bytes.Span);
+        if ((length & 1) != 0)
+        {
+            output.WriteByte(element.VR.PaddingByte());
+        }
+    }
+
+    private void WriteSequence(DicomSequence sequence, DicomTextEncoding encoding)
     {
         bool explicitLengths = options.ExplicitSequenceLengths;
-        WriteHeader(sequence.Tag, DicomVR.SQ, explicitLengths ? (uint)MeasureSequenceContent(sequence) : UndefinedLength);
+        WriteHeader(sequence.Tag, DicomVR.SQ, explicitLengths ? (uint)MeasureSequenceContent(sequence, encoding) : UndefinedLength);
         foreach (var item in sequence.Items)
         {
-            WriteTagAndLength(DicomTag.Item, explicitLengths ? (uint)MeasureItemContent(item) : UndefinedLength);
-            WriteElements(item, keepGroupLengths: false);
+            var itemEncoding = item.OwnTextEncoding ?? encoding;
+            WriteTagAndLength(DicomTag.Item, explicitLengths ? (uint)MeasureItemContent(item, itemEncoding) : UndefinedLength);
+            WriteElements(item, keepGroupLengths: false, itemEncoding);
             if (!explicitLengths)
             {
                 WriteTagAndLength(DicomTag.ItemDelimitationItem, 0);
@@ -415,20 +445,23 @@ internal sealed class DicomWriter
     }
 
     /// <summary>Encoded size of an element: header plus padded value (with explicit sequence lengths).</summary>
-    private long Measure(DicomElement element)
+    private long Measure(DicomElement element, DicomTextEncoding encoding)
     {
         long headerSize = explicitVR && (element.VR.HasLongExplicitLength() || element is DicomFragmentSequence) ? 12 : 8;
         return element switch
         {
+            DicomValueElement { Text: not null } t => headerSize + Padded(t.GetBytes(encoding).Length),
             DicomValueElement v => headerSize + v.Length + (v.Length & 1),
-            DicomSequence s => headerSize + MeasureSequenceContent(s) + (options.ExplicitSequenceLengths ? 0 : 8),
+            DicomSequence s => headerSize + MeasureSequenceContent(s, encoding) + (options.ExplicitSequenceLengths ? 0 : 8),
             DicomFragmentSequence f => headerSize + 8 + f.OffsetTable.Length + (f.OffsetTable.Length & 1) +
                                        f.Fragments.Sum(x => 8 + x.Length + (x.Length & 1)) + 8,
             _ => 0,
         };
     }
 
-    private long MeasureSequenceContent(DicomSequence sequence)
+    private static long Padded(long length) => length + (length & 1);
+
+    private long MeasureSequenceContent(DicomSequence sequence, DicomTextEncoding encoding)
     {
         if (measured.TryGetValue(sequence, out long known))
         {
@@ -438,7 +471,7 @@ internal sealed class DicomWriter
         long total = 0;
         foreach (var item in sequence.Items)
         {
-            total += 8 + MeasureItemContent(item) + (options.ExplicitSequenceLengths ? 0 : 8);
+            total += 8 + MeasureItemContent(item, item.OwnTextEncoding ?? encoding) + (options.ExplicitSequenceLengths ? 0 : 8);
         }
 
         if (total > 0xFFFFFFFE)
@@ -450,7 +483,7 @@ internal sealed class DicomWriter
         return total;
     }
 
-    private long MeasureItemContent(DicomDataset item)
+    private long MeasureItemContent(DicomDataset item, DicomTextEncoding encoding)
     {
         if (measured.TryGetValue(item, out long known))
         {
@@ -462,7 +495,7 @@ internal sealed class DicomWriter
         {
             if (!SkipElement(element, keepGroupLengths: false))
             {
-                total += Measure(element);
+                total += Measure(element, encoding);
             }
         }
 

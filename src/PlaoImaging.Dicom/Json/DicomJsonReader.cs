@@ -94,12 +94,13 @@ public static class DicomJsonReader
         if (vr == DicomVR.SQ)
         {
             var sequence = new DicomSequence(tag);
+            sequence.SetHolder(dataset);
             if (hasValue)
             {
                 int i = 0;
                 foreach (var item in value.EnumerateArray())
                 {
-                    sequence.Items.Add(ReadDataset(item, options, dataset, $"{path}.Value[{i++}]"));
+                    sequence.Add(ReadDataset(item, options, dataset, $"{path}.Value[{i++}]"));
                 }
             }
 
@@ -168,9 +169,9 @@ public static class DicomJsonReader
             }
 
             string joined = string.Join('\\', texts);
-            var encoding = tag == DicomTag.SpecificCharacterSet ? DicomTextEncoding.Default : dataset.TextEncoding;
-            byte[] bytes = vr.UsesSpecificCharacterSet() ? encoding.Encode(joined, vr) : System.Text.Encoding.ASCII.GetBytes(joined);
-            dataset.AddOrUpdate(new DicomValueElement(tag, vr, DicomBuffer.FromMemory(bytes)));
+            dataset.AddOrUpdate(vr.UsesSpecificCharacterSet()
+                ? new DicomValueElement(tag, vr, joined, dataset.TextEncoding)
+                : new DicomValueElement(tag, vr, DicomBuffer.FromMemory(System.Text.Encoding.ASCII.GetBytes(joined))));
             return;
         }
 
