@@ -121,10 +121,12 @@ public sealed class DicomValueElement : DicomElement
 public sealed class DicomSequence : DicomElement
 {
     private readonly List<DicomDataset> items = [];
+    private readonly System.Collections.ObjectModel.ReadOnlyCollection<DicomDataset> view;
 
     /// <summary>A sequence with the given items in order; throws when one of them already belongs to a sequence.</summary>
     public DicomSequence(DicomTag tag, IEnumerable<DicomDataset>? items = null) : base(tag, DicomVR.SQ)
     {
+        view = this.items.AsReadOnly();
         if (items is not null)
         {
             foreach (var item in items)
@@ -135,7 +137,7 @@ public sealed class DicomSequence : DicomElement
     }
 
     /// <summary>The items in order.</summary>
-    public IReadOnlyList<DicomDataset> Items => items;
+    public IReadOnlyList<DicomDataset> Items => view;
 
     public override long Length => 0;
 
