@@ -77,7 +77,8 @@ public static class VertebralReport
         }
 
         string series = ReportUids.Series(result.StudyInstanceUid, result.Model.Id, result.Model.Version, ReportObjectKind.StructuredReport);
-        var content = BuildContent(result, images, options, person: null);
+        var patientStudy = PatientStudyAttributes.Copy(studySource);
+        var content = BuildContent(result, images, options, person: null, new ReportText(patientStudy.TextEncoding));
         var document = new SrDocument
         {
             SopInstanceUid = ReportUids.Instance(series, "analysis", result.AnalysedAt.ToString("o", CultureInfo.InvariantCulture)),
@@ -85,7 +86,7 @@ public static class VertebralReport
             SeriesNumber = options.SeriesNumber,
             SeriesDescription = Truncate($"Vertebral fracture report {result.Model.Id} {result.Model.Version}", 64),
             InstanceNumber = 1,
-            PatientStudy = PatientStudyAttributes.Copy(studySource),
+            PatientStudy = patientStudy,
             ContentDateTime = result.AnalysedAt,
             Completion = result.Summary.SpinalDeformityIndex.Partial || result.ReviewFlags.Count > 0 ? CompletionFlag.Partial : CompletionFlag.Complete,
             Verified = false,
@@ -119,7 +120,7 @@ public static class VertebralReport
         }
 
         var person = new PersonObserver(signer.Name) { Organization = signer.Organization };
-        var content = BuildContent(corrected, images, options, person);
+        var content = BuildContent(corrected, images, options, person, new ReportText(prior.PatientStudy.TextEncoding));
         return new SrDocument
         {
             SopInstanceUid = ReportUids.Instance(prior.SeriesInstanceUid, "amendment", prior.SopInstanceUid, signer.SignedAt.ToString("o", CultureInfo.InvariantCulture)),
@@ -155,9 +156,9 @@ public static class VertebralReport
         [.. images.Select(i => new SrEvidence(i.Source.StudyInstanceUid, i.Source.SeriesInstanceUid, new SopReference(i.Source.SopClassUid, i.Source.SopInstanceUid)))
             .DistinctBy(e => e.Instance.SopInstanceUid, StringComparer.Ordinal)];
 
-    private static MeasurementReport BuildContent(StudyResult result, IReadOnlyList<ImageResult> images, ReportOptions options, PersonObserver? person)
+    private static MeasurementReport BuildContent(StudyResult result, IReadOnlyList<ImageResult> images, ReportOptions options, PersonObserver? person, ReportText text)
     {
-        var algorithm = Algorithm(result);
+        var algorithm = Algorithm(result, text);
         var procedures = new List<CodedConcept>();
         if (images.Any(i => i.Kind != "sagittal-mr"))
         {
@@ -175,7 +176,7 @@ public static class VertebralReport
         {
             foreach (var vertebra in image.Vertebrae)
             {
-                groups.Add(Group(result, image, vertebra, algorithm));
+                groups.Add(Group(result, image, vertebra, algorithm, text));
             }
         }
 
@@ -198,9 +199,9 @@ public static class VertebralReport
 
         evaluations.AddRange(summary.Runs.Select(r => new QualitativeEvaluation(VertebralCodes.FractureRun, string.Join(", ", r.Levels))));
         evaluations.AddRange(summary.AcuteLevels.Select(l => new QualitativeEvaluation(VertebralCodes.AcuteLevel, l)));
-        evaluations.AddRange(result.ReviewFlags.Select(f => new QualitativeEvaluation(VertebralCodes.ReviewFlag, FormatFlag(f))));
+        evaluations.AddRange(result.ReviewFlags.Select(f => new QualitativeEvaluation(VertebralCodes.ReviewFlag, text.Fit(FormatFlag(f)))));
         evaluations.Add(new(VertebralCodes.AnalysedAt, result.AnalysedAt.ToString("o", CultureInfo.InvariantCulture)));
-        evaluations.Add(new(VertebralCodes.ModelValidation, result.Model.Validation));
+        evaluations.Add(new(VertebralCodes.ModelValidation, text.Fit(result.Model.Validation)));
         return new MeasurementReport(
             new DeviceObserver(ReportUids.DeviceObserver(result.Model.Id)) { Name = options.DeviceName, Manufacturer = options.Manufacturer, ModelName = result.Model.Id },
             procedures, library, groups)
@@ -212,15 +213,15 @@ public static class VertebralReport
     }
 
     /// <summary>TID 4019 of the model: name = model id, version = model version; the rest as named parameters.</summary>
-    internal static AlgorithmIdentification Algorithm(StudyResult result) =>
-        new(result.Model.Id, result.Model.Version)
+    internal static AlgorithmIdentification Algorithm(StudyResult result, ReportText text) =>
+        new(text.Fit(result.Model.Id), text.Fit(result.Model.Version))
         {
             Parameters =
             [
-                "sha256=" + result.Model.Sha256,
-                "architecture=" + result.Model.Architecture,
-                "engine=" + result.Engine.Version,
-                "execution-provider=" + result.Engine.ExecutionProvider,
+                "sha256=" + text.Fit(result.Model.Sha256),
+                "architecture=" + text.Fit(result.Model.Architecture),
+                "engine=" + text.Fit(result.Engine.Version),
+                "execution-provider=" + text.Fit(result.Engine.ExecutionProvider),
             ],
             Manufacturer = "PlaoImaging",
         };
@@ -228,7 +229,7 @@ public static class VertebralReport
     internal static SopReference Reference(ImageResult image) =>
         new(image.Source.SopClassUid, image.Source.SopInstanceUid, image.Source.Frame > 0 ? [image.Source.Frame + 1] : null);
 
-    private static MeasurementGroup Group(StudyResult result, ImageResult image, VertebraResult v, AlgorithmIdentification algorithm)
+    private static MeasurementGroup Group(StudyResult result, ImageResult image, VertebraResult v, AlgorithmIdentification algorithm, ReportText text)
     {
         var source = Reference(image);
         bool mm = v.Heights.Unit == "mm";
@@ -287,18 +288,18 @@ public static class VertebralReport
         if (v.Marrow is { } marrow)
         {
             evaluations.Add(new(VertebralCodes.AcuteOedema, VertebralCodes.YesNo(marrow.Acute)));
-            evaluations.Add(new(VertebralCodes.MarrowSequence, marrow.Sequence));
+            evaluations.Add(new(VertebralCodes.MarrowSequence, text.Fit(marrow.Sequence)));
             evaluations.Add(new(VertebralCodes.MarrowSupportingOnly, VertebralCodes.YesNo(marrow.SupportingOnly)));
             if (marrow.Evidence.Length > 0)
             {
-                evaluations.Add(new(VertebralCodes.MarrowEvidence, marrow.Evidence));
+                evaluations.Add(new(VertebralCodes.MarrowEvidence, text.Fit(marrow.Evidence)));
             }
         }
 
         evaluations.Add(new(VertebralCodes.ImageKind, image.Kind == "sagittal-mr" ? VertebralCodes.SagittalMr : VertebralCodes.LateralRadiograph));
         if (image.MrSequence is { Length: > 0 } sequence)
         {
-            evaluations.Add(new(VertebralCodes.MrSequence, sequence));
+            evaluations.Add(new(VertebralCodes.MrSequence, text.Fit(sequence)));
         }
 
         if (!mm)

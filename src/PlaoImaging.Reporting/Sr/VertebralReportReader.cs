@@ -92,11 +92,21 @@ public static class VertebralReportReader
     }
 
     /// <summary>The part of a result that a report carries (see the class summary): what <see cref="Read(SrDocument)"/> gives back.</summary>
-    public static StudyResult Carried(StudyResult result)
+    /// <param name="result">The result.</param>
+    /// <param name="encoding">The report's character set (the source images'): our texts are fitted to it (<see cref="ReportText"/>).</param>
+    public static StudyResult Carried(StudyResult result, DicomTextEncoding? encoding = null)
     {
         ArgumentNullException.ThrowIfNull(result);
+        var text = new ReportText(encoding ?? DicomTextEncoding.Default);
         return result with
         {
+            Model = result.Model with
+            {
+                Id = text.Fit(result.Model.Id), Version = text.Fit(result.Model.Version), Sha256 = text.Fit(result.Model.Sha256),
+                Architecture = text.Fit(result.Model.Architecture), Validation = text.Fit(result.Model.Validation),
+            },
+            Engine = new EngineInfo(text.Fit(result.Engine.Version), text.Fit(result.Engine.ExecutionProvider)),
+            ReviewFlags = [.. result.ReviewFlags.Select(f => VertebralReport.ParseFlag(text.Fit(VertebralReport.FormatFlag(f))))],
             Status = StudyStatus.Graded,
             Error = null,
             Inputs = [],
@@ -106,11 +116,11 @@ public static class VertebralReportReader
             {
                 Source = i.Source with { Path = null },
                 Kind = i.Kind == "sagittal-mr" ? "sagittal-mr" : "lateral-radiograph",
-                MrSequence = string.IsNullOrEmpty(i.MrSequence) ? null : i.MrSequence,
+                MrSequence = string.IsNullOrEmpty(i.MrSequence) ? null : text.Fit(i.MrSequence),
                 Vertebrae = [.. i.Vertebrae.Select(v => v with
                 {
                     Points = v.Points.ToDictionary(p => p.Key, p => new[] { FloatPrecision(p.Value[0]), FloatPrecision(p.Value[1]) }),
-                    Marrow = v.Marrow is { } m ? m with { Evidence = m.Evidence } : null,
+                    Marrow = v.Marrow is { } m ? m with { Sequence = text.Fit(m.Sequence), Evidence = text.Fit(m.Evidence) } : null,
                 })],
             })],
         };
