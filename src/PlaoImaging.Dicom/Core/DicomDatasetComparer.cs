@@ -6,7 +6,8 @@ namespace PlaoImaging.Dicom;
 /// <summary>
 /// Compares datasets by structure and value: the same tags in the same nesting, the same VRs, equal values. Text
 /// values (string VRs) are compared as text, each side decoded with its own character set and with its insignificant
-/// padding trimmed value by value, so the same names written in two character sets compare equal; binary values byte
+/// padding trimmed value by value (for PN also the delimiters of trailing empty components; a value of nothing but
+/// empty values counts as empty), so the same names written in two character sets compare equal; binary values byte
 /// for byte; sequences item by item; encapsulated pixel data offset table and fragment by fragment.
 /// <see cref="FindFirstDifference"/> says where two datasets first differ.
 /// </summary>
@@ -147,8 +148,8 @@ public sealed class DicomDatasetComparer : IEqualityComparer<DicomDataset>
         {
             string leftText = DicomValueCodec.DecodeText(left, leftDataset.TextEncoding);
             string rightText = DicomValueCodec.DecodeText(right, rightDataset.TextEncoding);
-            var leftValues = DicomDataset.SplitValues(leftText, vr);
-            var rightValues = DicomDataset.SplitValues(rightText, vr);
+            var leftValues = Significant(DicomDataset.SplitValues(leftText, vr), vr);
+            var rightValues = Significant(DicomDataset.SplitValues(rightText, vr), vr);
             if (leftValues.AsSpan().SequenceEqual(rightValues))
             {
                 return null;
@@ -160,6 +161,20 @@ public sealed class DicomDatasetComparer : IEqualityComparer<DicomDataset>
         return CompareBytes(left.Buffer, right.Buffer) is { } bytes
             ? new DicomDatasetDifference(path, DicomDifferenceKind.Value, bytes)
             : null;
+    }
+
+    /// <summary>
+    /// The values as compared: a PN value without the delimiters of trailing empty components and component groups
+    /// (PS3.5 6.2.1: "^^^^" and "" both say no name); a value list of nothing but empty values is no value.
+    /// </summary>
+    private static string[] Significant(string[] values, DicomVR vr)
+    {
+        if (vr == DicomVR.PN)
+        {
+            values = [.. values.Select(v => string.Join('=', v.Split('=').Select(g => g.TrimEnd('^'))).TrimEnd('='))];
+        }
+
+        return values.All(v => v.Length == 0) ? [] : values;
     }
 
     /// <summary>Null when equal, else where the bytes first differ.</summary>
