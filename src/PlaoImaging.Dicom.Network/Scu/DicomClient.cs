@@ -4,11 +4,13 @@ using PlaoImaging.Dicom.Imaging;
 namespace PlaoImaging.Dicom.Network;
 
 /// <summary>
-/// A C-ECHO and C-STORE SCU. <see cref="StoreAsync"/> reads each file's header, proposes one presentation context per
-/// SOP class and stored transfer syntax plus an Explicit/Implicit VR Little Endian fall-back per SOP class, sends many
-/// files over one association (more only past 128 contexts), streams a file's data set straight from disk when the
-/// peer accepted its own syntax and transcodes it (step 2's codecs) when it did not. Every file gets one outcome per
-/// call; nothing is retried here.
+/// A C-ECHO and C-STORE SCU. <see cref="StoreAsync(IReadOnlyList{string}, IProgress{DicomStoreProgress}?, CancellationToken)"/>
+/// reads each file's header, proposes one presentation context per SOP class and stored transfer syntax plus an
+/// Explicit/Implicit VR Little Endian fall-back per SOP class, sends many files over one association (more only past
+/// 128 contexts), streams a file's data set straight from disk when the peer accepted its own syntax and transcodes it
+/// (step 2's codecs) when it did not. Instances held in memory (<see cref="DicomFile"/>, <see cref="DicomDataset"/>)
+/// go the same way, their data set encoded in the accepted syntax when it is sent. Every file or instance gets one
+/// outcome per call; nothing is retried here.
 /// </summary>
 public sealed class DicomClient
 {
@@ -120,6 +122,82 @@ public sealed class DicomClient
         }
 
         return outcomes.Select((o, i) => o ?? new DicomStoreOutcome(files[i], DicomStoreResult.NotSent, "not sent")).ToArray();
+    }
+
+    /// <summary>
+    /// Sends instances held in memory with C-STORE, over as few associations as the file variant. The SOP Class and
+    /// Instance UIDs come from each data set (else from its File Meta Information); the contexts proposed are the
+    /// instance's <see cref="DicomFile.TransferSyntax"/> (the syntax its encapsulated pixel data is in, if any) and the
+    /// Explicit/Implicit VR Little Endian fall-back; the data set is encoded in the syntax the peer accepted (text in
+    /// the character set in force). Outcomes as for files, with an empty <see cref="DicomStoreOutcome.Path"/>; an
+    /// instance the client cannot encode in any accepted syntax is NotSent, with a
+    /// <see cref="DicomStoreEncodingException"/> in <see cref="DicomStoreOutcome.Error"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<DicomStoreOutcome>> StoreAsync(IReadOnlyList<DicomFile> instances, IProgress<DicomStoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instances);
+        var outcomes = new DicomStoreOutcome?[instances.Count];
+        var entries = new List<(int Index, FileEntry Entry)>();
+        int done = 0;
+        long bytes = 0;
+        void Report(int index, DicomStoreOutcome outcome)
+        {
+            outcomes[index] = outcome;
+            done++;
+            bytes += outcome.Bytes;
+            progress?.Report(new DicomStoreProgress(done, instances.Count, bytes, outcome));
+        }
+
+        for (int i = 0; i < instances.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(instances[i], nameof(instances));
+            if (FileEntry.TryFromInstance(instances[i], out var entry, out string? problem))
+            {
+                entries.Add((i, entry));
+            }
+            else
+            {
+                Report(i, new DicomStoreOutcome(string.Empty, DicomStoreResult.Skipped, problem));
+            }
+        }
+
+        foreach (var batch in Batches(entries))
+        {
+            await StoreBatchAsync(batch.Files, batch.Proposals, Report, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcomes.Select(o => o ?? new DicomStoreOutcome(string.Empty, DicomStoreResult.NotSent, "not sent")).ToArray();
+    }
+
+    /// <summary>
+    /// Sends one instance held in memory (see <see cref="StoreAsync(IReadOnlyList{DicomFile}, IProgress{DicomStoreProgress}?, CancellationToken)"/>)
+    /// and returns the peer's answer as an outcome (a failure status is an outcome, not an exception). Throws
+    /// <see cref="DicomStoreEncodingException"/> when the data set cannot be encoded in any syntax the peer accepted,
+    /// <see cref="DicomNetworkException"/> when it was not sent (no association, no accepted context, or the
+    /// association failed), and <see cref="DicomValueException"/> when it has no SOP Class or Instance UID.
+    /// </summary>
+    public async Task<DicomStoreOutcome> StoreAsync(DicomFile instance, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        if (!FileEntry.TryFromInstance(instance, out _, out string? problem))
+        {
+            throw new DicomValueException(DicomTags.SOPClassUID, problem);
+        }
+
+        var outcome = (await StoreAsync([instance], null, cancellationToken).ConfigureAwait(false))[0];
+        return outcome switch
+        {
+            { Error: { } error } => throw error,
+            { Result: DicomStoreResult.NotSent } or { Result: DicomStoreResult.Failure, Status: null } => throw new DicomNetworkException($"instance {outcome.SopInstanceUid} was not stored: {outcome.Message}"),
+            _ => outcome,
+        };
+    }
+
+    /// <summary>Sends one data set held in memory; its pixel data, if encapsulated, must be in <paramref name="transferSyntax"/>.</summary>
+    public Task<DicomStoreOutcome> StoreAsync(DicomDataset dataset, DicomTransferSyntax? transferSyntax = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return StoreAsync(new DicomFile(dataset, transferSyntax), cancellationToken);
     }
 
     private static IEnumerable<(List<(int Index, FileEntry Entry)> Files, List<PresentationContextProposal> Proposals)> Batches(List<(int Index, FileEntry Entry)> entries)
@@ -248,6 +326,31 @@ public sealed class DicomClient
         {
             dataSetOffset = entry.DataSetOffset;
         }
+        else if (entry.Instance is not null)
+        {
+            // An instance in memory: the first accepted context it can be encoded in (its own syntax, then the fall-back).
+            var failures = new List<Exception>();
+            foreach (var candidate in new[] { own, fallback }.OfType<AcceptedPresentationContext>().Distinct())
+            {
+                try
+                {
+                    encoded = Encode(entry, candidate.TransferSyntax, options.Codecs);
+                    context = candidate;
+                    break;
+                }
+                catch (Exception e) when (e is DicomException or NotSupportedException)
+                {
+                    failures.Add(e);
+                }
+            }
+
+            if (encoded is null)
+            {
+                var accepted = association.Contexts.Values.Where(c => c.AbstractSyntax == entry.SopClassUid).Select(c => c.TransferSyntax).Distinct().ToArray();
+                var error = new DicomStoreEncodingException(entry.SopInstanceUid, entry.Syntax, accepted, failures[^1]);
+                return new DicomStoreOutcome(entry.Path, DicomStoreResult.NotSent, error.Message) { SopInstanceUid = entry.SopInstanceUid, Error = error, FileTransferSyntax = entry.Syntax };
+            }
+        }
         else
         {
             try
@@ -304,7 +407,7 @@ public sealed class DicomClient
     /// <summary>The file's data set in <paramref name="target"/> (Explicit or Implicit VR Little Endian, or its own syntax re-encoded), decompressing pixel data when needed.</summary>
     private static byte[] Encode(FileEntry entry, DicomTransferSyntax target, DicomCodecRegistry codecs)
     {
-        var file = DicomFile.Open(entry.Path, new DicomReadOptions { LargeValueThreshold = long.MaxValue });
+        var file = entry.Instance ?? DicomFile.Open(entry.Path, new DicomReadOptions { LargeValueThreshold = long.MaxValue });
         var dataset = file.Dataset;
         if (file.TransferSyntax.IsEncapsulated && !target.IsEncapsulated)
         {
@@ -316,9 +419,34 @@ public sealed class DicomClient
         return output.ToArray();
     }
 
-    /// <summary>What the SCU needs of a file: its identity, syntax and where its data set starts (-1: re-encode it).</summary>
-    private sealed record FileEntry(string Path, string SopClassUid, string SopInstanceUid, DicomTransferSyntax Syntax, long DataSetOffset)
+    /// <summary>
+    /// What the SCU needs of a file: its identity, syntax and where its data set starts (-1: re-encode it); for an
+    /// instance in memory, the instance itself (and an empty path).
+    /// </summary>
+    private sealed record FileEntry(string Path, string SopClassUid, string SopInstanceUid, DicomTransferSyntax Syntax, long DataSetOffset, DicomFile? Instance = null)
     {
+        public static bool TryFromInstance(DicomFile instance, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileEntry? entry, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+        {
+            entry = null;
+            string? sopClass = instance.Dataset.GetStringOrDefault(DicomTags.SOPClassUID) ?? instance.FileMetaInformation.GetStringOrDefault(DicomTags.MediaStorageSOPClassUID);
+            string? sopInstance = instance.Dataset.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? instance.FileMetaInformation.GetStringOrDefault(DicomTags.MediaStorageSOPInstanceUID);
+            if (string.IsNullOrEmpty(sopClass) || string.IsNullOrEmpty(sopInstance))
+            {
+                problem = "no SOP Class UID or SOP Instance UID: not a composite instance";
+                return false;
+            }
+
+            if (!instance.TransferSyntax.IsKnown)
+            {
+                problem = $"unknown transfer syntax {instance.TransferSyntax.Uid}";
+                return false;
+            }
+
+            entry = new FileEntry(string.Empty, sopClass, sopInstance, instance.TransferSyntax, -1, instance);
+            problem = null;
+            return true;
+        }
+
         public static bool TryRead(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileEntry? entry, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
         {
             entry = null;

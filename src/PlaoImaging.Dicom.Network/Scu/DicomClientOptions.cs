@@ -60,9 +60,15 @@ public enum DicomStoreResult
     NotSent,
 }
 
-/// <summary>The outcome of one file: reported once per attempt; whether to retry is the caller's decision.</summary>
+/// <summary>
+/// The outcome of one file or in-memory instance (<see cref="Path"/> empty): reported once per attempt; whether to
+/// retry is the caller's decision.
+/// </summary>
 public sealed record DicomStoreOutcome(string Path, DicomStoreResult Result, string Message)
 {
+    /// <summary>Why an instance was not sent, when a typed error says it (an instance that cannot be encoded in an accepted syntax).</summary>
+    public DicomException? Error { get; init; }
+
     public string? SopInstanceUid { get; init; }
 
     /// <summary>The C-STORE-RSP status, when a response came.</summary>
@@ -78,6 +84,48 @@ public sealed record DicomStoreOutcome(string Path, DicomStoreResult Result, str
     public bool Transcoded => SentTransferSyntax is not null && FileTransferSyntax is not null && SentTransferSyntax != FileTransferSyntax;
 
     public long Bytes { get; init; }
+}
+
+/// <summary>
+/// An instance held in memory cannot be encoded in any transfer syntax the peer accepted for its SOP class (for
+/// example its pixel data is encapsulated in a syntax the peer refused and no codec here decodes it). Nothing was sent.
+/// </summary>
+public class DicomStoreEncodingException : DicomNetworkException
+{
+    public DicomStoreEncodingException()
+    {
+    }
+
+    public DicomStoreEncodingException(string message) : base(message)
+    {
+    }
+
+    public DicomStoreEncodingException(string message, Exception? innerException) : base(message, innerException)
+    {
+    }
+
+    public DicomStoreEncodingException(string sopInstanceUid, DicomTransferSyntax instanceSyntax, IReadOnlyList<DicomTransferSyntax> accepted, Exception? innerException)
+        : base(Describe(sopInstanceUid, instanceSyntax, accepted, innerException), innerException)
+    {
+        SopInstanceUid = sopInstanceUid;
+        InstanceTransferSyntax = instanceSyntax;
+        AcceptedTransferSyntaxes = accepted;
+    }
+
+    public string? SopInstanceUid { get; }
+
+    /// <summary>The syntax the instance is in (that of its encapsulated pixel data, if any).</summary>
+    public DicomTransferSyntax? InstanceTransferSyntax { get; }
+
+    /// <summary>What the peer accepted for the instance's SOP class.</summary>
+    public IReadOnlyList<DicomTransferSyntax> AcceptedTransferSyntaxes { get; } = [];
+
+    private static string Describe(string sopInstanceUid, DicomTransferSyntax instanceSyntax, IReadOnlyList<DicomTransferSyntax> accepted, Exception? inner)
+    {
+        var names = accepted.Count == 0 ? "nothing we proposed" : string.Join(", ", accepted.Select(a => a.Name));
+        return $"instance {sopInstanceUid} ({instanceSyntax.Name}) cannot be encoded in what the peer accepted ({names})" +
+               (inner is null ? string.Empty : ": " + inner.Message);
+    }
 }
 
 /// <summary>Progress of a C-STORE run: files done of the total, bytes sent so far, and the latest outcome.</summary>
