@@ -7,6 +7,8 @@ using PlaoImaging.Analysis.Inference;
 using PlaoImaging.Analysis.OnnxRuntime;
 using PlaoImaging.Analysis.Results;
 using PlaoImaging.Analysis.Selection;
+using PlaoImaging.Dicom;
+using PlaoImaging.Reporting.Sr;
 
 namespace PlaoImaging.Cli;
 
@@ -19,7 +21,7 @@ namespace PlaoImaging.Cli;
 internal static class AnalyzeCommand
 {
     /// <summary>The manifest used when <c>--model</c> is not given: shipped beside the binary, else found in a <c>models/</c> folder above the working directory.</summary>
-    public const string DefaultModel = "plao-vertebra-landmarks-v1.json";
+    public const string DefaultModel = "plao-vertebra-landmarks-v2.json";
 
     public static Command Create()
     {
@@ -32,18 +34,19 @@ internal static class AnalyzeCommand
         var threads = new Option<int>("--threads") { Description = "Threads for the model on CPU (0: ONNX Runtime's default, one per core)", DefaultValueFactory = _ => 0 };
         var rules = new Option<FileInfo?>("--rules") { Description = "Series selection rules as JSON (defaults when absent)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress and no tables; only errors (and the JSON file)" };
+        var sr = new Option<DirectoryInfo?>("--sr") { Description = "Write each analysed study's structured report (TID 1500, Comprehensive 3D SR) into this folder, named by SOP Instance UID" };
         var command = new Command("analyze", "Find, measure and grade vertebral fractures in lateral spine radiographs and sagittal spine MR.")
         {
-            inputs, json, provider, device, model, threads, rules, quiet,
+            inputs, json, provider, device, model, threads, rules, quiet, sr,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
             parse.GetValue(inputs)!, parse.GetValue(json), parse.GetValue(provider)!, parse.GetValue(device), parse.GetValue(model),
-            parse.GetValue(threads), parse.GetValue(rules), parse.GetValue(quiet), cancellationToken)));
+            parse.GetValue(threads), parse.GetValue(rules), parse.GetValue(quiet), parse.GetValue(sr), cancellationToken)));
         return command;
     }
 
     private static int Run(string[] inputs, FileInfo? json, string provider, int device, FileInfo? modelFile, int threads, FileInfo? rulesFile,
-        bool quiet, CancellationToken cancellationToken)
+        bool quiet, DirectoryInfo? outputs, CancellationToken cancellationToken)
     {
         string? manifestPath = modelFile?.FullName ?? FindDefaultModel();
         if (manifestPath is null)
@@ -112,6 +115,12 @@ internal static class AnalyzeCommand
                     progress.Clear();
                     Console.Out.Write(StudyTable.Format(result));
                 }
+
+                if (outputs is not null)
+                {
+                    progress.Clear();
+                    WriteOutputs(study, result, outputs, quiet);
+                }
             }
 
             progress.Clear();
@@ -131,6 +140,39 @@ internal static class AnalyzeCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The DICOM outputs of one study into the <c>--sr</c> folder: its structured report (none, with the reason, when
+    /// nothing was measured). Each object is named by its SOP Instance UID, so a re-run replaces what it wrote before.
+    /// </summary>
+    private static void WriteOutputs(StudyInput study, StudyResult result, DirectoryInfo folder, bool quiet)
+    {
+        try
+        {
+            folder.Create();
+            var outcome = VertebralReport.Create(result, study.Files[0].Header);
+            if (outcome.Document is not { } document)
+            {
+                if (!quiet)
+                {
+                    Console.Out.WriteLine($"  no report for study {result.StudyInstanceUid}: {outcome.Reason} ({outcome.Detail})");
+                }
+
+                return;
+            }
+
+            string path = Path.Combine(folder.FullName, document.SopInstanceUid + ".dcm");
+            new DicomFile(document.ToDataset()).Save(path);
+            if (!quiet)
+            {
+                Console.Out.WriteLine($"  wrote {path}");
+            }
+        }
+        catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            Console.Error.WriteLine($"plao analyze: study {result.StudyInstanceUid}: the report could not be written: {e.Message}");
+        }
     }
 
     private static string? FindDefaultModel()

@@ -9,4 +9,5 @@ root.Subcommands.Add(EchoCommand.Create());
 root.Subcommands.Add(SendCommand.Create());
 root.Subcommands.Add(ListenCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
