@@ -101,19 +101,24 @@ public sealed partial class VertebralPresentationStatesPeerTests
     {
         var stem = Path.Combine(scratch, state.State.Identity.InstanceNumber.ToString(CultureInfo.InvariantCulture));
         var pr = SamplePresentationStates.Save(state, scratch);
-        var source = state.Image.Source.Path!;
-
-        // dcmp2pgm reads only uncompressed pixel data: JPEG sources are decompressed first.
-        if (DicomFile.Open(source, new DicomReadOptions { StopBeforePixelData = true }).TransferSyntax.IsEncapsulated)
-        {
-            Peers.RunOk("dcmdjpeg", [source, stem + "-image.dcm"]);
-            source = stem + "-image.dcm";
-        }
+        var source = Uncompressed(state.Image.Source.Path!, stem);
 
         var (code, stdout, stderr) = Peers.Run("dcmp2pgm", ["-v", "--pstate", pr, source, stem + "-gsps.pgm"]);
         Assert.True(code == 0, $"dcmp2pgm failed: {stderr}");
         Peers.RunOk("dcmp2pgm", [source, stem + "-plain.pgm"]);
         return (OverlayRaster.ReadPgm(stem + "-gsps.pgm"), OverlayRaster.ReadPgm(stem + "-plain.pgm"), HeightLines(stdout + stderr));
+    }
+
+    /// <summary>The image as dcmp2pgm can read it: JPEG sources are decompressed with dcmdjpeg first.</summary>
+    internal static string Uncompressed(string source, string stem)
+    {
+        if (!DicomFile.Open(source, new DicomReadOptions { StopBeforePixelData = true }).TransferSyntax.IsEncapsulated)
+        {
+            return source;
+        }
+
+        Peers.RunOk("dcmdjpeg", [source, stem + "-image.dcm"]);
+        return stem + "-image.dcm";
     }
 
     /// <summary>The polylines dcmp2pgm lists in the PLAO HEIGHTS layers of its verbose dump.</summary>
