@@ -91,4 +91,24 @@ public sealed class VertebralReportPeerTests
         int items = document.Content.DescendantsAndSelf().Count() - 1;
         Assert.StartsWith($"{SrDocument.Comprehensive3DSrStorage} {(document.Completion == CompletionFlag.Complete ? "COMPLETE" : "PARTIAL")} UNVERIFIED {items} ", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SignedAmendment_PassesDciodvfyAndDsrdump()
+    {
+        var (result, _) = SampleReports.Analyse("07-mr-sagittal-acute");
+        var prior = SampleReports.Report("07-mr-sagittal-acute");
+        var signer = new ReportSigner(new DicomPersonName("Radiologist^Rita"), "Spine Clinic", SampleReports.AnalysedAt.AddDays(1));
+        var amended = VertebralReport.Amend(prior, result with { ReviewFlags = [] }, signer);
+        string path = SampleReports.Save(amended, Peers.ScratchDirectory("sr-amended"));
+
+        var (_, stdout, stderr) = Peers.Run("dciodvfy", ["-new", path]);
+        var lines = (stdout + stderr).Split('\n');
+        Assert.DoesNotContain(lines, l => l.StartsWith("Error", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && !AcceptedWarnings.Any(a => l.Contains(a, StringComparison.Ordinal)));
+        var dump = Peers.Run("dsrdump", [path]);
+        Assert.Equal(0, dump.ExitCode);
+        Assert.Equal(string.Empty, dump.Stderr.Trim());
+        Assert.Contains("VERIFIED", dump.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Radiologist^Rita", dump.Stdout, StringComparison.Ordinal);
+    }
 }
