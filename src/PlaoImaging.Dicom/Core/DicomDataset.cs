@@ -233,15 +233,21 @@ public sealed partial class DicomDataset : IEnumerable<DicomElement>
 
     /// <summary>
     /// A copy that can be changed without changing this dataset: the same value elements (they are immutable), new
-    /// sequences with copies of their items. The copy is a top-level dataset (no parent): an item copied out of its
-    /// sequence inherits no character set, so give it its own Specific Character Set where it needs one.
+    /// sequences with copies of their items, new fragment lists (the fragments' bytes are shared). The copy is a
+    /// top-level dataset (no parent): an item copied out of its sequence inherits no character set until the copy is
+    /// put into a sequence, so bytes read from a file decode by the default repertoire meanwhile.
     /// </summary>
     public DicomDataset Clone()
     {
         var copy = new DicomDataset();
         foreach (var element in elements)
         {
-            copy.elements.Add(element is DicomSequence sequence ? new DicomSequence(sequence.Tag, sequence.Items.Select(i => i.Clone())) : element);
+            copy.elements.Add(element switch
+            {
+                DicomSequence sequence => new DicomSequence(sequence.Tag, sequence.Items.Select(i => i.Clone())),
+                DicomFragmentSequence fragments => new DicomFragmentSequence(fragments.Tag, fragments.VR, fragments.OffsetTable, fragments.Fragments),
+                _ => element,
+            });
         }
 
         foreach (var element in copy.elements)

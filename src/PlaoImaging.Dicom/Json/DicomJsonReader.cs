@@ -55,7 +55,7 @@ public static class DicomJsonReader
         var dataset = new DicomDataset { Parent = parent };
         var properties = json.EnumerateObject().ToList();
 
-        // The character set first: it decides how the text values are encoded into the dataset.
+        // In tag order. Text values are kept as text: they are encoded when written, in the character set then in force.
         properties.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         foreach (var property in properties)
         {
