@@ -8,6 +8,7 @@ using PlaoImaging.Analysis.OnnxRuntime;
 using PlaoImaging.Analysis.Results;
 using PlaoImaging.Analysis.Selection;
 using PlaoImaging.Dicom;
+using PlaoImaging.Reporting.Presentation;
 using PlaoImaging.Reporting.Sr;
 
 namespace PlaoImaging.Cli;
@@ -34,19 +35,20 @@ internal static class AnalyzeCommand
         var threads = new Option<int>("--threads") { Description = "Threads for the model on CPU (0: ONNX Runtime's default, one per core)", DefaultValueFactory = _ => 0 };
         var rules = new Option<FileInfo?>("--rules") { Description = "Series selection rules as JSON (defaults when absent)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress and no tables; only errors (and the JSON file)" };
-        var sr = new Option<DirectoryInfo?>("--sr") { Description = "Write each analysed study's structured report (TID 1500, Comprehensive 3D SR) into this folder, named by SOP Instance UID" };
+        var sr = new Option<DirectoryInfo?>("--sr") { Description = "Write each analysed study's structured report (TID 1500, Comprehensive 3D SR) and one presentation state (GSPS overlay) per analysed image into this folder, named by SOP Instance UID" };
+        var sc = new Option<bool>("--sc") { Description = "With --sr: also write one Secondary Capture per analysed image, the overlay burned into the windowed image" };
         var command = new Command("analyze", "Find, measure and grade vertebral fractures in lateral spine radiographs and sagittal spine MR.")
         {
-            inputs, json, provider, device, model, threads, rules, quiet, sr,
+            inputs, json, provider, device, model, threads, rules, quiet, sr, sc,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
             parse.GetValue(inputs)!, parse.GetValue(json), parse.GetValue(provider)!, parse.GetValue(device), parse.GetValue(model),
-            parse.GetValue(threads), parse.GetValue(rules), parse.GetValue(quiet), parse.GetValue(sr), cancellationToken)));
+            parse.GetValue(threads), parse.GetValue(rules), parse.GetValue(quiet), parse.GetValue(sr), parse.GetValue(sc), cancellationToken)));
         return command;
     }
 
     private static int Run(string[] inputs, FileInfo? json, string provider, int device, FileInfo? modelFile, int threads, FileInfo? rulesFile,
-        bool quiet, DirectoryInfo? outputs, CancellationToken cancellationToken)
+        bool quiet, DirectoryInfo? outputs, bool captures, CancellationToken cancellationToken)
     {
         string? manifestPath = modelFile?.FullName ?? FindDefaultModel();
         if (manifestPath is null)
@@ -120,6 +122,7 @@ internal static class AnalyzeCommand
                 {
                     progress.Clear();
                     WriteOutputs(study, result, outputs, quiet);
+                    WritePresentation(study, result, outputs, captures, quiet);
                 }
             }
 
@@ -172,6 +175,47 @@ internal static class AnalyzeCommand
         catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             Console.Error.WriteLine($"plao analyze: study {result.StudyInstanceUid}: the report could not be written: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The overlays of one study into the <c>--sr</c> folder: a presentation state per analysed image and, with
+    /// <c>--sc</c>, a secondary capture per analysed image; each named by its SOP Instance UID.
+    /// </summary>
+    private static void WritePresentation(StudyInput study, StudyResult result, DirectoryInfo folder, bool captures, bool quiet)
+    {
+        try
+        {
+            folder.Create();
+            var states = VertebralPresentationStates.Create(result, study.Files.Select(f => f.Header));
+            foreach (var state in states)
+            {
+                Save(state.Dataset, folder, quiet);
+            }
+
+            if (captures && states.Count > 0)
+            {
+                var analysed = states.Select(s => s.Image.Source.SopInstanceUid).ToHashSet(StringComparer.Ordinal);
+                var files = study.Files.Where(f => f.SopInstanceUid is { } uid && analysed.Contains(uid)).Select(f => DicomFile.Open(f.Path));
+                foreach (var capture in VertebralSecondaryCaptures.Create(result, files, CliCodecs.Create()))
+                {
+                    Save(capture.Dataset, folder, quiet);
+                }
+            }
+        }
+        catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            Console.Error.WriteLine($"plao analyze: study {result.StudyInstanceUid}: the overlays could not be written: {e.Message}");
+        }
+    }
+
+    private static void Save(DicomDataset dataset, DirectoryInfo folder, bool quiet)
+    {
+        string path = Path.Combine(folder.FullName, dataset.GetString(DicomTags.SOPInstanceUID) + ".dcm");
+        new DicomFile(dataset).Save(path);
+        if (!quiet)
+        {
+            Console.Out.WriteLine($"  wrote {path}");
         }
     }
 
