@@ -35,20 +35,21 @@ internal static class AnalyzeCommand
         var threads = new Option<int>("--threads") { Description = "Threads for the model on CPU (0: ONNX Runtime's default, one per core)", DefaultValueFactory = _ => 0 };
         var rules = new Option<FileInfo?>("--rules") { Description = "Series selection rules as JSON (defaults when absent)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress and no tables; only errors (and the JSON file)" };
-        var sr = new Option<DirectoryInfo?>("--sr") { Description = "Write each analysed study's structured report (TID 1500, Comprehensive 3D SR) and one presentation state (GSPS overlay) per analysed image into this folder, named by SOP Instance UID" };
+        var sr = new Option<DirectoryInfo?>("--sr") { Description = "Write each analysed study's structured report (TID 1500, Comprehensive 3D SR) into this folder, named by SOP Instance UID" };
+        var gsps = new Option<bool>("--gsps") { Description = "With --sr: also write one Grayscale Softcopy Presentation State (the overlay a PACS viewer shows) per analysed image" };
         var sc = new Option<bool>("--sc") { Description = "With --sr: also write one Secondary Capture per analysed image, the overlay burned into the windowed image" };
         var command = new Command("analyze", "Find, measure and grade vertebral fractures in lateral spine radiographs and sagittal spine MR.")
         {
-            inputs, json, provider, device, model, threads, rules, quiet, sr, sc,
+            inputs, json, provider, device, model, threads, rules, quiet, sr, gsps, sc,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
             parse.GetValue(inputs)!, parse.GetValue(json), parse.GetValue(provider)!, parse.GetValue(device), parse.GetValue(model),
-            parse.GetValue(threads), parse.GetValue(rules), parse.GetValue(quiet), parse.GetValue(sr), parse.GetValue(sc), cancellationToken)));
+            parse.GetValue(threads), parse.GetValue(rules), parse.GetValue(quiet), parse.GetValue(sr), (parse.GetValue(gsps), parse.GetValue(sc)), cancellationToken)));
         return command;
     }
 
     private static int Run(string[] inputs, FileInfo? json, string provider, int device, FileInfo? modelFile, int threads, FileInfo? rulesFile,
-        bool quiet, DirectoryInfo? outputs, bool captures, CancellationToken cancellationToken)
+        bool quiet, DirectoryInfo? outputs, (bool States, bool Captures) overlays, CancellationToken cancellationToken)
     {
         string? manifestPath = modelFile?.FullName ?? FindDefaultModel();
         if (manifestPath is null)
@@ -122,7 +123,10 @@ internal static class AnalyzeCommand
                 {
                     progress.Clear();
                     WriteOutputs(study, result, outputs, quiet);
-                    WritePresentation(study, result, outputs, captures, quiet);
+                    if (overlays.States || overlays.Captures)
+                    {
+                        WritePresentation(study, result, outputs, overlays, quiet);
+                    }
                 }
             }
 
@@ -179,21 +183,24 @@ internal static class AnalyzeCommand
     }
 
     /// <summary>
-    /// The overlays of one study into the <c>--sr</c> folder: a presentation state per analysed image and, with
-    /// <c>--sc</c>, a secondary capture per analysed image; each named by its SOP Instance UID.
+    /// The overlays of one study into the <c>--sr</c> folder: with <c>--gsps</c> a presentation state per analysed
+    /// image, with <c>--sc</c> a secondary capture per analysed image; each named by its SOP Instance UID.
     /// </summary>
-    private static void WritePresentation(StudyInput study, StudyResult result, DirectoryInfo folder, bool captures, bool quiet)
+    private static void WritePresentation(StudyInput study, StudyResult result, DirectoryInfo folder, (bool States, bool Captures) overlays, bool quiet)
     {
         try
         {
             folder.Create();
             var states = VertebralPresentationStates.Create(result, study.Files.Select(f => f.Header));
-            foreach (var state in states)
+            if (overlays.States)
             {
-                Save(state.Dataset, folder, quiet);
+                foreach (var state in states)
+                {
+                    Save(state.Dataset, folder, quiet);
+                }
             }
 
-            if (captures && states.Count > 0)
+            if (overlays.Captures && states.Count > 0)
             {
                 var analysed = states.Select(s => s.Image.Source.SopInstanceUid).ToHashSet(StringComparer.Ordinal);
                 var files = study.Files.Where(f => f.SopInstanceUid is { } uid && analysed.Contains(uid)).Select(f => DicomFile.Open(f.Path));
