@@ -162,4 +162,21 @@ public sealed class GrayscaleSoftcopyPresentationStateTests
         Assert.Equal(tag, error.Tag?.ToString());
         Assert.NotEmpty(error.Field);
     }
+
+    [Fact]
+    public void ToDataset_BodyPartKnown_NoLaterality()
+    {
+        var dataset = Build().ToDataset();
+
+        Assert.Equal("LSPINE", dataset.GetString(DicomTags.BodyPartExamined));
+        Assert.False(dataset.Contains(DicomTags.Laterality));
+    }
+
+    [Fact]
+    public void ToDataset_NoBodyPartNoLaterality_LateralityWrittenEmpty()
+    {
+        var dataset = Build(identity: Identity() with { BodyPartExamined = null }).ToDataset();
+
+        Assert.Equal(0, dataset[DicomTags.Laterality].Length);
+    }
 }

@@ -194,4 +194,31 @@ public sealed class VertebralPresentationStatesTests
             state.State.Annotations.SelectMany(a => a.Graphics).SelectMany(g => g.Points).Select(p => ((float)p.Column, (float)p.Row)),
             back.Annotations.SelectMany(a => a.Graphics).SelectMany(g => g.Points).Select(p => ((float)p.Column, (float)p.Row)));
     }
+
+    [Fact]
+    public void ForImage_MultiFrameImage_ReferencesTheMeasuredFrameOneBased()
+    {
+        var (result, _) = SampleReports.Analyse("02-dx-thoracolumbar-explicit");
+        var header = DatasetCopy.Dataset(SamplePresentationStates.Headers("02-dx-thoracolumbar-explicit")[0]);
+        header.AddString(DicomTags.NumberOfFrames, DicomVR.IS, "3");
+        var image = result.Images[0] with { Source = result.Images[0].Source with { Frame = 1 } };
+
+        var state = VertebralPresentationStates.ForImage(result, image, header, "1.2.826.0.1.3680043.8.498.30", 1);
+
+        Assert.Equal([2], Assert.Single(state.Images).Frames);
+    }
+
+    [Fact]
+    public void ForImage_NoWindowInTheImage_VoiLeftToTheViewer()
+    {
+        var (result, _) = SampleReports.Analyse("02-dx-thoracolumbar-explicit");
+        var header = DatasetCopy.Dataset(SamplePresentationStates.Headers("02-dx-thoracolumbar-explicit")[0]);
+        header.Remove(DicomTags.WindowCenter);
+        header.Remove(DicomTags.WindowWidth);
+
+        var state = VertebralPresentationStates.ForImage(result, result.Images[0], header, "1.2.826.0.1.3680043.8.498.30", 1);
+
+        Assert.Empty(state.Windows);
+        Assert.False(state.ToDataset().Contains(DicomTags.SoftcopyVOILUTSequence));
+    }
 }
