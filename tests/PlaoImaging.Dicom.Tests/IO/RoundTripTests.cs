@@ -197,6 +197,28 @@ public class RoundTripTests
         RoundTrip.AssertEqual(RoundTrip.Comparer, tree, RoundTrip.ThroughPart10(fromJson, DicomTransferSyntax.ExplicitVRLittleEndian), "JSON then Part 10");
     }
 
+    [Fact]
+    public void Json_BinaryValuesAsBulkDataUris_ReadBackEqualThroughTheResolver()
+    {
+        var file = RoundTrip.OpenWhole(Path.Combine(Peers.RepositoryRoot, "sample-data", "04-cr-normal-implicit", "lateral.dcm"));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(DicomJsonWriter.Write(file.Dataset))!.AsObject();
+        var bulk = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (key, attribute) in json)
+        {
+            if (attribute!.AsObject().Remove("InlineBinary", out var inline))
+            {
+                var uri = "bulk/" + key;
+                bulk[uri] = Convert.FromBase64String((string)inline!);
+                attribute.AsObject()["BulkDataURI"] = uri;
+            }
+        }
+
+        Assert.Contains("bulk/7FE00010", bulk.Keys);
+        var read = DicomJsonReader.Read(json.ToJsonString(), new DicomJsonReadOptions { BulkDataResolver = uri => bulk[uri] });
+
+        RoundTrip.AssertEqual(RoundTrip.JsonComparer, file.Dataset, read, "JSON with BulkDataURI");
+    }
+
     /// <summary>
     /// A report-like tree built bottom up: content items three levels deep with codes, person names, text, numbers,
     /// dates and a private block, every item filled before it is attached.
