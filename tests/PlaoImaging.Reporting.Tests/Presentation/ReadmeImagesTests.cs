@@ -12,6 +12,7 @@ namespace PlaoImaging.Reporting.Tests.Presentation;
 /// and the secondary capture of the same image.
 /// </summary>
 [Trait("Category", "peer")]
+[Trait("Category", "slow")]
 public sealed class ReadmeImagesTests
 {
     private const string Folder = "03-dx-thoracic-plao-run";

@@ -16,6 +16,7 @@ namespace PlaoImaging.Reporting.Tests.Presentation;
 /// that the middle of each height line falls on the pixel of the engine's landmark midpoint.
 /// </summary>
 [Trait("Category", "peer")]
+[Trait("Category", "slow")]
 public sealed partial class VertebralPresentationStatesPeerTests
 {
     [Theory]

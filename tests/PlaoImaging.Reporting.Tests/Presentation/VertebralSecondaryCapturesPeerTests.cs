@@ -7,6 +7,7 @@ namespace PlaoImaging.Reporting.Tests.Presentation;
 
 /// <summary>The secondary captures of every sample study judged by dciodvfy (no error, no warning) and read by dcmdump; their image part compared with DCMTK's dcmp2pgm rendering.</summary>
 [Trait("Category", "peer")]
+[Trait("Category", "slow")]
 public sealed class VertebralSecondaryCapturesPeerTests
 {
     [Theory]
