@@ -4,8 +4,9 @@ namespace PlaoImaging.Reporting.Common;
 
 /// <summary>
 /// Deep copies of data elements for carrying attributes from a source object into a derived one: value bytes are
-/// copied as stored into memory (so the copy does not depend on the source file staying in place) and sequence items
-/// are copied one by one, so the derived dataset owns its own items.
+/// copied as stored into memory (so the copy does not depend on the source file staying in place), a value given as
+/// text stays text (encoded when written, in the character set in force there), and sequence items are copied one by
+/// one, so the derived dataset owns its own items.
 /// </summary>
 public static class DatasetCopy
 {
@@ -15,6 +16,7 @@ public static class DatasetCopy
         ArgumentNullException.ThrowIfNull(element);
         return element switch
         {
+            DicomValueElement { Text: { } text } value => new DicomValueElement(value.Tag, value.VR, text),
             DicomValueElement value => new DicomValueElement(value.Tag, value.VR, DicomBuffer.FromMemory(value.Buffer.GetMemory().ToArray())),
             DicomSequence sequence => new DicomSequence(sequence.Tag, sequence.Items.Select(Dataset)),
             DicomFragmentSequence fragments => new DicomFragmentSequence(

@@ -124,6 +124,7 @@ public sealed class PatientStudyAttributesTests
         return source;
     }
 
+    /// <summary>The bytes the element is written as, in the character set in force in its dataset.</summary>
     private static byte[] Bytes(DicomDataset dataset, DicomTag tag) =>
-        ((DicomValueElement)dataset[tag]).Buffer.GetMemory().ToArray();
+        ((DicomValueElement)dataset[tag]).GetBytes(dataset.TextEncoding).ToArray();
 }
