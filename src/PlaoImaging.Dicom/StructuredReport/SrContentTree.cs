@@ -5,8 +5,10 @@ namespace PlaoImaging.Dicom.StructuredReport;
 /// <summary>
 /// Writes a content tree into an ordinary dataset (PS3.3 C.17.3, SR Document Content module) and reads any SR
 /// dataset's content tree back. Writing is strict (the items were checked when made); reading is lenient: unknown
-/// codes are kept as read, value types this library does not model become <see cref="UnknownItem"/>, and only an item
-/// that has no value type or relationship, or lacks the value its type needs, throws <see cref="SrContentException"/>.
+/// codes are kept as read; value types this library does not model, and items without the concept name their type
+/// needs, become <see cref="UnknownItem"/> (their children are still read); only an item that has no value type or
+/// relationship, a code without value, scheme or meaning, or an item without the value its type needs, throws
+/// <see cref="SrContentException"/>.
 /// </summary>
 public static class SrContentTree
 {
@@ -103,7 +105,8 @@ public static class SrContentTree
     {
         ArgumentNullException.ThrowIfNull(document);
         var root = ReadItem(document, "1", isRoot: true);
-        return root as ContainerItem ?? throw new SrContentException("1", DicomTags.ValueType, $"the root is a {root.ValueType}, not a CONTAINER");
+        return root as ContainerItem ?? throw new SrContentException("1", DicomTags.ValueType,
+            root is UnknownItem { ValueType: "CONTAINER" } ? "the root CONTAINER has no concept name (the document title)" : $"the root is a {root.ValueType}, not a CONTAINER");
     }
 
     private static void WriteItem(ContentItem item, DicomDataset dataset, DicomTextEncoding encoding)
@@ -274,7 +277,9 @@ public static class SrContentTree
         ContentItem result;
         try
         {
-            result = ReadValue(item, path, valueType, relationship, concept);
+            result = concept is null && valueType is not ("IMAGE" or "COMPOSITE" or "SCOORD" or "SCOORD3D" or "WAVEFORM")
+                ? new UnknownItem(relationship, null, valueType, "(no concept name)")
+                : ReadValue(item, path, valueType, relationship, concept);
         }
         catch (ArgumentException e)
         {

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace PlaoImaging.Dicom.StructuredReport;
 
-/// <summary>A content tree as indented text, one item a line: relationship, value type, concept name, value.</summary>
+/// <summary>A content tree as indented text, one item a line: relationship, value type, concept name, value (line breaks shown as \n).</summary>
 public static class SrTreeText
 {
     /// <param name="root">The tree.</param>
@@ -38,7 +38,8 @@ public static class SrTreeText
         };
         if (value.Length > 0)
         {
-            text.Append(" = ").Append(value);
+            // One item, one line: line breaks inside a text value are shown as \n.
+            text.Append(" = ").Append(value.Replace("\r\n", "\\n", StringComparison.Ordinal).Replace('\r', '\n').Replace("\n", "\\n", StringComparison.Ordinal));
         }
 
         text.Append('\n');

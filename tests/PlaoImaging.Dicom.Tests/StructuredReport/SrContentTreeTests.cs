@@ -100,6 +100,29 @@ public sealed class SrContentTreeTests
     }
 
     [Fact]
+    public void ContainerWithoutConceptName_IsKeptWithItsChildren()
+    {
+        var text = new DicomDataset()
+            .AddString(DicomTags.RelationshipType, DicomVR.CS, "CONTAINS")
+            .AddString(DicomTags.ValueType, DicomVR.CS, "TEXT")
+            .AddString(DicomTags.TextValue, DicomVR.UT, "line one\r\nline two");
+        text.AddOrUpdate(new DicomSequence(DicomTags.ConceptNameCodeSequence, [SrContentTree.ToCodeItem(SrCodes.Finding)]));
+        var unnamed = new DicomDataset()
+            .AddString(DicomTags.RelationshipType, DicomVR.CS, "CONTAINS")
+            .AddString(DicomTags.ValueType, DicomVR.CS, "CONTAINER");
+        unnamed.AddOrUpdate(new DicomSequence(DicomTags.ContentSequence, [text]));
+        var root = new DicomDataset().AddString(DicomTags.ValueType, DicomVR.CS, "CONTAINER");
+        root.AddOrUpdate(new DicomSequence(DicomTags.ConceptNameCodeSequence, [SrContentTree.ToCodeItem(SrCodes.ImagingMeasurementReport)]));
+        root.AddOrUpdate(new DicomSequence(DicomTags.ContentSequence, [unnamed]));
+
+        var tree = SrContentTree.Read(root);
+        var container = Assert.IsType<UnknownItem>(Assert.Single(tree.Children));
+        Assert.Equal("CONTAINER", container.ValueType);
+        Assert.Equal("line one\r\nline two", Assert.IsType<TextItem>(Assert.Single(container.Children)).Text);
+        Assert.Equal(3, SrTreeText.Format(tree).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
     public void MissingCodeMeaning_ThrowsNamingTheItemAndTag()
     {
         var code = new DicomDataset().AddString(DicomTags.CodeValue, DicomVR.SH, "1").AddString(DicomTags.CodingSchemeDesignator, DicomVR.SH, "DCM");

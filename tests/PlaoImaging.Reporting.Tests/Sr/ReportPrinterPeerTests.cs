@@ -24,6 +24,19 @@ public sealed class ReportPrinterPeerTests
         Assert.Throws<SrContentException>(() => VertebralReportReader.Read(DicomFile.Open(path).Dataset));
     }
 
+    [Theory]
+    [InlineData("reportsi.dcm", "Basic Text SR")]
+    [InlineData("test-SR.dcm", "Comprehensive SR")]
+    public void PydicomTestFileReports_ArePrintedWhole(string name, string sopClass)
+    {
+        // test-SR.dcm has CONTAINER items without a concept name: shown as such, their children still printed.
+        string path = Path.Combine(Peers.RequireCorpus(), "pydicom", "src", "pydicom", "data", "test_files", name);
+        var document = SrDocument.Read(DicomFile.Open(path).Dataset);
+        string text = ReportPrinter.Format(document, withCodes: false);
+        Assert.Contains(sopClass, text, StringComparison.Ordinal);
+        Assert.Equal(document.Content.DescendantsAndSelf().Count(), text.Split('\n').SkipWhile(l => l.Length > 0).Skip(1).Count(l => l.Length > 0));
+    }
+
     [Fact]
     public void PydicomReport_WithUnknownCodes_IsPrinted()
     {
