@@ -90,6 +90,35 @@ public sealed partial class VertebralPresentationStatesPeerTests
         Directory.Delete(scratch, recursive: true);
     }
 
+    [Theory]
+    [InlineData("chrH31.dcm")]
+    [InlineData("chrKoreanMulti.dcm")]
+    [InlineData("chrRuss.dcm")]
+    [InlineData("chrX2.dcm")]
+    public void Create_CharsetFileName_WrittenByteForByteAndDciodvfyClean(string file)
+    {
+        // The sample image's header with the patient name and character set of a dclunie charset file, as read (bytes).
+        const string folder = "04-cr-normal-implicit";
+        var charset = DicomFile.Open(Path.Combine(Peers.RequireCorpus(), "pydicom", "src", "pydicom", "data", "charset_files", file)).Dataset;
+        var (result, _) = SampleReports.Analyse(folder);
+        var header = PlaoImaging.Reporting.Common.DatasetCopy.Dataset(SamplePresentationStates.Headers(folder)[0]);
+        header.AddOrUpdate(PlaoImaging.Reporting.Common.DatasetCopy.Element(charset[DicomTags.SpecificCharacterSet]));
+        header.AddOrUpdate(PlaoImaging.Reporting.Common.DatasetCopy.Element(charset[DicomTags.PatientName]));
+
+        var state = Assert.Single(VertebralPresentationStates.Create(result, [header]));
+        var scratch = Peers.ScratchDirectory("gsps-charset");
+        var path = SamplePresentationStates.Save(state, scratch);
+        var back = DicomFile.Open(path).Dataset;
+
+        Assert.Equal(Bytes(charset, DicomTags.PatientName), Bytes(back, DicomTags.PatientName));
+        Assert.Equal(charset.GetString(DicomTags.PatientName), back.GetString(DicomTags.PatientName));
+        var (_, stdout, stderr) = Peers.Run("dciodvfy", [path]);
+        Assert.DoesNotContain("Error", stdout + stderr, StringComparison.Ordinal);
+        Directory.Delete(scratch, recursive: true);
+    }
+
+    private static byte[] Bytes(DicomDataset dataset, DicomTag tag) => ((DicomValueElement)dataset[tag]).Buffer.GetMemory().ToArray();
+
     private static bool OnPixelBorder(double centreCoordinate) =>
         Math.Abs(centreCoordinate - Math.Floor(centreCoordinate) - 0.5) < 0.002;
 
