@@ -1,5 +1,6 @@
 using System.Globalization;
 using PlaoImaging.Analysis;
+using PlaoImaging.Analysis.Engine;
 using PlaoImaging.Analysis.Results;
 using PlaoImaging.Dicom;
 using PlaoImaging.Dicom.StructuredReport;
@@ -12,8 +13,9 @@ namespace PlaoImaging.Reporting.Sr;
 /// confidences), which image each was measured on (study, series, SOP class and instance, frame, kind, MR sequence),
 /// the study summary, the review flags, the model and engine identity and the time of analysis. It does not carry the
 /// inputs, the series selection and its reasons, images that were not measured or failed, rows, columns and spacing of
-/// the images, the notes of images, or the per-level join of radiograph and MR (<see cref="StudyResult.Levels"/>,
-/// which the engine derives from the images): <see cref="Carried"/> is the part of a result that survives.
+/// the images, or the notes of images. The per-level join of radiograph and MR (<see cref="StudyResult.Levels"/>) is
+/// not written but made again from the images with the engine's <see cref="LevelJoiner"/>, in anatomical order.
+/// <see cref="Carried"/> is the part of a result that survives.
 /// </summary>
 public static class VertebralReportReader
 {
@@ -78,7 +80,7 @@ public static class VertebralReportReader
             Inputs = [],
             Series = [],
             Images = images,
-            Levels = [],
+            Levels = LevelJoiner.Join(images, AnatomicalOrder(images)),
             Summary = new StudySummary(
                 (int)Derived(VertebralCodes.MeasuredLevels),
                 (int)Derived(VertebralCodes.FracturedVertebrae),
@@ -98,6 +100,17 @@ public static class VertebralReportReader
     {
         ArgumentNullException.ThrowIfNull(result);
         var text = new ReportText(encoding ?? DicomTextEncoding.Default);
+        IReadOnlyList<ImageResult> images = [.. VertebralReport.MeasuredImages(result).Select(i => new ImageResult
+        {
+            Source = i.Source with { Path = null },
+            Kind = i.Kind == "sagittal-mr" ? "sagittal-mr" : "lateral-radiograph",
+            MrSequence = string.IsNullOrEmpty(i.MrSequence) ? null : text.Fit(i.MrSequence),
+            Vertebrae = [.. i.Vertebrae.Select(v => v with
+            {
+                Points = v.Points.ToDictionary(p => p.Key, p => new[] { FloatPrecision(p.Value[0]), FloatPrecision(p.Value[1]) }),
+                Marrow = v.Marrow is { } m ? m with { Sequence = text.Fit(m.Sequence), Evidence = text.Fit(m.Evidence) } : null,
+            })],
+        })];
         return result with
         {
             Model = result.Model with
@@ -111,19 +124,20 @@ public static class VertebralReportReader
             Error = null,
             Inputs = [],
             Series = [],
-            Levels = [],
-            Images = [.. VertebralReport.MeasuredImages(result).Select(i => new ImageResult
-            {
-                Source = i.Source with { Path = null },
-                Kind = i.Kind == "sagittal-mr" ? "sagittal-mr" : "lateral-radiograph",
-                MrSequence = string.IsNullOrEmpty(i.MrSequence) ? null : text.Fit(i.MrSequence),
-                Vertebrae = [.. i.Vertebrae.Select(v => v with
-                {
-                    Points = v.Points.ToDictionary(p => p.Key, p => new[] { FloatPrecision(p.Value[0]), FloatPrecision(p.Value[1]) }),
-                    Marrow = v.Marrow is { } m ? m with { Sequence = text.Fit(m.Sequence), Evidence = text.Fit(m.Evidence) } : null,
-                })],
-            })],
+            Levels = LevelJoiner.Join(images, AnatomicalOrder(images)),
+            Images = images,
         };
+    }
+
+    /// <summary>The levels of the images in anatomical order (C1 to L5, then S1, then any other in the order found).</summary>
+    private static List<string> AnatomicalOrder(IReadOnlyList<ImageResult> images)
+    {
+        var known = Enumerable.Range(1, 7).Select(i => "C" + i.ToString(CultureInfo.InvariantCulture))
+            .Concat(Enumerable.Range(1, 12).Select(i => "T" + i.ToString(CultureInfo.InvariantCulture)))
+            .Concat(Enumerable.Range(1, 5).Select(i => "L" + i.ToString(CultureInfo.InvariantCulture)))
+            .Append("S1").ToList();
+        known.AddRange(images.SelectMany(i => i.Vertebrae).Select(v => v.Level).Where(l => !known.Contains(l)).Distinct());
+        return known;
     }
 
     private static double FloatPrecision(double value) => VertebralReport.FromImage((float)(value + 0.5));

@@ -33,6 +33,18 @@ public sealed class VertebralReportTests
 
     [Theory]
     [MemberData(nameof(Reported))]
+    public void Report_ReadBack_RebuildsTheEnginesPerLevelJoin(string study)
+    {
+        var (result, _) = SampleReports.Analyse(study);
+        var readBack = WriteAndRead(SampleReports.Report(study));
+        Assert.Equal(
+            System.Text.Json.JsonSerializer.Serialize(result.Levels),
+            System.Text.Json.JsonSerializer.Serialize(readBack.Levels));
+        Assert.Equal(result.Summary.FracturedVertebrae, readBack.Levels.Count(l => l.GenantGrade > 0));
+    }
+
+    [Theory]
+    [MemberData(nameof(Reported))]
     public void Report_HasOneGroupPerVertebraPerImage_WithStableTrackingAndSeries(string study)
     {
         var (result, header) = SampleReports.Analyse(study);
