@@ -91,6 +91,30 @@ public sealed partial class VertebralPresentationStatesPeerTests
     }
 
     [Theory]
+    [InlineData("01-cr-lumbar-mono1-jpegll")]
+    [InlineData("02-dx-thoracolumbar-explicit")]
+    [InlineData("08-cr-no-pixel-spacing")]
+    public void FromDataset_DcmtkMadePresentationState_ReadAndAgreesWithOurs(string folder)
+    {
+        // DCMTK's dcmpsmk makes a presentation state from an image by its own rules; ours must agree on how to show it.
+        var state = Assert.Single(SamplePresentationStates.Create(folder).States);
+        var scratch = Peers.ScratchDirectory("gsps-dcmpsmk");
+        var source = Uncompressed(state.Image.Source.Path!, Path.Combine(scratch, "source"));
+        Peers.RunOk("dcmpsmk", [source, Path.Combine(scratch, "dcmtk.dcm")]);
+
+        var dcmtk = GrayscaleSoftcopyPresentationState.FromDataset(DicomFile.Open(Path.Combine(scratch, "dcmtk.dcm")).Dataset);
+
+        Assert.Equal(state.State.PresentationLut, dcmtk.PresentationLut);
+        Assert.Equal(state.State.Images.Select(i => (i.SeriesInstanceUid, i.SopClassUid, i.SopInstanceUid)), dcmtk.Images.Select(i => (i.SeriesInstanceUid, i.SopClassUid, i.SopInstanceUid)));
+        Assert.Equal(state.State.Windows.Select(w => (w.Center, w.Width)), dcmtk.Windows.Select(w => (w.Center, w.Width)));
+        Assert.Equal(state.State.Rescale is null, dcmtk.Rescale is null);
+        var (ours, theirs) = (state.State.DisplayedAreas[0], dcmtk.DisplayedAreas[0]);
+        Assert.Equal((ours.TopLeftColumn, ours.TopLeftRow, ours.BottomRightColumn, ours.BottomRightRow, ours.SizeMode), (theirs.TopLeftColumn, theirs.TopLeftRow, theirs.BottomRightColumn, theirs.BottomRightRow, theirs.SizeMode));
+        Assert.Empty(dcmtk.Annotations);
+        Directory.Delete(scratch, recursive: true);
+    }
+
+    [Theory]
     [InlineData("chrH31.dcm")]
     [InlineData("chrKoreanMulti.dcm")]
     [InlineData("chrRuss.dcm")]
