@@ -298,11 +298,12 @@ infer() {
 # One radiograph through the engine's own classes stage by stage (read, decode, preprocess, inference, post-process):
 # the 960x800 sample radiographs (explicit VR; JPEG lossless) and a 2048x2048 12-bit radiograph-like image (native;
 # JPEG lossless SV1), each PLAO_PIPELINE_RUNS times (default 30) after 3 untimed runs; then every sample study through
-# StudyAnalyzer as plao analyze runs it; then memory over PLAO_PIPELINE_MEMORY images (default 1000).
+# StudyAnalyzer as plao analyze runs it; then memory over PLAO_PIPELINE_MEMORY images (default 1000). The model is the
+# shipped two-stage one (PLAO_PIPELINE_MODEL=plao-vertebra-landmarks-v1 for the detector alone).
 pipeline() {
   need dcmtk; need python3-pydicom; need python3-numpy
   decode_files
-  local d="$out/pipeline" manifest="$root/models/plao-vertebra-landmarks-v1.json" runs=${PLAO_PIPELINE_RUNS:-30}
+  local d="$out/pipeline" manifest="$root/models/${PLAO_PIPELINE_MODEL:-plao-vertebra-landmarks-v2}.json" runs=${PLAO_PIPELINE_RUNS:-30}
   local threads=${PLAO_PIPELINE_THREADS:-2} memory=${PLAO_PIPELINE_MEMORY:-1000}
   mkdir -p "$d"
   dotnet build pipeline -c Release --artifacts-path "$PWD/$d/artifacts" -o "$PWD/$d/app" > "$d/build.log" 2>&1 \

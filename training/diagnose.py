@@ -306,10 +306,17 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--figure")
     ap.add_argument("--title", default="model v1 on held-out phantoms: predicted vs true height reduction, point errors")
+    ap.add_argument("--stage", type=int, choices=[1, 2], default=1,
+                    help="2: diagnose the refined points of a two-stage evaluation (evaluate.py --refiner)")
     a = ap.parse_args()
     if not a.preds and not a.count:
         a.count = 200
     records, head = load_records(a)
+    if a.stage == 2:
+        if not all("points_img2" in p for r in records for p in r["preds"]):
+            sys.exit("--stage 2 needs records of a two-stage evaluation (evaluate.py --refiner ... --save-preds)")
+        records = [dict(r, preds=[dict(p, points_img=p["points_img2"]) for p in r["preds"]]) for r in records]
+        head = dict(head, stage="2 (refined points; matching on stage 1's centres)")
     rows = collect(records)
     report = analyse(rows)
     seeds = sorted(r["meta"]["seed"] for r in records)

@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from plaomodel import contract as C  # noqa: E402
 from plaomodel.decode import decode  # noqa: E402
-from plaomodel.genant import grade_spine, heights  # noqa: E402
+from plaomodel.genant import grade_range, grade_spine, heights  # noqa: E402
 from plaomodel.preprocess import to_image_xy  # noqa: E402
 from plaomodel.samples import make_sample  # noqa: E402
 from plaomodel.targets import vertebra_points  # noqa: E402
@@ -94,13 +94,69 @@ def match(preds, truth):
     return pairs
 
 
+XR_SCALE = None   # set by main (--xr-scale) before the pool starts; None: the training range
+
+
 def _sample(seed):
-    x, _, meta, ph = make_sample(seed, slice_choice="central")
+    kw = {"xr_scale": XR_SCALE} if XR_SCALE else {}
+    x, _, meta, ph = make_sample(seed, slice_choice="central", **kw)
     return seed, x, meta, ph
+
+
+def make_refiner(path: str, threads: int = 2):
+    """A function (crops [n,1,128,128] float32) -> (points [n,12] crop px, log_scale [n,6]) from a refiner checkpoint
+    (training/train_refiner.py; the weights alone, as in training/checkpoints/, or a whole training checkpoint)."""
+    import torch
+    from plaomodel import refiner as R
+    from plaomodel.net import fold_batch_norm
+    torch.set_num_threads(threads)
+    state = torch.load(path, map_location="cpu")
+    width = int((state.get("args") or {}).get("width", 16))
+    model = R.build_net(width)
+    model.load_state_dict(state["model"])
+    model = fold_batch_norm(model.eval()).eval()
+
+    def run(x):
+        with torch.no_grad():
+            p, s = model(torch.from_numpy(x))
+        return p.numpy().astype(np.float64), s.numpy().astype(np.float64)
+    return run
+
+
+def refine(preds: list[dict], ph, meta, refiner) -> None:
+    """Stage 2 on stage 1's detections: one crop per detection (frame from its own points), all crops in one batch;
+    adds points_img2 (image px) and log_scale2 (ln of the expected point error, mm) to every prediction."""
+    from plaomodel import refiner as R
+    if not preds:
+        return
+    image = ph.display_image().astype(np.float64)
+    rows, cols = image.shape
+    for p in preds:                      # bodies cut by the border keep stage 1's points (contract.refiner_applies)
+        p["points_img2"] = p["points_img"]
+    chosen = [p for p in preds if C.refiner_applies(p["points_img"], rows, cols)]
+    if not chosen:
+        return
+    frames = [R.crop_frame(p["points_img"], meta["spacing_mm"]) for p in chosen]
+    x = np.stack([R.crop(image, f) for f in frames])[:, None]
+    pts, log_scale = refiner(x)
+    for p, f, q, s in zip(chosen, frames, pts, log_scale):
+        p["points_img2"] = f.to_image(q.reshape(R.N_POINTS, 2))
+        p["log_scale2"] = s
 
 
 def make_runner(a):
     """A function (1,1,H,W) float32 -> (heatmap, offsets, levels) of one image, and its description."""
+    if a.onnx and a.runner_dtype == "torch":
+        import onnx
+        import onnx_torch
+        import torch
+        torch.set_num_threads(2)
+        graph = onnx_torch.load(onnx.load(a.onnx))
+
+        def run(x):
+            out = graph({C.INPUT_NAME: x})
+            return out[C.OUTPUT_HEATMAP][0], out[C.OUTPUT_OFFSETS][0], out[C.OUTPUT_LEVELS][0]
+        return run, f"{os.path.basename(a.onnx)} through training/onnx_torch.py (float32)"
     if a.onnx:
         import onnx
         import onnx_numpy
@@ -126,7 +182,7 @@ def make_runner(a):
     return run, f"{os.path.basename(a.checkpoint)} (PyTorch, batch norm folded)"
 
 
-def record_of(x, meta, ph, run) -> dict:
+def record_of(x, meta, ph, run, refiner=None) -> dict:
     """Everything the scoring needs of one image (small: no pixels)."""
     heat, off, lvl = run(x)
     preds = decode(heat, off, lvl)
@@ -135,9 +191,12 @@ def record_of(x, meta, ph, run) -> dict:
     for p in preds:
         pts = to_image_xy(p["points"], sy, sx)
         out["preds"].append({"level": p["level"], "points_img": pts, "centre_img": pts.mean(axis=0)})
+    if refiner is not None:
+        refine(out["preds"], ph, meta, refiner)
     for v in ph.truth["vertebrae"]:
         pts = vertebra_points(v)
-        out["truth"].append({"level": v["level"], "grade": int(v["genant_grade"]), "heights_mm": v["heights_mm"],
+        out["truth"].append({"level": v["level"], "grade": int(v["genant_grade"]), "deformity": v["deformity"],
+                             "heights_mm": v["heights_mm"],
                              "pts": pts, "centre": pts.mean(axis=0), "hp_px": float(np.linalg.norm(pts[2] - pts[5])),
                              "visible": bool(v["fully_visible"])})
     return out
@@ -150,10 +209,13 @@ def band_of(level: str):
     return None
 
 
-def score(records: list[dict]) -> dict:
+def score(records: list[dict], points_key: str = "points_img") -> dict:
+    """Figures per image group. points_key: which predicted points to score (points_img: stage 1; points_img2: after
+    the refiner). Matching always uses stage 1's centres, so both stages are scored on the same detections."""
     stats = defaultdict(lambda: defaultdict(list))
     for rec in records:
-        meta, preds, tv = rec["meta"], rec["preds"], rec["truth"]
+        meta, tv = rec["meta"], rec["truth"]
+        preds = [dict(p, points_img=p[points_key]) for p in rec["preds"]]
         spacing = meta["spacing_mm"]
         unit = spacing if spacing else 1.0
         visible = [t for t in tv if t["visible"]]
@@ -187,10 +249,20 @@ def score(records: list[dict]) -> dict:
                     for g in groups + [band_of(t["level"])]:
                         if g:
                             stats[g][f"oracle:{r}"].append((t["grade"], int(o["genant_grade"])))
+            uncertainty = r == C.RULE and points_key == "points_img2"
             for i, j in pairs:
                 t = visible[j]
+                if uncertainty and "log_scale2" in preds[i] and t["level"] not in C.UNGRADED_LEVELS and spacing:
+                    # the engine's grade range (review flag grade-uncertain) against the truth
+                    rng = grade_range(preds[i]["level"], graded[r][i], np.exp(preds[i]["log_scale2"]))
+                    true_grade, got = t["grade"], int(graded[r][i]["genant_grade"])
+                    straddles = rng["low"] != rng["high"]
+                    covered = rng["low"] <= true_grade <= rng["high"]
+                    for g in groups:
+                        stats[g]["range"].append((straddles, got != true_grade, covered))
                 if t["level"] not in C.UNGRADED_LEVELS:
-                    for g in groups + [band_of(t["level"])]:
+                    kind = f"type:{t['deformity']}" if t["grade"] > 0 and "deformity" in t else None
+                    for g in groups + [band_of(t["level"]), kind]:
                         if g:
                             stats[g][f"pred:{r}"].append((t["grade"], int(graded[r][i]["genant_grade"])))
 
@@ -223,6 +295,18 @@ def score(records: list[dict]) -> dict:
                 "height_error_mm": {"median": float(np.median(hm)) if hm.size else None,
                                     "p95": float(np.percentile(hm, 95)) if hm.size else None},
             }
+        if s["range"]:
+            a = np.array(s["range"], bool).reshape(-1, 3)
+            wrong = a[:, 1]
+            out["grade_uncertain_flag"] = {
+                "rule": f"{C.RULE} on the refined points; grades within +- {2.0:g} propagated expected errors "
+                        "(plaomodel/genant.py grade_range, the engine's VertebraGrading.RangeOf)",
+                "vertebrae": int(len(a)), "flagged_share": float(a[:, 0].mean()),
+                "misgraded": int(wrong.sum()),
+                "misgraded_flagged_share": float(a[wrong, 0].mean()) if wrong.any() else None,
+                "correct_flagged_share": float(a[~wrong, 0].mean()) if (~wrong).any() else None,
+                "true_grade_in_range_share": float(a[:, 2].mean()),
+            }
         out["grading"] = {r: {"predicted_points": grading_figures(s[f"pred:{r}"]),
                               "true_points": grading_figures(s[f"oracle:{r}"])} for r in GRADERS}
         report[g] = out
@@ -235,29 +319,45 @@ def main():
     src.add_argument("--checkpoint")
     src.add_argument("--onnx")
     src.add_argument("--from-preds", help="score saved predictions (--save-preds) without running the model")
-    ap.add_argument("--runner-dtype", choices=["float32", "float64"], default="float32",
-                    help="precision of the numpy ONNX runner (float32: about twice as fast)")
+    ap.add_argument("--runner-dtype", choices=["float32", "float64", "torch"], default="float32",
+                    help="precision of the numpy ONNX runner (float32: about twice as fast), or torch: the graph run "
+                         "with PyTorch operators (training/onnx_torch.py, float32, much faster)")
     ap.add_argument("--first", type=int, default=100000)
     ap.add_argument("--count", type=int, default=500)
     ap.add_argument("--out", required=True)
     ap.add_argument("--save-preds")
     ap.add_argument("--montage")
     ap.add_argument("--jobs", type=int, default=2, help="processes rendering phantoms")
+    ap.add_argument("--split", choices=["test", "validation"], default="test",
+                    help="test: seeds from 100000 (the held-out figures); validation: seeds 90000-99999 (calibration)")
+    ap.add_argument("--refiner", help="stage 2: a refiner checkpoint (train_refiner.py); both stages are scored")
+    ap.add_argument("--xr-scale", type=float, nargs=2, metavar=("LO", "HI"),
+                    help="radiograph render scale range (default: the training range 0.12-0.2; a second stage wants "
+                         "native-like pixels, e.g. 0.3 0.45)")
     a = ap.parse_args()
+    global XR_SCALE
+    XR_SCALE = tuple(a.xr_scale) if a.xr_scale else None
     start = time.time()
     if a.from_preds:
         with open(a.from_preds, "rb") as f:
             saved = pickle.load(f)
         records, head = saved["records"], saved["head"]
     else:
-        if a.first < 100000:
+        if a.split == "test" and a.first < 100000:
             sys.exit("evaluation seeds start at 100000")
+        if a.split == "validation" and not (90000 <= a.first and a.first + a.count <= 100000):
+            sys.exit("validation seeds lie in 90000-99999 (never training, never test)")
         run, model_desc = make_runner(a)
-        head = {"model": model_desc, "seeds": [a.first, a.first + a.count - 1]}
+        head = {"model": model_desc, "seeds": [a.first, a.first + a.count - 1],
+                "radiograph_scale": list(XR_SCALE) if XR_SCALE else [0.12, 0.2]}
+        refiner = None
+        if a.refiner:
+            refiner = make_refiner(a.refiner)
+            head["refiner"] = os.path.basename(a.refiner)
         records, montage_items = [], []
         pool = Pool(a.jobs)
         for n, (seed, x, meta, ph) in enumerate(pool.imap(_sample, range(a.first, a.first + a.count), chunksize=2)):
-            rec = record_of(x, meta, ph, run)
+            rec = record_of(x, meta, ph, run, refiner)
             records.append(rec)
             if a.montage and len(montage_items) < 12 and (n % max(1, a.count // 12) == 0):
                 montage_items.append((ph, rec["preds"], [t for t in rec["truth"] if t["visible"]], meta))
@@ -273,10 +373,21 @@ def main():
             write_montage(a.montage, montage_items)
     report = dict(head, grading_rules=RULES, level_bands={k: f"{v[0]}-{v[-1]}" for k, v in BANDS.items()},
                   groups=score(records))
+    two_stage = all("points_img2" in p for r in records for p in r["preds"]) and "refiner" in head
+    if two_stage:
+        report["groups_two_stage"] = score(records, "points_img2")
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(report, f, indent=1)
-    allg = report["groups"]["all"]
+    for key in ("groups", "groups_two_stage"):
+        if key in report:
+            summary_lines(key, report[key]["all"])
+
+
+def summary_lines(name: str, allg: dict) -> None:
+    print(f"{name}: recall {allg['recall']:.3f} level {allg['level_accuracy']:.3f} landmark mm "
+          f"{allg['landmark_error_mm']['median']:.2f}/{allg['landmark_error_mm']['p95']:.2f} height mm "
+          f"{allg['height_error_mm']['median']:.2f}/{allg['height_error_mm']['p95']:.2f}")
     for r in GRADERS:
         for where in ("predicted_points", "true_points"):
             q = allg["grading"][r][where]

@@ -3,6 +3,8 @@
 ONNX graph, run by our numpy runner (onnx_numpy.py), gives the same outputs as PyTorch.
 
     /usr/bin/python3 training/export.py --checkpoint training/runs/v1/checkpoint.pt --out models/plao-vertebra-landmarks-v1.onnx
+    /usr/bin/python3 training/export.py --refiner --checkpoint training/checkpoints/refiner-a-step4000.pt \
+        --out models/plao-vertebra-landmarks-v2-refiner.onnx       # stage 2 (plaomodel/refiner.py)
 """
 from __future__ import annotations
 
@@ -24,11 +26,41 @@ INPUT = C.INPUT_NAME
 OUTPUTS = [C.OUTPUT_HEATMAP, C.OUTPUT_OFFSETS, C.OUTPUT_LEVELS]   # the order of LandmarkNet's outputs
 
 
+def export_refiner(checkpoint: str, out: str) -> None:
+    from plaomodel import refiner as R
+    state = torch.load(checkpoint, map_location="cpu")
+    width = int((state.get("args") or {}).get("width", 16))
+    model = R.build_net(width)
+    model.load_state_dict(state["model"])
+    model.eval()
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    R.export_onnx(model, out)
+    R.fix_output_shapes(out)
+    graph = onnx.load(out)
+    ops = sorted({n.op_type for n in graph.graph.node})
+    folded = fold_batch_norm(model).eval()
+    torch.manual_seed(0)
+    x = torch.randn(3, 1, R.CROP_SIZE_PX, R.CROP_SIZE_PX)
+    with torch.no_grad():
+        expected = [t.numpy() for t in folded(x)]
+    got = onnx_numpy.run(graph, {INPUT: x.numpy()})
+    names = [C.REFINER_OUTPUT_POINTS, C.REFINER_OUTPUT_UNCERTAINTY]
+    worst = max(float(np.abs(e - got[n]).max()) for e, n in zip(expected, names))
+    print(f"exported {out}: {os.path.getsize(out) / 1e6:.2f} MB, {R.parameter_count(model)} parameters, ops {ops}, "
+          f"numpy runner vs torch max |diff| {worst:.2e} (crop px)")
+    if worst > 1e-2:
+        sys.exit("the numpy ONNX runner disagrees with PyTorch")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--refiner", action="store_true", help="the checkpoint is a stage-2 refiner (train_refiner.py)")
     a = ap.parse_args()
+    if a.refiner:
+        export_refiner(a.checkpoint, a.out)
+        return
     state = torch.load(a.checkpoint, map_location="cpu")
     model = LandmarkNet()
     model.load_state_dict(state["model"])

@@ -3,7 +3,8 @@
 sample-data/ (not minimal/), so that the C# engine can be checked step by step and a change of the Python
 preprocessing, decoding or grading cannot pass silently (training/tests/test_golden.py).
 
-    /usr/bin/python3 training/make_golden.py [--model models/plao-vertebra-landmarks-v1.onnx] [IMAGE.dcm ...]
+    /usr/bin/python3 training/make_golden.py [--model models/plao-vertebra-landmarks-v2.json] [IMAGE.dcm ...]
+    /usr/bin/python3 training/make_golden.py --model models/plao-vertebra-landmarks-v1.json     # the single-stage v1
 
 Writes sample-data/golden/<model id>/<image path below sample-data, .dcm -> .json>. Layout: see GOLDEN_SCHEMA
 below and sample-data/README.md. Floats are written with full double precision (Python repr).
@@ -25,8 +26,11 @@ from plaomodel import contract as C  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 SAMPLE_DATA = os.path.join(ROOT, "sample-data")
-DEFAULT_MODEL = os.path.join(ROOT, "models", "plao-vertebra-landmarks-v1.onnx")
-GOLDEN_SCHEMA = 1
+DEFAULT_MODEL = os.path.join(ROOT, "models", "plao-vertebra-landmarks-v2.json")
+MODELS = [DEFAULT_MODEL, os.path.join(ROOT, "models", "plao-vertebra-landmarks-v1.json")]
+GOLDEN_SCHEMA = 1          # single-stage documents
+GOLDEN_SCHEMA_TWO_STAGE = 2   # adds model.refiner and, per vertebra, stage 1's points, the crop and the refiner's outputs
+CROP_SAMPLES = [(0, 0), (0, 127), (127, 0), (127, 127), (64, 64), (32, 96), (96, 32), (50, 70)]
 SKIP_DIRS = ("minimal", "golden")
 
 
@@ -68,15 +72,40 @@ def _xy(a) -> list[float]:
     return [float(a[0]), float(a[1])]
 
 
-def golden(model_meta: dict, model_info: dict, trace: dict, rel_image: str) -> dict:
+def refinement_of(r: dict | None, n: int) -> dict:
+    """The stage-2 record of vertebra n (empty for single-stage models)."""
+    if r is None:
+        return {}
+    if r["frames"][n] is None:
+        return {"refined": False}
+    f = r["frames"][n]
+    crop = r["crops"][n][0]
+    c64 = crop.astype(np.float64)
+    return {
+        "refined": True,
+        "stage1_points_image": {k: _xy(r["stage1_points_image"][n][i]) for i, k in enumerate(C.POINTS)},
+        "crop": {"centre": _xy(f.centre), "u": _xy(f.u), "v": _xy(f.v), "step": float(f.step),
+                 "sha256_float32_le": hashlib.sha256(crop.astype("<f4").tobytes()).hexdigest(),
+                 "sum_float64": float(c64.sum()),
+                 "samples": [{"y": y, "x": x, "value": float(crop[y, x])} for y, x in CROP_SAMPLES]},
+        "refiner_points_crop": {k: [float(r["points_crop"][n][2 * i]), float(r["points_crop"][n][2 * i + 1])]
+                                for i, k in enumerate(C.POINTS)},
+        "point_uncertainty_log": {k: float(r["log_scale"][n][i]) for i, k in enumerate(C.POINTS)},
+    }
+
+
+def golden(model_meta: dict, model_info: dict, trace: dict, rel_image: str, refiner_info: dict | None = None) -> dict:
     x = trace["input"]
     grid = x[0, 0]
     g64 = grid.astype(np.float64)
     geo = trace["geometry"]
+    model = {"id": model_meta["id"], "version": model_meta["version"], "file": model_info["file"],
+             "sha256": model_info["sha256"]}
+    if refiner_info is not None:
+        model["refiner"] = {"file": refiner_info["file"], "sha256": refiner_info["sha256"]}
     return {
-        "golden_schema": GOLDEN_SCHEMA,
-        "model": {"id": model_meta["id"], "version": model_meta["version"], "file": model_info["file"],
-                  "sha256": model_info["sha256"]},
+        "golden_schema": GOLDEN_SCHEMA if refiner_info is None else GOLDEN_SCHEMA_TWO_STAGE,
+        "model": model,
         "grading_rule": C.RULE,
         "image": rel_image,
         "sop_instance_uid": str(trace["ds"].SOPInstanceUID),
@@ -113,12 +142,13 @@ def golden(model_meta: dict, model_info: dict, trace: dict, rel_image: str) -> d
             "reference_level": g["reference_level"],
             "genant_grade": g["genant_grade"],
             "deformity": g["deformity"],
-        } for v, p, g in zip(trace["vertebrae"], trace["points_image"], trace["graded"])],
+            **refinement_of(trace["refinement"], n),
+        } for n, (v, p, g) in enumerate(zip(trace["vertebrae"], trace["points_image"], trace["graded"]))],
     }
 
 
 def model_meta_for(model_path: str) -> dict:
-    """id and version from the manifest beside the ONNX file."""
+    """id and version from the manifest (or the manifest beside a bare ONNX file)."""
     with open(os.path.splitext(model_path)[0] + ".json") as f:
         m = json.load(f)
     return {"id": m["id"], "version": m["version"]}
@@ -146,11 +176,12 @@ def dumps(doc: dict) -> str:
 
 def make(model_path: str, rel_images: list[str], write: bool = True) -> dict:
     """{relative image path: golden document}; written below sample-data/golden/ when ``write``."""
-    model, info = infer.load_model(model_path)
-    meta = model_meta_for(model_path)
+    model = infer.load(model_path)
+    meta = {"id": model["id"], "version": model["version"]}
     out = {}
     for rel in rel_images:
-        doc = golden(meta, info, infer.run(model, os.path.join(SAMPLE_DATA, rel)), rel)
+        doc = golden(meta, model["detector_info"], infer.run(model, os.path.join(SAMPLE_DATA, rel)), rel,
+                     model["refiner_info"])
         out[rel] = doc
         if write:
             path = golden_path(meta["id"], rel)

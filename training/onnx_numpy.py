@@ -1,5 +1,6 @@
-"""A small ONNX interpreter in numpy for the operators our landmark model uses (Conv, Relu, Add, Concat, Resize
-nearest with constant scales, GlobalAveragePool, Constant); anything else is refused by name. It exists because ONNX Runtime's
+"""A small ONNX interpreter in numpy for the operators our landmark models use (Conv, Relu, Add, Concat, Resize
+nearest with constant scales, GlobalAveragePool, Constant; the refiner's soft-argmax adds Reshape, Softmax, MatMul
+and Flatten); anything else is refused by name. It exists because ONNX Runtime's
 Python package is not available here; it is the reference the C# engine (ONNX Runtime) is checked against.
 
 By default the graph is evaluated in double precision (float32 weights and input, exactly converted) and the
@@ -29,6 +30,14 @@ def _conv(x, w, b, strides, pads, dilations, dtype=np.float32):
     if b is not None:
         out += b.reshape(1, -1, 1, 1)
     return out.astype(dtype)
+
+
+def reshape_target(shape, target, allowzero: int = 0) -> list[int]:
+    """ONNX Reshape's target shape: 0 copies the input dimension (unless allowzero), -1 is inferred."""
+    out = [int(t) for t in np.asarray(target).reshape(-1)]
+    if not allowzero:
+        out = [shape[i] if t == 0 else t for i, t in enumerate(out)]
+    return out
 
 
 def run(model, feeds: dict, dtype=np.float64) -> dict:
@@ -72,6 +81,19 @@ def run(model, feeds: dict, dtype=np.float64) -> dict:
             out = x.repeat(fy, axis=2).repeat(fx, axis=3)
         elif op == "Constant":
             out = numpy_helper.to_array(a["value"].t)
+        elif op == "Reshape":
+            out = ins[0].reshape(reshape_target(ins[0].shape, ins[1], a["allowzero"].i if "allowzero" in a else 0))
+        elif op == "Softmax":
+            axis = a["axis"].i if "axis" in a else -1
+            z = ins[0] - ins[0].max(axis=axis, keepdims=True)
+            e = np.exp(z)
+            out = e / e.sum(axis=axis, keepdims=True)
+        elif op == "MatMul":
+            out = np.matmul(ins[0], ins[1])
+        elif op == "Flatten":
+            axis = a["axis"].i if "axis" in a else 1
+            axis = axis if axis >= 0 else ins[0].ndim + axis
+            out = ins[0].reshape(int(np.prod(ins[0].shape[:axis], dtype=np.int64)), -1)
         else:
             raise NotImplementedError(f"ONNX operator {op} is not in our numpy runner")
         values[node.output[0]] = out

@@ -103,10 +103,14 @@ static double P90(IEnumerable<double> values)
     return sorted[(int)Math.Round(0.9 * (sorted.Count - 1))];
 }
 
-/// <summary>The engine's path for one radiograph, cut into its stages (the same classes StudyAnalyzer uses).</summary>
+/// <summary>
+/// The engine's path for one radiograph, cut into its stages (the same classes StudyAnalyzer and ManifestLandmarkModel
+/// use): stage 1 is "inference" (the detector); "refine" is stage 2 of a two-stage model (one crop per vertebra, all
+/// crops in one refiner run, points mapped back; 0 for a single-stage model).
+/// </summary>
 internal sealed class Stages(ModelManifest manifest, IModelRunner runner, DicomCodecRegistry codecs)
 {
-    public static readonly string[] Names = ["read", "decode", "preprocess", "inference", "postprocess"];
+    public static readonly string[] Names = ["read", "decode", "preprocess", "inference", "refine", "postprocess"];
 
     private readonly SpineImageReader reader = new(codecs);
     private readonly ModelPreprocessor preprocessor = new(manifest);
@@ -128,10 +132,35 @@ internal sealed class Stages(ModelManifest manifest, IModelRunner runner, DicomC
         var outputs = runner.Run("detector", new Tensor(input, [1, 1, preprocessor.GridHeight, preprocessor.GridWidth]));
         t[3] = Lap(clock);
         var found = decoder.Decode(outputs, 0);
-        var vertebrae = found.Select(d => new VertebraPoints(d.Level, d.Points.Select(geometry.ToImage).ToList())).ToList();
+        var points = found.Select(d => d.Points.Select(geometry.ToImage).ToList()).ToList();
+        t[4] = 0;
+        if (manifest.IsTwoStage && points.Count > 0)
+        {
+            var crop = manifest.Refinement!.Crop;
+            int size = crop.SizePx;
+            int length = size * size;
+            float[] crops = new float[points.Count * length];
+            var frames = new CropFrame[points.Count];
+            for (int v = 0; v < points.Count; v++)
+            {
+                frames[v] = RefinerCrop.Frame(points[v], crop, geometry.SpacingMm);
+                RefinerCrop.Sample(image, geometry.Intensity, frames[v], crop.Normalisation, crops.AsSpan(v * length, length));
+            }
+
+            var refined = runner.Run("refiner", new Tensor(crops, [points.Count, 1, size, size]))[manifest.Refinement.PointsOutput];
+            int k = refined.Shape[1] / 2;
+            for (int v = 0; v < points.Count; v++)
+            {
+                points[v] = Enumerable.Range(0, k).Select(j => frames[v].ToImage(refined.Data[(v * 2 * k) + (2 * j)], refined.Data[(v * 2 * k) + (2 * j) + 1])).ToList();
+            }
+
+            t[4] = Lap(clock);
+        }
+
+        var vertebrae = found.Select((d, v) => new VertebraPoints(d.Level, points[v])).ToList();
         MeasurementSpacing? spacing = image.Spacing.HasSpacing ? new MeasurementSpacing(image.Spacing.RowMm, image.Spacing.ColumnMm) : null;
         _ = grader.Grade(vertebrae, spacing);
-        t[4] = Lap(clock);
+        t[5] = Lap(clock);
         return t;
     }
 

@@ -24,7 +24,7 @@ public sealed class AnalyzeCommandTests : IDisposable
         var (exit, stdout, stderr) = Plao("analyze", Engine.SampleData, "--json", json, "--provider", "cpu");
         TestContext.Current.TestOutputHelper?.WriteLine(stdout + stderr);
         Assert.Equal(0, exit);
-        Assert.Contains("plao-vertebra-landmarks-v1", stdout, StringComparison.Ordinal);
+        Assert.Contains("plao-vertebra-landmarks-v2", stdout, StringComparison.Ordinal);
         Assert.Contains("level", stdout, StringComparison.Ordinal);
         var results = JsonNode.Parse(File.ReadAllText(json))!.AsArray();
         // Eight phantom studies and the header-only minimal file (its own study, which fails: no pixel data).

@@ -8,12 +8,17 @@ using PlaoImaging.Tests.Shared;
 
 namespace PlaoImaging.EndToEnd.Tests;
 
-/// <summary>The real v1 model on ONNX Runtime's CPU provider, loaded once for the whole test assembly.</summary>
-public sealed class Engine : IDisposable
+/// <summary>The shipped model (v2, two stages) on ONNX Runtime's CPU provider, loaded once for the whole test assembly.</summary>
+public class Engine : IDisposable
 {
     public Engine()
+        : this("plao-vertebra-landmarks-v2.json")
     {
-        ManifestPath = Path.Combine(Peers.RepositoryRoot, "models", "plao-vertebra-landmarks-v1.json");
+    }
+
+    protected Engine(string manifestFile)
+    {
+        ManifestPath = Path.Combine(Peers.RepositoryRoot, "models", manifestFile);
         Manifest = ModelManifestReader.Read(ManifestPath);
         Runner = OnnxModelRunner.Create(Manifest, new OnnxRunnerOptions { Provider = OnnxExecutionProvider.Cpu, IntraOpThreads = 2 });
         Model = new ManifestLandmarkModel(Runner);
@@ -35,5 +40,12 @@ public sealed class Engine : IDisposable
 
     public static string SampleData => Path.Combine(Peers.RepositoryRoot, "sample-data");
 
-    public void Dispose() => Runner.Dispose();
+    public void Dispose()
+    {
+        Runner.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }
+
+/// <summary>Model v1 (the detector alone): the single-stage path of the engine.</summary>
+public sealed class SingleStageEngine() : Engine("plao-vertebra-landmarks-v1.json");

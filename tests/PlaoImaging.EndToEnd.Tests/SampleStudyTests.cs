@@ -49,7 +49,7 @@ public sealed class SampleStudyTests(Engine engine)
         var image = Assert.Single(result.Images);
         Assert.Null(image.Error);
         Assert.NotEmpty(image.Vertebrae);
-        Assert.Equal("plao-vertebra-landmarks-v1", result.Model.Id);
+        Assert.Equal("plao-vertebra-landmarks-v2", result.Model.Id);
         Assert.Contains("phantom", result.Model.Validation, StringComparison.OrdinalIgnoreCase);
         StudyResultJson.Serialize(result);
     }

@@ -208,6 +208,40 @@ def manifest_output_decoding(description: str) -> dict:
     }
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# refiner (stage 2 of a two-stage model): one crop per detected vertebra (plaomodel/refiner.py, RefinerCrop.cs)
+# ---------------------------------------------------------------------------------------------------------------
+REFINER_CROP_SIZE_MM = 64.0       # side of the square crop in mm (native pixels without a spacing)
+REFINER_CROP_SIZE_PX = 128        # crop pixels per side: 0.5 mm per crop pixel
+REFINER_CROP_CENTRE = "points_mean"
+REFINER_CROP_AXES = "endplate"
+REFINER_CROP_SAMPLING = "bilinear"
+#: which vertebrae stage 2 refines: "inside" = those whose six detector points all lie in the image (pixel centres at
+#: integers: -0.5 <= x <= columns - 0.5 and -0.5 <= y <= rows - 0.5); a body cut by the image border keeps the
+#: detector's points (the refiner was trained on whole bodies only). "all": every vertebra.
+REFINER_APPLIES_TO = "inside"
+REFINER_OUTPUT_POINTS = "points"              # [n, 12] crop px, x then y per point in POINTS order
+REFINER_OUTPUT_UNCERTAINTY = "log_scale"      # [n, 6] ln of the expected Euclidean point error (mm; px without spacing)
+
+
+def manifest_refiner(description: str) -> dict:
+    return {
+        "description": description,
+        "crop": {"size_mm": REFINER_CROP_SIZE_MM, "size_px": REFINER_CROP_SIZE_PX, "centre": REFINER_CROP_CENTRE,
+                 "axes": REFINER_CROP_AXES, "sampling": REFINER_CROP_SAMPLING,
+                 "normalisation": "as preprocessing.normalisation"},
+        "applies_to": REFINER_APPLIES_TO,
+        "outputs": {"points": REFINER_OUTPUT_POINTS, "point_uncertainty": REFINER_OUTPUT_UNCERTAINTY},
+    }
+
+
+def refiner_applies(points, rows: int, columns: int, applies_to: str = REFINER_APPLIES_TO) -> bool:
+    """Whether stage 2 refines a vertebra with these detector points (image px, x = column) on a rows x columns image."""
+    if applies_to == "all":
+        return True
+    return all(-0.5 <= float(x) <= columns - 0.5 and -0.5 <= float(y) <= rows - 0.5 for x, y in points)
+
+
 def manifest_grading(description: str) -> dict:
     return {
         "description": description,

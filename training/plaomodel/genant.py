@@ -55,3 +55,33 @@ def grade_spine(levels: list[str], points: list[np.ndarray]) -> list[dict]:
                     "crush_assessed": hp_ref > 0, "reference_level": C.reference_level(levels[i]),
                     "genant_grade": g, "deformity": kind if g > 0 else C.NO_DEFORMITY})
     return out
+
+
+UNCERTAINTY_MULTIPLE = 2.0    # the engine's default half-width, in propagated expected errors (VertebraGrading.cs)
+
+
+def grade_range(level: str, graded: dict, point_error, multiple: float = UNCERTAINTY_MULTIPLE) -> dict:
+    """The grades within +- multiple propagated errors of a graded vertebra's reductions (point_error: the six points'
+    expected Euclidean errors, in the heights' unit), as the engine's VertebraGrading.RangeOf computes them: heights
+    take their two points' errors in quadrature, a ratio the relative errors of both heights, crush only the
+    vertebra's own posterior height. Returns {"low", "high", "half_width"}."""
+    e = np.asarray(point_error, np.float64)
+    q = lambda a, b: float(np.hypot(a, b))  # noqa: E731
+    h = graded["heights"]
+    ha, hm, hp = h["anterior"], h["middle"], h["posterior"]
+    e_a, e_m, e_p = q(e[0], e[3]), q(e[1], e[4]), q(e[2], e[5])
+    ha_hp, hm_hp = C.reference_for(level)
+
+    def ratio_error(num, e_num):
+        return num / hp * q(e_num / num, e_p / hp) if hp > 0 and num > 0 else float("inf")
+    d_w, d_b = ratio_error(ha, e_a) / ha_hp, ratio_error(hm, e_m) / hm_hp
+    r = graded["reductions"]
+    low = max(r["wedge"] - multiple * d_w, r["biconcave"] - multiple * d_b)
+    high = max(r["wedge"] + multiple * d_w, r["biconcave"] + multiple * d_b)
+    half = multiple * max(d_w, d_b)
+    if graded["crush_assessed"] and hp > 0:
+        d_c = (1 - r["crush"]) * e_p / hp
+        low, high, half = max(low, r["crush"] - multiple * d_c), max(high, r["crush"] + multiple * d_c), max(half, multiple * d_c)
+    if not np.isfinite(half):
+        return {"low": 0, "high": 3, "half_width": 1.0}
+    return {"low": grade_of_reduction(max(low, 0.0)), "high": grade_of_reduction(high), "half_width": half}

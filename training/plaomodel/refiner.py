@@ -33,8 +33,8 @@ import numpy as np
 
 from . import contract as C
 
-CROP_SIZE_MM = 64.0
-CROP_SIZE_PX = 128
+CROP_SIZE_MM = C.REFINER_CROP_SIZE_MM
+CROP_SIZE_PX = C.REFINER_CROP_SIZE_PX
 CROP_MM_PER_PX = CROP_SIZE_MM / CROP_SIZE_PX     # 0.5 mm per crop pixel when the image has a spacing
 N_POINTS = len(C.POINTS)
 
@@ -349,6 +349,20 @@ def export_onnx(model, path_or_file, opset: int = 17) -> None:
     from .net import fold_batch_norm
     m = fold_batch_norm(copy.deepcopy(model).eval()).eval()
     x = torch.zeros(1, 1, CROP_SIZE_PX, CROP_SIZE_PX)
-    torch.onnx.export(m, x, path_or_file, input_names=[C.INPUT_NAME], output_names=["points", "log_scale"],
-                      dynamic_axes={C.INPUT_NAME: {0: "batch"}, "points": {0: "batch"}, "log_scale": {0: "batch"}},
+    names = [C.REFINER_OUTPUT_POINTS, C.REFINER_OUTPUT_UNCERTAINTY]
+    torch.onnx.export(m, x, path_or_file, input_names=[C.INPUT_NAME], output_names=names,
+                      dynamic_axes={C.INPUT_NAME: {0: "batch"}, **{n: {0: "batch"} for n in names}},
                       opset_version=opset, do_constant_folding=True)
+
+
+def fix_output_shapes(path: str) -> None:
+    """torch writes the soft-argmax Reshape's width as a symbol; the graph's outputs are [batch, 12] and [batch, 6]."""
+    import onnx
+    model = onnx.load(path)
+    widths = {C.REFINER_OUTPUT_POINTS: 2 * N_POINTS, C.REFINER_OUTPUT_UNCERTAINTY: N_POINTS}
+    for out in model.graph.output:
+        dim = out.type.tensor_type.shape.dim[1]
+        dim.Clear()
+        dim.dim_value = widths[out.name]
+    onnx.checker.check_model(model)
+    onnx.save(model, path)

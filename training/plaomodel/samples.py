@@ -32,8 +32,13 @@ def central_slices(series) -> np.ndarray:
     return np.flatnonzero(visible == visible.max())
 
 
-def make_sample(seed: int, mr_share: float = MR_SHARE, slice_choice: str = "random"):
-    """One training or evaluation image. Returns (input (1,1,H,W) float32, vertebrae, meta dict, phantom)."""
+XR_SCALE = (0.12, 0.2)
+
+
+def make_sample(seed: int, mr_share: float = MR_SHARE, slice_choice: str = "random", xr_scale=XR_SCALE):
+    """One training or evaluation image. Returns (input (1,1,H,W) float32, vertebrae, meta dict, phantom).
+    xr_scale: the range a radiograph's render scale is drawn from (the same draw, so the same spine at any range);
+    a finer range gives the native-like resolution a second stage crops from."""
     rng = np.random.default_rng(seed)
     if rng.random() < mr_share:
         weighting = ["T1", "T2", "STIR"][int(rng.integers(3))]
@@ -44,7 +49,7 @@ def make_sample(seed: int, mr_share: float = MR_SHARE, slice_choice: str = "rand
         else:
             ph = series[int(rng.integers(len(series)))]
     else:
-        ph = phantoms.make_radiograph(seed, scale=float(rng.uniform(0.12, 0.2)))
+        ph = phantoms.make_radiograph(seed, scale=float(rng.uniform(*xr_scale)))
     x, sy, sx = phantom_input(ph)
     meta = {"seed": seed, "modality": ph.truth["modality"], "weighting": ph.truth.get("weighting"),
             "field_of_view": ph.truth.get("field_of_view"), "scale_y": sy, "scale_x": sx,

@@ -175,20 +175,36 @@ class DecodeTest(unittest.TestCase):
 
 
 class ManifestTest(unittest.TestCase):
-    def test_committed_manifest_matches_contract(self):
-        path = os.path.join(ROOT, "models", "plao-vertebra-landmarks-v1.json")
-        with open(path) as f:
-            m = json.load(f)
-        self.assertEqual(m["schema"], C.SCHEMA)
-        self.assertEqual(m["preprocessing"], C.manifest_preprocessing(pre.__doc__.strip()))
-        self.assertEqual(m["output_decoding"], C.manifest_output_decoding(dec.__doc__.strip()))
-        self.assertEqual(m["grading"], C.manifest_grading(genant.__doc__.strip()),
-                         "stale manifest: run training/make_manifest.py --update models/plao-vertebra-landmarks-v1.json")
+    MANIFESTS = ["plao-vertebra-landmarks-v1.json", "plao-vertebra-landmarks-v2.json"]
+
+    def test_committed_manifests_match_contract(self):
         import hashlib
-        det = m["stages"]["detector"]
-        with open(os.path.join(ROOT, "models", det["file"]), "rb") as f:
-            data = f.read()
-        self.assertEqual((det["sha256"], det["size_bytes"]), (hashlib.sha256(data).hexdigest(), len(data)))
+        import make_manifest
+        for name in self.MANIFESTS:
+            with self.subTest(name):
+                with open(os.path.join(ROOT, "models", name)) as f:
+                    m = json.load(f)
+                self.assertEqual(m["schema"], C.SCHEMA)
+                self.assertEqual(m["preprocessing"], C.manifest_preprocessing(pre.__doc__.strip()))
+                self.assertEqual(m["output_decoding"], C.manifest_output_decoding(dec.__doc__.strip()))
+                self.assertEqual(m["grading"], C.manifest_grading(genant.__doc__.strip()),
+                                 f"stale manifest: run training/make_manifest.py --update models/{name}")
+                for stage in m["stages"].values():
+                    with open(os.path.join(ROOT, "models", stage["file"]), "rb") as f:
+                        data = f.read()
+                    self.assertEqual((stage["sha256"], stage["size_bytes"]), (hashlib.sha256(data).hexdigest(), len(data)))
+                if m["architecture"] == "two-stage":
+                    self.assertEqual(m["refiner"], C.manifest_refiner(make_manifest.REFINER_DESCRIPTION),
+                                     f"stale manifest: run training/make_manifest.py --update models/{name}")
+                else:
+                    self.assertNotIn("refiner", m)
+
+    def test_refiner_applies_only_to_whole_bodies(self):
+        inside = [(0, 0), (10, 5), (99.5, 49.5), (-0.5, -0.5), (50, 20), (60, 20)]
+        self.assertTrue(C.refiner_applies(inside, rows=50, columns=100))
+        self.assertFalse(C.refiner_applies([(0, -0.51)] + inside[1:], rows=50, columns=100))
+        self.assertFalse(C.refiner_applies([(100.0, 5)] + inside[1:], rows=50, columns=100))
+        self.assertTrue(C.refiner_applies([(0, -3)] + inside[1:], rows=50, columns=100, applies_to="all"))
 
 
 if __name__ == "__main__":

@@ -41,13 +41,16 @@ def compare(test, want, got, path="$"):
 
 
 class GoldenTest(unittest.TestCase):
+    """The shipped two-stage model (v2); SingleStageGoldenTest below repeats the radiograph for v1."""
+    MODEL = make_golden.DEFAULT_MODEL
+
     def check(self, rel):
-        meta = make_golden.model_meta_for(make_golden.DEFAULT_MODEL)
+        meta = make_golden.model_meta_for(self.MODEL)
         path = make_golden.golden_path(meta["id"], rel)
         self.assertTrue(os.path.exists(path), f"{path} missing: run training/make_golden.py")
         with open(path) as f:
             want = json.load(f)
-        got = json.loads(make_golden.dumps(make_golden.make(make_golden.DEFAULT_MODEL, [rel], write=False)[rel]))
+        got = json.loads(make_golden.dumps(make_golden.make(self.MODEL, [rel], write=False)[rel]))
         self.assertEqual(want["input"]["sha256_float32_le"], got["input"]["sha256_float32_le"],
                          f"{rel}: the model input tensor changed (preprocessing)")
         compare(self, want, got)
@@ -64,11 +67,32 @@ class GoldenTest(unittest.TestCase):
         self.check(JPEG_IMAGE)
 
     def test_every_sample_image_has_a_golden_file(self):
-        meta = make_golden.model_meta_for(make_golden.DEFAULT_MODEL)
         images = make_golden.sample_images()
         self.assertGreaterEqual(len(images), 41)
-        for rel in images:
-            self.assertTrue(os.path.exists(make_golden.golden_path(meta["id"], rel)), rel)
+        for model in make_golden.MODELS:
+            meta = make_golden.model_meta_for(model)
+            for rel in images:
+                self.assertTrue(os.path.exists(make_golden.golden_path(meta["id"], rel)), f"{meta['id']}: {rel}")
+
+    def test_two_stage_documents_carry_the_refinement(self):
+        meta = make_golden.model_meta_for(self.MODEL)
+        with open(make_golden.golden_path(meta["id"], IMAGES[0])) as f:
+            doc = json.load(f)
+        self.assertEqual(make_golden.GOLDEN_SCHEMA_TWO_STAGE, doc["golden_schema"])
+        self.assertIn("refiner", doc["model"])
+        refined = [v for v in doc["vertebrae"] if v["refined"]]
+        self.assertGreater(len(refined), 5)
+        for v in refined:
+            moved = max(abs(v["points_image"][k][i] - v["stage1_points_image"][k][i]) for k in v["points_image"]
+                        for i in (0, 1))
+            self.assertLess(moved * doc["spacing"]["mm"], 16.0,
+                            "the refiner moved a point by more than a quarter of its crop: crop frame or mapping broken")
+            self.assertEqual(len(v["crop"]["samples"]), len(make_golden.CROP_SAMPLES))
+        for v in doc["vertebrae"]:
+            if not v["refined"]:       # a body cut by the border: the detector's points, no stage-2 record
+                self.assertNotIn("crop", v)
+                self.assertTrue(any(not (-0.5 <= x <= doc["columns"] - 0.5 and -0.5 <= y <= doc["rows"] - 0.5)
+                                    for x, y in v["points_image"].values()))
 
     def test_sample_positions_cover_image_edge_and_padding(self):
         pos = make_golden.sample_positions(360, 300)
@@ -81,3 +105,18 @@ class GoldenTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SingleStageGoldenTest(unittest.TestCase):
+    """Model v1 (single stage) stays reproducible: its golden files are what the engine's single-stage path is
+    checked against."""
+
+    def test_radiograph(self):
+        model = make_golden.MODELS[1]
+        meta = make_golden.model_meta_for(model)
+        rel = IMAGES[0]
+        with open(make_golden.golden_path(meta["id"], rel)) as f:
+            want = json.load(f)
+        got = json.loads(make_golden.dumps(make_golden.make(model, [rel], write=False)[rel]))
+        self.assertEqual(make_golden.GOLDEN_SCHEMA, got["golden_schema"])
+        compare(self, want, got)

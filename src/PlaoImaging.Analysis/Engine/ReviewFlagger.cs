@@ -20,6 +20,12 @@ public sealed record ReviewFlagOptions
 
     /// <summary>A sagittal MR slice whose normal is further than this from the patient's left-right axis flags <c>oblique-mr</c>.</summary>
     public double ObliqueMrDegrees { get; init; } = 10;
+
+    /// <summary>
+    /// A graded vertebra of grade 0 whose largest reduction reaches this flags <c>possible-fracture</c>; null: never.
+    /// The engine takes it from the model manifest's <c>review</c> section unless set here.
+    /// </summary>
+    public double? PossibleFractureMinReduction { get; init; }
 }
 
 /// <summary>
@@ -138,6 +144,20 @@ public static class ReviewFlagger
             if (v.LevelConfidence < options.LowLevelConfidence)
             {
                 flags.Add(new ReviewFlag("level-uncertain", Invariant($"{v.Level} on {Describe(image)}: level probability {v.LevelConfidence:0.00} (below {options.LowLevelConfidence:0.00}); count the levels")) { Level = v.Level, SopInstanceUid = image.Source.SopInstanceUid });
+            }
+
+            if (options.PossibleFractureMinReduction is { } min && v.Graded && v.GenantGrade == 0)
+            {
+                double largest = Math.Max(v.Reductions.Wedge, Math.Max(v.Reductions.Biconcave, v.Reductions.CrushAssessed ? v.Reductions.Crush : 0));
+                if (largest >= min)
+                {
+                    flags.Add(new ReviewFlag("possible-fracture", Invariant($"{v.Level} on {Describe(image)}: grade 0, but its largest height reduction is {largest * 100:0.#} % (review threshold {min * 100:0.#} %, below Genant's 20 %): look for a mild fracture")) { Level = v.Level, SopInstanceUid = image.Source.SopInstanceUid });
+                }
+            }
+
+            if (v.GradeRange is { Straddles: true } range)
+            {
+                flags.Add(new ReviewFlag("grade-uncertain", Invariant($"{v.Level} on {Describe(image)}: grade {v.GenantGrade} ({v.Deformity}), but within its measurement uncertainty (± {range.HalfWidth * 100:0.#} % on the reduction) it could be grade {range.Low} to {range.High}: check the endplate points")) { Level = v.Level, SopInstanceUid = image.Source.SopInstanceUid });
             }
 
             bool atEdge = v.Graded && PointNames.Any(name => v.Points.TryGetValue(name, out var p)

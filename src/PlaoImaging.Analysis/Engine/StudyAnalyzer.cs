@@ -171,7 +171,10 @@ public sealed class StudyAnalyzer
         var orientations = work.Where(w => w.Image.ImageOrientationPatient is not null)
             .GroupBy(w => w.Image.Source.SopInstanceUid, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First().Image.ImageOrientationPatient, StringComparer.Ordinal);
-        var flags = ReviewFlagger.Flag(images, levels, summary.SpinalDeformityIndex, orientations, manifest.OutputDecoding.LevelNames, options.Flags);
+        var flagOptions = options.Flags.PossibleFractureMinReduction is null && manifest.Review is { } review
+            ? options.Flags with { PossibleFractureMinReduction = review.PossibleFractureMinReduction }
+            : options.Flags;
+        var flags = ReviewFlagger.Flag(images, levels, summary.SpinalDeformityIndex, orientations, manifest.OutputDecoding.LevelNames, flagOptions);
 
         var status = images.Any(i => i.Error is null && i.Measured)
             ? StudyStatus.Graded

@@ -10,7 +10,13 @@ namespace PlaoImaging.Analysis.Engine;
 /// </summary>
 public static class VertebraGrading
 {
-    public static IReadOnlyList<VertebraResult> Grade(ModelManifest manifest, SpineImage image, ImageLandmarks landmarks)
+    /// <summary>
+    /// The default half-width of a grade interval, in multiples of the propagated expected error of a reduction
+    /// (our choice; its coverage of the true reductions on held-out phantoms is in the model's evaluation).
+    /// </summary>
+    public const double DefaultUncertaintyMultiple = 2.0;
+
+    public static IReadOnlyList<VertebraResult> Grade(ModelManifest manifest, SpineImage image, ImageLandmarks landmarks, double uncertaintyMultiple = DefaultUncertaintyMultiple)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(image);
@@ -37,10 +43,53 @@ public static class VertebraGrading
                 GenantGrade = m.Grade,
                 Deformity = GenantGrader.NameOf(m.Deformity),
                 Graded = m.Graded,
+                PointError = found.PointError is { } e ? Enumerable.Range(0, names.Count).ToDictionary(k => names[k], k => e[k], StringComparer.Ordinal) : null,
+                GradeRange = found.PointError is { } errors && m.Graded ? RangeOf(grader, m, errors, uncertaintyMultiple) : null,
             });
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The grades within ± <paramref name="multiple"/> propagated errors of each reduction. Heights take the two
+    /// points' errors in quadrature; a ratio the relative errors of both heights; crush only the vertebra's own
+    /// posterior height (its neighbours' errors are left out). Points in the manifest's order: sa, sm, sp, ia, im, ip.
+    /// </summary>
+    public static GradeRange RangeOf(GenantGrader grader, VertebraMorphometry m, IReadOnlyList<double> pointError, double multiple)
+    {
+        ArgumentNullException.ThrowIfNull(grader);
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(pointError);
+        static double Quadrature(double a, double b) => Math.Sqrt((a * a) + (b * b));
+        var h = m.Heights;
+        double eA = Quadrature(pointError[0], pointError[3]);
+        double eM = Quadrature(pointError[1], pointError[4]);
+        double eP = Quadrature(pointError[2], pointError[5]);
+        var reference = grader.ReferenceFor(m.Level);
+        double RatioError(double num, double eNum) =>
+            h.Posterior > 0 && num > 0 ? num / h.Posterior * Quadrature(eNum / num, eP / h.Posterior) : double.PositiveInfinity;
+        double dWedge = RatioError(h.Anterior, eA) / reference.AnteriorPosterior;
+        double dBiconcave = RatioError(h.Middle, eM) / reference.MiddlePosterior;
+        var r = m.Reductions;
+        double low = Math.Max(r.Wedge - (multiple * dWedge), r.Biconcave - (multiple * dBiconcave));
+        double high = Math.Max(r.Wedge + (multiple * dWedge), r.Biconcave + (multiple * dBiconcave));
+        double halfWidth = multiple * Math.Max(dWedge, dBiconcave);
+        if (r.CrushAssessed && h.Posterior > 0)
+        {
+            double dCrush = (1 - r.Crush) * eP / h.Posterior;
+            low = Math.Max(low, r.Crush - (multiple * dCrush));
+            high = Math.Max(high, r.Crush + (multiple * dCrush));
+            halfWidth = Math.Max(halfWidth, multiple * dCrush);
+        }
+
+        if (!double.IsFinite(halfWidth))
+        {
+            // A height of zero: nothing can be said about the grade.
+            return new GradeRange(0, 3, 1.0);
+        }
+
+        return new GradeRange(grader.GradeOf(Math.Max(low, 0)), grader.GradeOf(high), halfWidth);
     }
 }
 

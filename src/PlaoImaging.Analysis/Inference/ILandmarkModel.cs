@@ -27,6 +27,12 @@ public sealed record VertebraLandmarks(
 {
     /// <summary>Stage 2's confidence for a two-stage model (sigmoid of its logit), else null.</summary>
     public double? RefinerConfidence { get; init; }
+
+    /// <summary>
+    /// Stage 2's expected Euclidean error of each point (order of <see cref="Points"/>), in millimetres (image pixels
+    /// when the image has no spacing); null when the model gives none.
+    /// </summary>
+    public IReadOnlyList<double>? PointError { get; init; }
 }
 
 /// <summary>The model's answer for one image: vertebrae cranial first.</summary>

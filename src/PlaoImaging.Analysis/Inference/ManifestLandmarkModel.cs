@@ -111,9 +111,10 @@ public sealed class ManifestLandmarkModel : ILandmarkModel
         }
 
         double?[][] refinerConfidence = images.Select((_, i) => new double?[detections[i].Count]).ToArray();
+        double[]?[][] pointError = images.Select((_, i) => new double[]?[detections[i].Count]).ToArray();
         if (Manifest.IsTwoStage)
         {
-            Refine(images, geometries, points, refinerConfidence, cancellationToken);
+            Refine(images, geometries, points, refinerConfidence, pointError, cancellationToken);
         }
 
         var located = new LocatedImage[images.Count];
@@ -123,7 +124,7 @@ public sealed class ManifestLandmarkModel : ILandmarkModel
             for (int v = 0; v < detections[i].Count; v++)
             {
                 var d = detections[i][v];
-                vertebrae.Add(new VertebraLandmarks(d.Level, d.LevelConfidence, d.Score, points[i][v]) { RefinerConfidence = refinerConfidence[i][v] });
+                vertebrae.Add(new VertebraLandmarks(d.Level, d.LevelConfidence, d.Score, points[i][v]) { RefinerConfidence = refinerConfidence[i][v], PointError = pointError[i][v] });
             }
 
             located[i] = new LocatedImage(geometries[i], detections[i], new ImageLandmarks(vertebrae));
@@ -132,7 +133,7 @@ public sealed class ManifestLandmarkModel : ILandmarkModel
         return located;
     }
 
-    private void Refine(IReadOnlyList<SpineImage> images, ModelInputGeometry[] geometries, ImagePoint[][][] points, double?[][] confidence, CancellationToken cancellationToken)
+    private void Refine(IReadOnlyList<SpineImage> images, ModelInputGeometry[] geometries, ImagePoint[][][] points, double?[][] confidence, double[]?[][] pointError, CancellationToken cancellationToken)
     {
         var refinement = Manifest.Refinement!;
         var crop = refinement.Crop;
@@ -144,7 +145,11 @@ public sealed class ManifestLandmarkModel : ILandmarkModel
         {
             for (int v = 0; v < points[i].Length; v++)
             {
-                jobs.Add((i, v, RefinerCrop.Frame(points[i][v], crop, geometries[i].SpacingMm)));
+                // A body cut by the border keeps the detector's points when the manifest says so (applies_to: inside).
+                if (refinement.AppliesToPoints(points[i][v], images[i].Rows, images[i].Columns))
+                {
+                    jobs.Add((i, v, RefinerCrop.Frame(points[i][v], crop, geometries[i].SpacingMm)));
+                }
             }
         }
 
@@ -164,6 +169,7 @@ public sealed class ManifestLandmarkModel : ILandmarkModel
                 var outputs = runner.Run(RefinerStage, new Tensor(buffer, [count, 1, size, size]), cancellationToken);
                 var refined = RefinerOutput(outputs, refinement.PointsOutput, "points", count, 2 * nPoints);
                 var logits = refinement.ConfidenceOutput is { } name ? RefinerOutput(outputs, name, "confidence", count, 1) : null;
+                var logScales = refinement.PointUncertaintyOutput is { } scaleName ? RefinerOutput(outputs, scaleName, "point_uncertainty", count, nPoints) : null;
                 for (int b = 0; b < count; b++)
                 {
                     var (image, vertebra, frame) = jobs[first + b];
@@ -177,6 +183,17 @@ public sealed class ManifestLandmarkModel : ILandmarkModel
                     if (logits is not null)
                     {
                         confidence[image][vertebra] = 1.0 / (1.0 + Math.Exp(-(double)logits.Data[b]));
+                    }
+
+                    if (logScales is not null)
+                    {
+                        var errors = new double[nPoints];
+                        for (int k = 0; k < nPoints; k++)
+                        {
+                            errors[k] = Math.Exp(logScales.Data[(b * nPoints) + k]);
+                        }
+
+                        pointError[image][vertebra] = errors;
                     }
                 }
             }

@@ -1,3 +1,5 @@
+using PlaoImaging.Analysis.Inference;
+
 namespace PlaoImaging.Analysis;
 
 // The typed sections of a schema 2 model manifest (models/MANIFEST.md). Every number the engine uses to prepare
@@ -180,6 +182,13 @@ public sealed record GradingSpec
     public GradeThreshold FirstThreshold => Thresholds[0];
 }
 
+/// <summary>
+/// The <c>review</c> section: <c>possible_fracture_min_reduction</c>, a vertebra graded 0 whose largest reduction
+/// reaches it is flagged <c>possible-fracture</c> (a screening aid calibrated for the model on validation phantoms; the
+/// grade stays Genant's).
+/// </summary>
+public sealed record ReviewSpec(double PossibleFractureMinReduction);
+
 /// <summary><c>refiner.crop</c>: how the engine cuts the square crop of one vertebra for stage 2.</summary>
 public sealed record RefinerCropSpec
 {
@@ -213,9 +222,29 @@ public sealed record RefinerSpec
 {
     public required RefinerCropSpec Crop { get; init; }
 
+    /// <summary>
+    /// <c>applies_to</c>: <c>all</c> (every vertebra) or <c>inside</c> (only vertebrae whose six detector points all lie
+    /// in the image, −0.5 ≤ x ≤ columns − 0.5 and −0.5 ≤ y ≤ rows − 0.5; a body cut by the border keeps the detector's
+    /// points). Absent: <c>all</c>.
+    /// </summary>
+    public string AppliesTo { get; init; } = "all";
+
+    /// <summary>Whether stage 2 refines a vertebra with these detector points on an image of this size.</summary>
+    public bool AppliesToPoints(IReadOnlyList<ImagePoint> points, int rows, int columns)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        return AppliesTo == "all" || points.All(p => p.X >= -0.5 && p.X <= columns - 0.5 && p.Y >= -0.5 && p.Y <= rows - 0.5);
+    }
+
     /// <summary><c>outputs.points</c>: [n, 2 × points] crop-pixel coordinates (x, y per point).</summary>
     public required string PointsOutput { get; init; }
 
     /// <summary><c>outputs.confidence</c>: [n, 1] logit, when the refiner has one.</summary>
     public string? ConfidenceOutput { get; init; }
+
+    /// <summary>
+    /// <c>outputs.point_uncertainty</c>: [n, points] natural log of each point's expected Euclidean error (millimetres;
+    /// image pixels when the image has no spacing), when the refiner has one.
+    /// </summary>
+    public string? PointUncertaintyOutput { get; init; }
 }

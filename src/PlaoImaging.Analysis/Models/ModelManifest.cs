@@ -57,6 +57,9 @@ public sealed record ModelManifest
     /// <summary>The <c>refiner</c> section (crop and outputs) of a two-stage model, else null.</summary>
     public RefinerSpec? Refinement { get; init; }
 
+    /// <summary>The optional <c>review</c> section: review aids calibrated for this model (not part of the grading rule).</summary>
+    public ReviewSpec? Review { get; init; }
+
     /// <summary><c>intended_use</c> (prose shown with results), when the manifest gives it as a string.</summary>
     public string? IntendedUse { get; init; }
 

@@ -101,9 +101,28 @@ public static class ModelManifestReader
             {
                 CheckOutputNamed(refiner, refinement.ConfidenceOutput, root.Child("refiner").Child("outputs").Child("confidence"));
             }
+
+            if (refinement.PointUncertaintyOutput is not null)
+            {
+                CheckOutputNamed(refiner, refinement.PointUncertaintyOutput, root.Child("refiner").Child("outputs").Child("point_uncertainty"));
+            }
         }
 
         CheckDetector(detector, preprocessing, decoding, stages.Child("detector"), root.Child("output_decoding").Child("outputs"));
+        ReviewSpec? review = null;
+        if (root.Optional("review") is { } reviewNode)
+        {
+            reviewNode.ExpectObject();
+            var minNode = reviewNode.Required("possible_fracture_min_reduction");
+            double min = minNode.PositiveDouble();
+            if (min >= grading.FirstThreshold.Min)
+            {
+                throw minNode.Error($"{min} is not below the grade 1 threshold {grading.FirstThreshold.Min}: it would flag nothing");
+            }
+
+            review = new ReviewSpec(min);
+        }
+
         return new ModelManifest
         {
             Id = id,
@@ -115,6 +134,7 @@ public static class ModelManifestReader
             OutputDecoding = decoding,
             Grading = grading,
             Refinement = refinement,
+            Review = review,
             IntendedUse = ProseOf(root, "intended_use"),
             Limitations = ProseOf(root, "limitations"),
             Directory = directory,
@@ -519,10 +539,12 @@ public static class ModelManifestReader
             }
         }
 
+        string appliesTo = node.Optional("applies_to")?.OneOf("all", "inside") ?? "all";
         var outputs = node.Required("outputs");
         outputs.ExpectObject();
         string points = outputs.Required("points").NonEmptyString();
         string? confidence = outputs.Optional("confidence")?.NonEmptyString();
+        string? uncertainty = outputs.Optional("point_uncertainty")?.NonEmptyString();
         return new RefinerSpec
         {
             Crop = new RefinerCropSpec
@@ -537,6 +559,8 @@ public static class ModelManifestReader
             },
             PointsOutput = points,
             ConfidenceOutput = confidence,
+            PointUncertaintyOutput = uncertainty,
+            AppliesTo = appliesTo,
         };
     }
 

@@ -143,6 +143,16 @@ public sealed record Reductions(double Wedge, double Biconcave, double Crush, bo
 /// <summary>The marrow signal of a body on MR against its normal neighbours.</summary>
 public sealed record MarrowFinding(string Sequence, double? Ratio, bool Acute, bool SupportingOnly, string Evidence);
 
+/// <summary>
+/// The lowest and highest Genant grade within the measurement uncertainty: the largest shape reduction less and plus
+/// <see cref="HalfWidth"/> (a fraction, as the reductions).
+/// </summary>
+public sealed record GradeRange(int Low, int High, double HalfWidth)
+{
+    /// <summary>The interval spans more than one grade: a threshold lies inside it.</summary>
+    public bool Straddles => Low != High;
+}
+
 /// <summary>One vertebra measured on one image.</summary>
 public sealed record VertebraResult
 {
@@ -153,6 +163,18 @@ public sealed record VertebraResult
     public required double Score { get; init; }
 
     public double? RefinerConfidence { get; init; }
+
+    /// <summary>
+    /// The refiner's expected Euclidean error of each point (keyed like <see cref="Points"/>), in the unit of
+    /// <see cref="Heights"/>; null when the model gives no uncertainty (a single-stage model).
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? PointError { get; init; }
+
+    /// <summary>
+    /// The grades the vertebra could have within its measurement uncertainty (the reductions ± the review flag's
+    /// interval); null without a point uncertainty or for an ungraded level.
+    /// </summary>
+    public GradeRange? GradeRange { get; init; }
 
     /// <summary>The six points in pixels of the measured frame (x = column, y = row), keyed sa, sm, sp, ia, im, ip.</summary>
     public required IReadOnlyDictionary<string, double[]> Points { get; init; }

@@ -61,6 +61,39 @@ public sealed class ReviewFlaggerTests
     public void PointNearTheBorder_IsFlaggedAtEdge(double cx, bool flagged) =>
         Assert.Equal(flagged, Flags(Image("lateral-radiograph", Vertebra("L1", cx, 500))).Any(f => f.Code == "vertebra-at-edge"));
 
+    [Theory]
+    [InlineData(1, 2, true)]
+    [InlineData(2, 2, false)]
+    public void GradeRangeAcrossAThreshold_IsFlaggedGradeUncertain(int low, int high, bool flagged)
+    {
+        var v = Vertebra("L1", 500, 500, grade: 2) with { GradeRange = new GradeRange(low, high, 0.03) };
+        var flags = Flags(Image("lateral-radiograph", v));
+        Assert.Equal(flagged, flags.Any(f => f.Code == "grade-uncertain" && f.Level == "L1"));
+        if (flagged)
+        {
+            Assert.Contains("grade 1 to 2", flags.Single(f => f.Code == "grade-uncertain").Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(0.127, 0, true)]
+    [InlineData(0.1269, 0, false)]
+    [InlineData(0.15, 1, false)]     // already graded: no second flag
+    public void GradeZeroWithAReductionAtTheReviewThreshold_IsAPossibleFracture(double wedge, int grade, bool flagged)
+    {
+        var v = Vertebra("T8", 500, 500, grade: grade) with { Reductions = new Reductions(wedge, 0.01, 0.3, false) };
+        var flags = ReviewFlagger.Flag([Image("lateral-radiograph", v)], LevelJoiner.Join([Image("lateral-radiograph", v)], Levels), new Results.DeformityIndex(0, false, []), NoOrientations, Levels,
+            new ReviewFlagOptions { PossibleFractureMinReduction = 0.127 });
+        Assert.Equal(flagged, flags.Any(f => f.Code == "possible-fracture" && f.Level == "T8"));
+    }
+
+    [Fact]
+    public void PossibleFracture_IsNeverFlaggedWithoutAThreshold()
+    {
+        var v = Vertebra("T8", 500, 500) with { Reductions = new Reductions(0.19, 0.19, 0.19, true) };
+        Assert.DoesNotContain(Flags(Image("lateral-radiograph", v)), f => f.Code == "possible-fracture");
+    }
+
     [Fact]
     public void UngradedLevelAtTheBorder_IsNotFlagged() =>
         Assert.DoesNotContain(Flags(Image("lateral-radiograph", Vertebra("S1", 5, 500, graded: false))), f => f.Code == "vertebra-at-edge");

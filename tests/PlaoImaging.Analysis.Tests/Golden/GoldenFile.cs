@@ -10,7 +10,23 @@ using PlaoImaging.Analysis.Inference;
 
 namespace PlaoImaging.Analysis.Tests.Golden;
 
-public sealed record GoldenModel(string Id, string Version, string File, string Sha256);
+public sealed record GoldenModel(string Id, string Version, string File, string Sha256)
+{
+    /// <summary>The refiner of a two-stage model (golden schema 2).</summary>
+    public GoldenStage? Refiner { get; init; }
+}
+
+public sealed record GoldenStage(string File, string Sha256);
+
+/// <summary>Stage 2's crop of one vertebra (golden schema 2): its frame, and checks of the sampled crop.</summary>
+public sealed record GoldenCrop(
+    double[] Centre,
+    double[] U,
+    double[] V,
+    double Step,
+    [property: JsonPropertyName("sha256_float32_le")] string Sha256Float32Le,
+    [property: JsonPropertyName("sum_float64")] double SumFloat64,
+    GoldenSample[] Samples);
 
 public sealed record GoldenSpacing(double? Mm, string? Source);
 
@@ -67,6 +83,24 @@ public sealed record GoldenVertebra(
     [property: JsonPropertyName("genant_grade")] int GenantGrade,
     string Deformity)
 {
+    /// <summary>Two-stage models: whether stage 2 refined this vertebra (false: a body cut by the border).</summary>
+    public bool? Refined { get; init; }
+
+    /// <summary>Two-stage models: the detector's points before refinement (image pixels).</summary>
+    [JsonPropertyName("stage1_points_image")]
+    public Dictionary<string, double[]>? Stage1PointsImage { get; init; }
+
+    /// <summary>Two-stage models: the crop stage 2 saw.</summary>
+    public GoldenCrop? Crop { get; init; }
+
+    /// <summary>Two-stage models: the refiner's points in crop pixels.</summary>
+    [JsonPropertyName("refiner_points_crop")]
+    public Dictionary<string, double[]>? RefinerPointsCrop { get; init; }
+
+    /// <summary>Two-stage models: the refiner's log expected point errors.</summary>
+    [JsonPropertyName("point_uncertainty_log")]
+    public Dictionary<string, double>? PointUncertaintyLog { get; init; }
+
     /// <summary>The points in the manifest's order (sa, sm, sp, ia, im, ip) in image pixels.</summary>
     public IReadOnlyList<ImagePoint> ImagePoints(IReadOnlyList<string> pointNames) =>
         pointNames.Select(n => new ImagePoint(PointsImage[n][0], PointsImage[n][1])).ToList();
@@ -92,7 +126,11 @@ public sealed record GoldenFile(
     [property: JsonPropertyName("heights_unit")] string HeightsUnit,
     GoldenVertebra[] Vertebrae)
 {
+    /// <summary>Single-stage documents.</summary>
     public const int SupportedSchema = 1;
+
+    /// <summary>Two-stage documents: schema 1 plus the refiner and, per vertebra, stage 1's points, the crop and the refiner's outputs.</summary>
+    public const int TwoStageSchema = 2;
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -106,9 +144,9 @@ public sealed record GoldenFile(
     {
         using var stream = File.OpenRead(path);
         var golden = JsonSerializer.Deserialize<GoldenFile>(stream, Options) ?? throw new InvalidDataException($"{path}: empty golden file");
-        return golden.GoldenSchema == SupportedSchema
+        return golden.GoldenSchema is SupportedSchema or TwoStageSchema
             ? golden
-            : throw new InvalidDataException($"{path}: golden_schema {golden.GoldenSchema}, this reader knows {SupportedSchema}");
+            : throw new InvalidDataException($"{path}: golden_schema {golden.GoldenSchema}, this reader knows {SupportedSchema} and {TwoStageSchema}");
     }
 
     /// <summary>

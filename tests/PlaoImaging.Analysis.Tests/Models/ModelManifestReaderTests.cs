@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using PlaoImaging.Analysis.Inference;
 using Xunit;
 
 namespace PlaoImaging.Analysis.Tests.Models;
@@ -77,6 +78,55 @@ public sealed class ModelManifestReaderTests
     }
 
     [Fact]
+    public void Read_PointUncertaintyNamingNoRefinerOutput_ThrowsNamingTheField()
+    {
+        string json = TestManifests.With(TestManifests.TwoStage, "refiner.outputs.point_uncertainty", JsonValue.Create("log_scale"));
+        var e = Assert.Throws<ModelManifestException>(() => TestManifests.Read(json));
+        Assert.Equal("refiner.outputs.point_uncertainty", e.Field);
+        Assert.Contains("log_scale", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("inside", true)]
+    [InlineData("all", false)]
+    public void Read_RefinerAppliesTo_DecidesWhichBodiesAreRefined(string appliesTo, bool insideOnly)
+    {
+        var r = TestManifests.Read(TestManifests.With(TestManifests.TwoStage, "refiner.applies_to", JsonValue.Create(appliesTo))).Refinement!;
+        Assert.Equal(appliesTo, r.AppliesTo);
+        ImagePoint[] cut = [new(10, -0.6), new(20, 5), new(30, 5), new(10, 30), new(20, 30), new(30, 30)];
+        ImagePoint[] edge = [new(-0.5, 0), new(20, -0.5), new(99.5, 5), new(10, 49.5), new(20, 30), new(30, 30)];
+        Assert.Equal(!insideOnly, r.AppliesToPoints(cut, rows: 50, columns: 100));
+        Assert.True(r.AppliesToPoints(edge, rows: 50, columns: 100));
+    }
+
+    [Fact]
+    public void Read_RefinerAppliesToUnknown_ThrowsNamingTheField()
+    {
+        var e = Assert.Throws<ModelManifestException>(() => TestManifests.Read(TestManifests.With(TestManifests.TwoStage, "refiner.applies_to", JsonValue.Create("some"))));
+        Assert.Equal("refiner.applies_to", e.Field);
+    }
+
+    [Fact]
+    public void Read_ReviewSection_GivesThePossibleFractureThreshold()
+    {
+        Assert.Null(TestManifests.ReadSingleStage().Review);
+        string json = TestManifests.With(TestManifests.SingleStage, "review", JsonNode.Parse("""{"possible_fracture_min_reduction": 0.127}"""));
+        Assert.Equal(new ReviewSpec(0.127), TestManifests.Read(json).Review);
+        Assert.Equal(0.127, ModelManifestReader.Read(RepositoryFiles.Path("models", "plao-vertebra-landmarks-v2.json")).Review!.PossibleFractureMinReduction);
+    }
+
+    [Theory]
+    [InlineData("0.2")]
+    [InlineData("0")]
+    [InlineData("\"x\"")]
+    public void Read_ReviewThresholdNotBelowGradeOne_ThrowsNamingTheField(string value)
+    {
+        string json = TestManifests.With(TestManifests.SingleStage, "review", JsonNode.Parse($$"""{"possible_fracture_min_reduction": {{value}}}"""));
+        var e = Assert.Throws<ModelManifestException>(() => TestManifests.Read(json));
+        Assert.Equal("review.possible_fracture_min_reduction", e.Field);
+    }
+
+    [Fact]
     public void Read_RefinerNormalisationObject_UsesItsOwnNumbers()
     {
         string json = TestManifests.With(TestManifests.TwoStage, "refiner.crop.normalisation", JsonNode.Parse("""{"subtract": 0.4, "divide": 0.2}"""));
@@ -141,6 +191,24 @@ public sealed class ModelManifestReaderTests
         Assert.Equal(["S1"], m.Grading.UngradedLevels);
         Assert.False(string.IsNullOrWhiteSpace(m.Limitations));
         Assert.False(string.IsNullOrWhiteSpace(m.IntendedUse));
+    }
+
+    [Fact]
+    public void Read_ShippedTwoStageManifest_NamesBothStagesAndTheRefinerOutputs()
+    {
+        var m = ModelManifestReader.Read(RepositoryFiles.Path("models", "plao-vertebra-landmarks-v2.json"));
+
+        Assert.Equal("plao-vertebra-landmarks-v2", m.Id);
+        Assert.Equal(ModelManifest.TwoStage, m.Architecture);
+        Assert.Equal("plao-vertebra-landmarks-v1.onnx", m.Detector.File);
+        Assert.NotNull(m.Refiner);
+        Assert.True(File.Exists(m.StagePath(m.Refiner)));
+        Assert.Equal(new FileInfo(m.StagePath(m.Refiner)).Length, m.Refiner.SizeBytes);
+        Assert.Equal("points", m.Refinement!.PointsOutput);
+        Assert.Null(m.Refinement.ConfidenceOutput);
+        Assert.Equal("log_scale", m.Refinement.PointUncertaintyOutput);
+        Assert.Equal(m.Preprocessing.Normalisation.Subtract, m.Refinement.Crop.Normalisation.Subtract);
+        Assert.Contains("synthetic", m.Limitations, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
