@@ -1,12 +1,29 @@
 namespace PlaoImaging.Analysis.Inference;
 
-/// <summary>Which model produced a result: shown with every result, in every place that shows one.</summary>
+/// <summary>
+/// Which model produced a result: shown with every result, in every place that shows one. <see cref="Sha256"/> names
+/// the weights: a single-stage model's detector file sha256; for a two-stage model the sha256 of the text
+/// "&lt;detector sha256&gt;\n&lt;refiner sha256&gt;\n" (lower-case hex), so two models sharing a detector differ.
+/// </summary>
 public sealed record ModelIdentity(string Id, string Version, string Sha256)
 {
     public static ModelIdentity Of(ModelManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return new ModelIdentity(manifest.Id, manifest.Version, manifest.Detector.Sha256);
+        return new ModelIdentity(manifest.Id, manifest.Version, WeightsSha256(manifest));
+    }
+
+    /// <summary>The sha256 that names a manifest's weights (see the type's remarks).</summary>
+    public static string WeightsSha256(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.Refiner is not { } refiner)
+        {
+            return manifest.Detector.Sha256;
+        }
+
+        string text = $"{manifest.Detector.Sha256.ToLowerInvariant()}\n{refiner.Sha256.ToLowerInvariant()}\n";
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(text)));
     }
 
     public override string ToString() => $"{Id} {Version}";

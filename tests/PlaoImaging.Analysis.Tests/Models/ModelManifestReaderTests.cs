@@ -107,6 +107,21 @@ public sealed class ModelManifestReaderTests
     }
 
     [Fact]
+    public void ModelIdentity_NamesBothStagesOfATwoStageModel()
+    {
+        var v1 = ModelManifestReader.Read(RepositoryFiles.Path("models", "plao-vertebra-landmarks-v1.json"));
+        var v2 = ModelManifestReader.Read(RepositoryFiles.Path("models", "plao-vertebra-landmarks-v2.json"));
+        Assert.Equal(v1.Detector.Sha256, ModelIdentity.Of(v1).Sha256);
+        Assert.Equal(v1.Detector.Sha256, v2.Detector.Sha256);
+
+        // printf '%s\n%s\n' DETECTOR_SHA REFINER_SHA | sha256sum
+        string text = $"{v2.Detector.Sha256}\n{v2.Refiner!.Sha256}\n";
+        string expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.ASCII.GetBytes(text)));
+        Assert.Equal(expected, ModelIdentity.Of(v2).Sha256);
+        Assert.NotEqual(ModelIdentity.Of(v1).Sha256, ModelIdentity.Of(v2).Sha256);
+    }
+
+    [Fact]
     public void Read_ReviewSection_GivesThePossibleFractureThreshold()
     {
         Assert.Null(TestManifests.ReadSingleStage().Review);
