@@ -34,6 +34,9 @@ public static class VertebralCodes
     public static readonly CodedConcept LevelConfidence = P("level-confidence", "Level identification confidence");
     public static readonly CodedConcept DetectionScore = P("detection-score", "Detection score");
     public static readonly CodedConcept RefinerConfidence = P("refiner-confidence", "Landmark refinement confidence");
+    public static readonly CodedConcept GradeLow = P("grade-low", "Lowest grade within uncertainty");
+    public static readonly CodedConcept GradeHigh = P("grade-high", "Highest grade within uncertainty");
+    public static readonly CodedConcept GradeHalfWidth = P("grade-half-width", "Reduction uncertainty half-width");
     public static readonly CodedConcept AcuteOedema = P("acute", "Acute (marrow oedema)");
     public static readonly CodedConcept MarrowSequence = P("marrow-sequence", "Marrow signal sequence");
     public static readonly CodedConcept MarrowRatio = P("marrow-ratio", "Marrow signal ratio to neighbours");
@@ -58,6 +61,13 @@ public static class VertebralCodes
     public static readonly CodedConcept LateralRadiograph = P("lateral-radiograph", "Lateral spine radiograph");
     public static readonly CodedConcept SagittalMr = P("sagittal-mr", "Sagittal spine MR");
     public static readonly CodedConcept S1Vertebra = P("S1", "S1 vertebra");
+
+    /// <summary>The expected error of one landmark ("sa" ... "ip"), in the unit of the heights.</summary>
+    public static CodedConcept PointError(string point) => P("point-error-" + point, "Expected error of point " + point);
+
+    /// <summary>The landmark of a point error code, or null.</summary>
+    public static string? PointOf(CodedConcept code) =>
+        code.Scheme == Scheme && code.Value.StartsWith("point-error-", StringComparison.Ordinal) ? code.Value[12..] : null;
 
     /// <summary>Genant grade 0–3 as a code.</summary>
     public static CodedConcept Grade(int grade) => grade switch

@@ -264,6 +264,18 @@ public static class VertebralReport
             measurements.Add(new(VertebralCodes.RefinerConfidence, refiner, SrCodes.NoUnits));
         }
 
+        if (v.PointError is { } errors)
+        {
+            measurements.AddRange(errors.Select(e => new Measurement(VertebralCodes.PointError(e.Key), e.Value, unit)));
+        }
+
+        if (v.GradeRange is { } range)
+        {
+            measurements.Add(new(VertebralCodes.GradeLow, range.Low, SrCodes.NoUnits));
+            measurements.Add(new(VertebralCodes.GradeHigh, range.High, SrCodes.NoUnits));
+            measurements.Add(new(VertebralCodes.GradeHalfWidth, range.HalfWidth, SrCodes.NoUnits));
+        }
+
         if (v.Marrow?.Ratio is { } marrowRatio)
         {
             measurements.Add(new(VertebralCodes.MarrowRatio, marrowRatio, SrCodes.NoUnits));

@@ -10,7 +10,7 @@ namespace PlaoImaging.Reporting.Sr;
 /// <summary>
 /// Reads a PlaoImaging vertebral report back into a <see cref="StudyResult"/>. The report carries the measured
 /// vertebrae (points at 32-bit float precision, heights, ratios, reductions, grade, deformity, marrow findings,
-/// confidences), which image each was measured on (study, series, SOP class and instance, frame, kind, MR sequence),
+/// confidences, the expected error of each point and the range of grades within it), which image each was measured on (study, series, SOP class and instance, frame, kind, MR sequence),
 /// the study summary, the review flags, the model and engine identity and the time of analysis. It does not carry the
 /// inputs, the series selection and its reasons, images that were not measured or failed, rows, columns and spacing of
 /// the images, or the notes of images. The per-level join of radiograph and MR (<see cref="StudyResult.Levels"/>) is
@@ -184,8 +184,14 @@ public static class VertebralReportReader
                 Evaluation(group, VertebralCodes.MarrowEvidence)?.Text ?? string.Empty);
         }
 
+        var pointErrors = group.Measurements.Where(m => VertebralCodes.PointOf(m.Name) is not null).ToList();
+        var low = Find(VertebralCodes.GradeLow);
+        var high = Find(VertebralCodes.GradeHigh);
+        var halfWidth = Find(VertebralCodes.GradeHalfWidth);
         return new VertebraResult
         {
+            PointError = pointErrors.Count == 0 ? null : pointErrors.ToDictionary(m => VertebralCodes.PointOf(m.Name)!, m => m.Value),
+            GradeRange = low is null || high is null || halfWidth is null ? null : new GradeRange((int)low.Value, (int)high.Value, halfWidth.Value),
             Level = level,
             LevelConfidence = Need(VertebralCodes.LevelConfidence).Value,
             Score = Need(VertebralCodes.DetectionScore).Value,

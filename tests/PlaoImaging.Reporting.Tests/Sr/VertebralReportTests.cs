@@ -74,6 +74,27 @@ public sealed class VertebralReportTests
     }
 
     [Fact]
+    public void PointErrorsAndGradeRange_AreCarried()
+    {
+        var (result, header) = SampleReports.Analyse("02-dx-thoracolumbar-explicit");
+        var withUncertainty = result with
+        {
+            Images = [.. result.Images.Select(i => i with
+            {
+                Vertebrae = [.. i.Vertebrae.Select(v => v with
+                {
+                    PointError = v.Points.Keys.ToDictionary(k => k, k => 0.25 + (k.Length * 0.1)),
+                    GradeRange = new GradeRange(0, 1, 0.0625),
+                })],
+            })],
+        };
+        var readBack = WriteAndRead(VertebralReport.Create(withUncertainty, header).Document!);
+        var encoding = Reporting.Common.PatientStudyAttributes.Copy(header).TextEncoding;
+        Assert.Equal(StudyResultJson.Serialize(VertebralReportReader.Carried(withUncertainty, encoding)), StudyResultJson.Serialize(readBack));
+        Assert.All(readBack.Images.SelectMany(i => i.Vertebrae), v => Assert.Equal(new GradeRange(0, 1, 0.0625), v.GradeRange));
+    }
+
+    [Fact]
     public void VertebraCodes_AreTheCid7603SnomedCodes()
     {
         Assert.Equal(new CodedConcept("66794005", "SCT", "L1 vertebra"), VertebralCodes.Vertebra("L1"));
