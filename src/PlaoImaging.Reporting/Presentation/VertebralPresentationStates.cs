@@ -92,15 +92,22 @@ public static class VertebralPresentationStates
         var overlay = OverlayLayout.For(result, image, options);
         var reference = Reference(image, header);
         string frame = (image.Source.Frame + 1).ToString(CultureInfo.InvariantCulture);
+        string analysedAt = result.AnalysedAt.ToString("o", CultureInfo.InvariantCulture);
+        var signer = options.Correction;
+        string instance = signer is null
+            ? ReportUids.Instance(seriesInstanceUid, image.Source.SopInstanceUid, frame, analysedAt)
+            : ReportUids.Instance(seriesInstanceUid, image.Source.SopInstanceUid, frame, analysedAt, "corrected", signer.SignedAt.ToString("o", CultureInfo.InvariantCulture));
         var identity = new PresentationStateIdentity(
-            ReportUids.Instance(seriesInstanceUid, image.Source.SopInstanceUid, frame, result.AnalysedAt.ToString("o", CultureInfo.InvariantCulture)),
+            instance,
             seriesInstanceUid,
             options.PresentationSeriesNumber,
             instanceNumber,
             ContentLabel,
-            Truncate($"Vertebral landmarks, heights and grades ({result.Model.Id} {result.Model.Version})", 64),
-            null,
-            result.AnalysedAt)
+            Truncate(signer is null
+                ? $"Vertebral landmarks, heights and grades ({result.Model.Id} {result.Model.Version})"
+                : $"Corrected and signed: vertebral landmarks and grades ({result.Model.Id} {result.Model.Version})", 64),
+            signer?.Name.ToString(),
+            signer?.SignedAt ?? result.AnalysedAt)
         {
             SeriesDescription = Truncate($"Vertebral overlay {result.Model.Id} {result.Model.Version}", 64),
             BodyPartExamined = BodyPart(header),

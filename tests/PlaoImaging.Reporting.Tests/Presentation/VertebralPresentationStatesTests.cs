@@ -178,6 +178,33 @@ public sealed class VertebralPresentationStatesTests
     }
 
     [Fact]
+    public void Create_CorrectedAndSignedResult_NewInstanceInTheSameSeriesNamingTheSigner()
+    {
+        var (result, _) = SampleReports.Analyse("02-dx-thoracolumbar-explicit");
+        var headers = SamplePresentationStates.Headers("02-dx-thoracolumbar-explicit");
+        var image = result.Images.Single(i => i.Vertebrae.Count > 0);
+        var first = image.Vertebrae[0];
+        var moved = new Dictionary<string, double[]>(first.Points, StringComparer.Ordinal) { ["sa"] = [first.Points["sa"][0] + 7, first.Points["sa"][1] + 3] };
+        var corrected = result with
+        {
+            Images = [.. result.Images.Select(i => i == image ? i with { Vertebrae = [first with { Points = moved, GenantGrade = 2, Deformity = "wedge" }, .. i.Vertebrae.Skip(1)] } : i)],
+        };
+        var signer = new PlaoImaging.Reporting.Sr.ReportSigner(DicomPersonName.Parse("Reader^Ruth"), "Radiology", new DateTimeOffset(2026, 12, 6, 15, 30, 0, TimeSpan.Zero));
+
+        var original = VertebralPresentationStates.Create(result, headers).Single().State;
+        var amended = VertebralPresentationStates.Create(corrected, headers, new PresentationOptions { Correction = signer }).Single().State;
+
+        Assert.NotEqual(original.Identity.SopInstanceUid, amended.Identity.SopInstanceUid);
+        Assert.Equal(original.Identity.SeriesInstanceUid, amended.Identity.SeriesInstanceUid);
+        Assert.Equal("Reader^Ruth", amended.Identity.CreatorName);
+        Assert.Equal(signer.SignedAt, amended.Identity.CreatedAt);
+        Assert.StartsWith("Corrected and signed", amended.Identity.ContentDescription, StringComparison.Ordinal);
+        var points = amended.Annotations.SelectMany(a => a.Graphics).SelectMany(g => g.Points).ToList();
+        Assert.Contains(points, p => Math.Abs(p.Column - (moved["sa"][0] + 0.5)) < 1e-6 && Math.Abs(p.Row - (moved["sa"][1] + 0.5)) < 1e-6);
+        Assert.Contains(amended.Annotations.SelectMany(a => a.Texts), t => t.Text.StartsWith($"{first.Level} G2 wedge", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Create_WrittenAndParsed_SameAnnotations()
     {
         var (_, states) = SamplePresentationStates.Create("03-dx-thoracic-plao-run");
