@@ -60,6 +60,9 @@ public sealed record ModelManifest
     /// <summary>The optional <c>review</c> section: review aids calibrated for this model (not part of the grading rule).</summary>
     public ReviewSpec? Review { get; init; }
 
+    /// <summary>sha256 (lower-case hex) of the manifest's bytes as read; null for a manifest built in code.</summary>
+    public string? ManifestSha256 { get; init; }
+
     /// <summary><c>intended_use</c> (prose shown with results), when the manifest gives it as a string.</summary>
     public string? IntendedUse { get; init; }
 

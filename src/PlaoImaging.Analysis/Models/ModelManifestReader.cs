@@ -35,14 +35,35 @@ public static class ModelManifestReader
         }
     }
 
+    /// <summary>The largest manifest read (a manifest is a few hundred kilobytes at most).</summary>
+    public const int MaxManifestBytes = 16 * 1024 * 1024;
+
     /// <summary>Reads a manifest from a stream; <paramref name="directory"/> is where its stage files lie (null: the current folder).</summary>
     public static ModelManifest Read(Stream stream, string? directory)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        byte[] bytes;
+        using (var buffer = new MemoryStream())
+        {
+            byte[] chunk = new byte[81920];
+            int n;
+            while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (buffer.Length + n > MaxManifestBytes)
+                {
+                    throw new ModelManifestException("$", $"the manifest is larger than {MaxManifestBytes} bytes");
+                }
+
+                buffer.Write(chunk, 0, n);
+            }
+
+            bytes = buffer.ToArray();
+        }
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException e)
         {
@@ -51,7 +72,10 @@ public static class ModelManifestReader
 
         using (document)
         {
-            return Parse(new Node(document.RootElement, string.Empty), directory);
+            return Parse(new Node(document.RootElement, string.Empty), directory) with
+            {
+                ManifestSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)),
+            };
         }
     }
 

@@ -67,6 +67,9 @@ public sealed record EngineInfo(string Version, string ExecutionProvider);
 /// <summary>Which model produced the result, and what it was (and was not) validated on.</summary>
 public sealed record ModelInfo(string Id, string Version, string Sha256, string Architecture, string Validation)
 {
+    /// <summary>sha256 of the model manifest's bytes (every number the engine used comes from it); null when unknown.</summary>
+    public string? ManifestSha256 { get; init; }
+
     public static ModelInfo Of(ModelIdentity identity, string architecture, string validation)
     {
         ArgumentNullException.ThrowIfNull(identity);

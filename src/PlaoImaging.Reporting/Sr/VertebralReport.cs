@@ -219,6 +219,7 @@ public static class VertebralReport
             Parameters =
             [
                 "sha256=" + text.Fit(result.Model.Sha256),
+                .. result.Model.ManifestSha256 is { } manifest ? new[] { "manifest-sha256=" + text.Fit(manifest) } : [],
                 "architecture=" + text.Fit(result.Model.Architecture),
                 "engine=" + text.Fit(result.Engine.Version),
                 "execution-provider=" + text.Fit(result.Engine.ExecutionProvider),

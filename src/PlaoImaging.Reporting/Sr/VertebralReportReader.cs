@@ -75,7 +75,10 @@ public static class VertebralReportReader
             AccessionNumber = NullIfEmpty(document.PatientStudy.GetStringOrDefault(DicomTags.AccessionNumber)),
             AnalysedAt = DateTimeOffset.TryParse(analysedAt, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at : document.ContentDateTime,
             Engine = new EngineInfo(Parameter("engine"), Parameter("execution-provider")),
-            Model = new ModelInfo(algorithm.Name, algorithm.Version, Parameter("sha256"), Parameter("architecture"), Text(VertebralCodes.ModelValidation) ?? string.Empty),
+            Model = new ModelInfo(algorithm.Name, algorithm.Version, Parameter("sha256"), Parameter("architecture"), Text(VertebralCodes.ModelValidation) ?? string.Empty)
+            {
+                ManifestSha256 = Parameter("manifest-sha256") is { Length: > 0 } manifestSha ? manifestSha : null,
+            },
             Status = StudyStatus.Graded,
             Inputs = [],
             Series = [],
@@ -116,6 +119,7 @@ public static class VertebralReportReader
             Model = result.Model with
             {
                 Id = text.Fit(result.Model.Id), Version = text.Fit(result.Model.Version), Sha256 = text.Fit(result.Model.Sha256),
+                ManifestSha256 = result.Model.ManifestSha256 is { } manifestSha ? text.Fit(manifestSha) : null,
                 Architecture = text.Fit(result.Model.Architecture), Validation = text.Fit(result.Model.Validation),
             },
             Engine = new EngineInfo(text.Fit(result.Engine.Version), text.Fit(result.Engine.ExecutionProvider)),

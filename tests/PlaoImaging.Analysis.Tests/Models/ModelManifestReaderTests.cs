@@ -107,6 +107,22 @@ public sealed class ModelManifestReaderTests
     }
 
     [Fact]
+    public void Read_RecordsTheSha256OfTheManifestBytes()
+    {
+        string path = RepositoryFiles.Path("models", "plao-vertebra-landmarks-v2.json");
+        string expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+        Assert.Equal(expected, ModelManifestReader.Read(path).ManifestSha256);
+    }
+
+    [Fact]
+    public void Read_OversizedStream_ThrowsAtRootWithoutReadingItAll()
+    {
+        using var stream = new MemoryStream(new byte[ModelManifestReader.MaxManifestBytes + 1]);
+        var e = Assert.Throws<ModelManifestException>(() => ModelManifestReader.Read(stream, null));
+        Assert.Equal("$", e.Field);
+    }
+
+    [Fact]
     public void ModelIdentity_NamesBothStagesOfATwoStageModel()
     {
         var v1 = ModelManifestReader.Read(RepositoryFiles.Path("models", "plao-vertebra-landmarks-v1.json"));
