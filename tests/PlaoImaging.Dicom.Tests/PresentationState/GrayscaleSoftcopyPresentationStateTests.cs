@@ -4,6 +4,7 @@ using static PlaoImaging.Dicom.Tests.PresentationState.PresentationStateSamples;
 
 namespace PlaoImaging.Dicom.Tests.PresentationState;
 
+[Trait("Category", "unit")]
 public sealed class GrayscaleSoftcopyPresentationStateTests
 {
     [Fact]
