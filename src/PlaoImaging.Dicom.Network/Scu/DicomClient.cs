@@ -88,40 +88,15 @@ public sealed class DicomClient
     /// Skipped; one whose SOP class the peer refused is NotSent; when an association fails, its current file fails and
     /// the files after it in that association are NotSent. Cancellation aborts the association and throws.
     /// </summary>
-    public async Task<IReadOnlyList<DicomStoreOutcome>> StoreAsync(IReadOnlyList<string> files, IProgress<DicomStoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<DicomStoreOutcome>> StoreAsync(IReadOnlyList<string> files, IProgress<DicomStoreProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var outcomes = new DicomStoreOutcome?[files.Count];
-        var entries = new List<(int Index, FileEntry Entry)>();
-        int done = 0;
-        long bytes = 0;
-        void Report(int index, DicomStoreOutcome outcome)
-        {
-            outcomes[index] = outcome;
-            done++;
-            bytes += outcome.Bytes;
-            progress?.Report(new DicomStoreProgress(done, files.Count, bytes, outcome));
-        }
-
-        for (int i = 0; i < files.Count; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (FileEntry.TryRead(files[i], out var entry, out string? problem))
-            {
-                entries.Add((i, entry));
-            }
-            else
-            {
-                Report(i, new DicomStoreOutcome(files[i], DicomStoreResult.Skipped, problem));
-            }
-        }
-
-        foreach (var batch in Batches(entries))
-        {
-            await StoreBatchAsync(batch.Files, batch.Proposals, Report, cancellationToken).ConfigureAwait(false);
-        }
-
-        return outcomes.Select((o, i) => o ?? new DicomStoreOutcome(files[i], DicomStoreResult.NotSent, "not sent")).ToArray();
+        return StoreAllAsync(
+            files,
+            path => FileEntry.TryRead(path, out var entry, out string? problem) ? (entry, null) : (null, problem),
+            path => path,
+            progress,
+            cancellationToken);
     }
 
     /// <summary>
@@ -133,10 +108,34 @@ public sealed class DicomClient
     /// instance the client cannot encode in any accepted syntax is NotSent, with a
     /// <see cref="DicomStoreEncodingException"/> in <see cref="DicomStoreOutcome.Error"/>.
     /// </summary>
-    public async Task<IReadOnlyList<DicomStoreOutcome>> StoreAsync(IReadOnlyList<DicomFile> instances, IProgress<DicomStoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<DicomStoreOutcome>> StoreAsync(IReadOnlyList<DicomFile> instances, IProgress<DicomStoreProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(instances);
-        var outcomes = new DicomStoreOutcome?[instances.Count];
+        foreach (var instance in instances)
+        {
+            ArgumentNullException.ThrowIfNull(instance, nameof(instances));
+        }
+
+        return StoreAllAsync(
+            instances,
+            instance => FileEntry.TryFromInstance(instance, out var entry, out string? problem) ? (entry, null) : (null, problem),
+            _ => string.Empty,
+            progress,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The common part of the batch sends: each item prepared into an entry (or Skipped with its problem), the entries
+    /// sent in as few associations as their contexts allow, one outcome per item in order (NotSent when never reached).
+    /// </summary>
+    private async Task<IReadOnlyList<DicomStoreOutcome>> StoreAllAsync<T>(
+        IReadOnlyList<T> items,
+        Func<T, (FileEntry? Entry, string? Problem)> prepare,
+        Func<T, string> pathOf,
+        IProgress<DicomStoreProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var outcomes = new DicomStoreOutcome?[items.Count];
         var entries = new List<(int Index, FileEntry Entry)>();
         int done = 0;
         long bytes = 0;
@@ -145,19 +144,20 @@ public sealed class DicomClient
             outcomes[index] = outcome;
             done++;
             bytes += outcome.Bytes;
-            progress?.Report(new DicomStoreProgress(done, instances.Count, bytes, outcome));
+            progress?.Report(new DicomStoreProgress(done, items.Count, bytes, outcome));
         }
 
-        for (int i = 0; i < instances.Count; i++)
+        for (int i = 0; i < items.Count; i++)
         {
-            ArgumentNullException.ThrowIfNull(instances[i], nameof(instances));
-            if (FileEntry.TryFromInstance(instances[i], out var entry, out string? problem))
+            cancellationToken.ThrowIfCancellationRequested();
+            var (entry, problem) = prepare(items[i]);
+            if (entry is not null)
             {
                 entries.Add((i, entry));
             }
             else
             {
-                Report(i, new DicomStoreOutcome(string.Empty, DicomStoreResult.Skipped, problem));
+                Report(i, new DicomStoreOutcome(pathOf(items[i]), DicomStoreResult.Skipped, problem ?? "not a DICOM instance"));
             }
         }
 
@@ -166,7 +166,7 @@ public sealed class DicomClient
             await StoreBatchAsync(batch.Files, batch.Proposals, Report, cancellationToken).ConfigureAwait(false);
         }
 
-        return outcomes.Select(o => o ?? new DicomStoreOutcome(string.Empty, DicomStoreResult.NotSent, "not sent")).ToArray();
+        return outcomes.Select((o, i) => o ?? new DicomStoreOutcome(pathOf(items[i]), DicomStoreResult.NotSent, "not sent")).ToArray();
     }
 
     /// <summary>
