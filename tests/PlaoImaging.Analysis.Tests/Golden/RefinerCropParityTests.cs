@@ -16,16 +16,8 @@ public sealed class RefinerCropParityTests
 {
     private static readonly Lazy<ModelManifest> Manifest = new(() => ModelManifestReader.Read(RepositoryFiles.Path("models", "plao-vertebra-landmarks-v2.json")));
 
-    public static TheoryData<string> Images()
-    {
-        var data = new TheoryData<string>();
-        foreach (var (image, _) in GoldenFile.Enumerate(RepositoryFiles.Path("sample-data"), Manifest.Value.Id))
-        {
-            data.Add(image);
-        }
-
-        return data;
-    }
+    // The same sample images as the preprocessing and grading parity tests, whose golden files these are.
+    public static TheoryData<string> Images() => GoldenParityTests.Images();
 
     [Fact]
     public void ShippedManifest_IsTwoStageWithPointUncertainty()
