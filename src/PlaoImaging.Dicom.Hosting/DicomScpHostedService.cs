@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,9 +28,10 @@ public sealed partial class DicomScpHostedService : IHostedService, IAsyncDispos
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
+    private readonly string keyPrefix;
     private DicomServer? server;
 
-    public DicomScpHostedService(IOptions<DicomScpSettings> settings, IServiceProvider services, DicomScpStatus status, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    public DicomScpHostedService(IOptions<DicomScpSettings> settings, IServiceProvider services, DicomScpStatus status, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, DicomScpSection? section = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(services);
@@ -39,9 +42,14 @@ public sealed partial class DicomScpHostedService : IHostedService, IAsyncDispos
         this.loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         logger = this.loggerFactory.CreateLogger<DicomScpHostedService>();
         this.timeProvider = timeProvider ?? TimeProvider.System;
+        string path = section?.Path ?? DicomScpSettings.DefaultSectionPath;
+        keyPrefix = path.Length == 0 ? string.Empty : path + ":";
     }
 
-    /// <summary>Builds the server from the settings, binds the port and starts accepting associations.</summary>
+    /// <summary>
+    /// Builds the server from the settings, binds the port and starts accepting associations; a port that cannot be
+    /// bound fails with a <see cref="DicomScpStartException"/> naming the key.
+    /// </summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (server is not null)
@@ -58,7 +66,22 @@ public sealed partial class DicomScpHostedService : IHostedService, IAsyncDispos
 
         var options = DicomScpServerOptions.Create(settings, factory, timeProvider);
         var created = new DicomServer(options, loggerFactory.CreateLogger<DicomServer>());
-        created.Start();
+        try
+        {
+            created.Start();
+        }
+        catch (SocketException e)
+        {
+            throw new DicomScpStartException(
+                keyPrefix + (e.SocketErrorCode == SocketError.AddressNotAvailable ? nameof(DicomScpSettings.BindAddress) : nameof(DicomScpSettings.Port)),
+                $"cannot listen on {options.Address}:{options.Port.ToString(CultureInfo.InvariantCulture)}: {e.Message}",
+                e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DicomScpStartException(keyPrefix + nameof(DicomScpSettings.StorageRoot), $"cannot prepare '{options.StorageDirectory}': {e.Message}", e);
+        }
+
         server = created;
         var endpoint = new IPEndPoint(options.Address, created.Port);
         status.Listening(created, endpoint);

@@ -34,6 +34,7 @@ public static class DicomScpServiceCollectionExtensions
     private static IServiceCollection AddCore(IServiceCollection services, string sectionPath)
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DicomScpSettings>>(new DicomScpSettingsValidator(sectionPath)));
+        services.TryAddSingleton(new DicomScpSection(sectionPath));
         services.TryAddSingleton<DicomScpStatus>();
         services.TryAddSingleton<IDicomScpStatus>(sp => sp.GetRequiredService<DicomScpStatus>());
         services.AddHostedService<DicomScpHostedService>();

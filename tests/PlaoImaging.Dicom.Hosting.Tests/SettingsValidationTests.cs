@@ -94,6 +94,23 @@ public sealed class SettingsValidationTests
     }
 
     [Fact]
+    public async Task StartAsync_PortTaken_ThrowsStartExceptionNamingThePort()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var settings = ScpHost.LoopbackSettings("hosting-port-taken", out _);
+        settings["Dicom:Scp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var host = ScpHost.Build(settings);
+
+        var e = await Assert.ThrowsAsync<DicomScpStartException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("Dicom:Scp:Port", e.Key);
+        Assert.StartsWith($"Dicom:Scp:Port: cannot listen on 127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
+        Assert.False(host.Services.GetRequiredService<IDicomScpStatus>().IsListening);
+    }
+
+    [Fact]
     public async Task StartAsync_GoodSettings_ListensBeforeReturningAndCreatesTheStorageRoot()
     {
         var settings = ScpHost.LoopbackSettings("hosting-good", out string root);
