@@ -20,8 +20,6 @@ namespace PlaoImaging.Dicom.Hosting;
 /// </summary>
 public sealed partial class DicomScpHostedService : IHostedService, IAsyncDisposable
 {
-    private static readonly TimeSpan DrainPoll = TimeSpan.FromMilliseconds(50);
-
     private readonly DicomScpSettings settings;
     private readonly IServiceProvider services;
     private readonly DicomScpStatus status;
@@ -90,8 +88,8 @@ public sealed partial class DicomScpHostedService : IHostedService, IAsyncDispos
     }
 
     /// <summary>
-    /// Waits for the running associations to end until <paramref name="cancellationToken"/> (the host's shutdown
-    /// timeout) fires, then closes the listener and aborts the associations still open.
+    /// Closes the listener first (a new association is refused), then waits for the running associations to end until
+    /// <paramref name="cancellationToken"/> (the host's shutdown timeout) fires, then aborts the associations still open.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -101,19 +99,13 @@ public sealed partial class DicomScpHostedService : IHostedService, IAsyncDispos
             return;
         }
 
-        // The library stops accepting only together with aborting, so the listener stays open while draining.
+        await running.StopAcceptingAsync().ConfigureAwait(false);
+        status.StoppedAccepting();
         int waitingFor = running.ActiveAssociations;
         if (waitingFor > 0)
         {
             LogDraining(logger, waitingFor);
-            try
-            {
-                while (running.ActiveAssociations > 0)
-                {
-                    await Task.Delay(DrainPoll, timeProvider, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException)
+            if (!await running.WaitForAssociationsAsync(cancellationToken).ConfigureAwait(false))
             {
                 LogAborting(logger, running.ActiveAssociations);
             }

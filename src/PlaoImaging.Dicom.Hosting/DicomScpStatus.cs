@@ -21,6 +21,9 @@ public sealed class DicomScpStatus : IDicomScpStatus
         endPoint = bound;
     }
 
+    /// <summary>The listener is closed; associations in progress may still run (they count until <see cref="Stopped"/>).</summary>
+    internal void StoppedAccepting() => endPoint = null;
+
     internal void Stopped()
     {
         endPoint = null;

@@ -110,6 +110,33 @@ public sealed class LifecycleTests
         Assert.False(await ScpHost.AcceptsConnectionAsync(endPoint));
     }
 
+    [Fact]
+    [Trait("Category", "slow")]
+    public async Task Stop_WhileDraining_RefusesNewConnectionsAndLetsTheRunningAssociationFinish()
+    {
+        var handler = new HoldingHandler(TimeSpan.FromSeconds(3));
+        var settings = ScpHost.LoopbackSettings("hosting-stop-refuse", out _);
+        using var host = ScpHost.Build(settings, s => s.AddSingleton<IDicomStoreHandler>(handler), shutdownTimeout: TimeSpan.FromSeconds(15));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var endPoint = ScpHost.EndPoint(host);
+        var status = host.Services.GetRequiredService<IDicomScpStatus>();
+        var store = Task.Run(() => new DicomClient("127.0.0.1", endPoint.Port).StoreAsync(DicomFile.Open(Lateral)), TestContext.Current.CancellationToken);
+        await handler.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        var stop = host.StopAsync(TestContext.Current.CancellationToken);
+        while (status.IsListening)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.False(stop.IsCompleted, "the stop waits for the running association");
+        Assert.Equal(1, status.ActiveAssociations);
+        Assert.False(await ScpHost.AcceptsConnectionAsync(endPoint));
+        await stop.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.False(handler.Cancelled);
+        Assert.Equal(DicomStoreResult.Success, await CompletedStore(store));
+    }
+
     /// <summary>The store's result, or Failure when the aborted association surfaced as an exception.</summary>
     private static async Task<DicomStoreResult> CompletedStore(Task<DicomStoreOutcome> store)
     {

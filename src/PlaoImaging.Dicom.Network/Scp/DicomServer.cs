@@ -18,6 +18,7 @@ public sealed partial class DicomServer : IAsyncDisposable
     private readonly DicomServerOptions options;
     private readonly ILogger logger;
     private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource accepting = new();
     private readonly Lock gate = new();
     private readonly HashSet<Task> connections = [];
     private TcpListener? listener;
@@ -67,7 +68,44 @@ public sealed partial class DicomServer : IAsyncDisposable
         listener.Start(backlog: 256);
         Port = ((IPEndPoint)listener.LocalEndpoint).Port;
         LogListening(logger, options.Address, Port, options.AETitle);
-        acceptLoop = AcceptLoopAsync(stopping.Token);
+        acceptLoop = AcceptLoopAsync(accepting.Token, stopping.Token);
+    }
+
+    /// <summary>
+    /// Closes the listening socket (a new connection is refused) and leaves the associations in progress running: the
+    /// first step of a graceful stop; <see cref="WaitForAssociationsAsync"/> then waits for them.
+    /// </summary>
+    public async Task StopAcceptingAsync()
+    {
+        if (listener is null)
+        {
+            return;
+        }
+
+        await accepting.CancelAsync().ConfigureAwait(false);
+        listener.Stop();
+        if (acceptLoop is not null)
+        {
+            await acceptLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>
+    /// Waits until every association (and connection not yet associated) in progress has ended, or until
+    /// <paramref name="cancellationToken"/> is cancelled (then returns without aborting them; <see cref="StopAsync"/> aborts).
+    /// Returns whether all ended.
+    /// </summary>
+    public async Task<bool> WaitForAssociationsAsync(CancellationToken cancellationToken)
+    {
+        Task[] running;
+        lock (gate)
+        {
+            running = [.. connections];
+        }
+
+        // Suppressed: a cancelled wait returns here too, with some connections still running.
+        await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return running.All(t => t.IsCompleted);
     }
 
     /// <summary>Stops accepting, aborts the associations in progress (their temp files are removed) and waits for them.</summary>
@@ -78,13 +116,8 @@ public sealed partial class DicomServer : IAsyncDisposable
             return;
         }
 
+        await StopAcceptingAsync().ConfigureAwait(false);
         await stopping.CancelAsync().ConfigureAwait(false);
-        listener.Stop();
-        if (acceptLoop is not null)
-        {
-            await acceptLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
         Task[] running;
         lock (gate)
         {
@@ -98,9 +131,10 @@ public sealed partial class DicomServer : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         stopping.Dispose();
+        accepting.Dispose();
     }
 
-    private async Task AcceptLoopAsync(CancellationToken cancellationToken)
+    private async Task AcceptLoopAsync(CancellationToken cancellationToken, CancellationToken serveToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -124,7 +158,7 @@ public sealed partial class DicomServer : IAsyncDisposable
             }
 
             socket.NoDelay = true;
-            var task = ServeConnectionAsync(socket, cancellationToken);
+            var task = ServeConnectionAsync(socket, serveToken);
             lock (gate)
             {
                 connections.Add(task);
