@@ -34,41 +34,32 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evaluate import kappa_linear, match  # noqa: E402
 from plaomodel import contract as C  # noqa: E402
-from plaomodel.genant import heights  # noqa: E402
+from plaomodel.genant import grade_spine, heights  # noqa: E402
 
 
 def vertebrae(records: list[dict], key: str) -> list[dict]:
-    """Matched, graded vertebrae with true grade, level, predicted heights of the vertebra and its list neighbours."""
+    """Matched, graded vertebrae: true grade, level, its six points (mm, or px without a spacing) and the image's
+    whole predicted list (the crush reference needs the neighbours)."""
     out = []
     for rec in records:
         meta, preds = rec["meta"], rec["preds"]
         visible = [t for t in rec["truth"] if t["visible"]]
         unit = meta["spacing_mm"] or 1.0
-        h = [heights(p[key] * unit) for p in preds]
+        points = [p[key] * unit for p in preds]
         levels = [p["level"] for p in preds]
         for i, j in match(preds, visible):
             t = visible[j]
             if t["level"] in C.UNGRADED_LEVELS:
                 continue
-            out.append({"level": levels[i], "true_grade": t["grade"], "h": h[i], "list_index": i, "all_h": h,
-                        "all_levels": levels, "modality": meta["modality"]})
+            out.append({"level": levels[i], "true_grade": t["grade"], "h": heights(points[i]), "list_index": i,
+                        "all_points": points, "all_levels": levels, "modality": meta["modality"]})
     return out
 
 
 def reductions(v: dict, refs) -> float:
-    """The largest reduction of plao-genant-1 with the given reference function (level -> (ha_hp, hm_hp))."""
-    def shape(level, hh):
-        ha, hm, hp = hh
-        if hp <= 0:
-            return 0.0, 0.0
-        a, m = refs(level)
-        return 1 - (ha / hp) / a, 1 - (hm / hp) / m
-    i, hs, levels = v["list_index"], v["all_h"], v["all_levels"]
-    w, b = shape(levels[i], hs[i])
-    nb = [hs[j][2] for j in (i - 1, i + 1) if 0 <= j < len(hs) and levels[j] not in C.UNGRADED_LEVELS
-          and max(shape(levels[j], hs[j])) < C.GRADE_THRESHOLDS[0][1]]
-    crush = 1 - hs[i][2] / float(np.mean(nb)) if nb else 0.0
-    return max(w, b, crush)
+    """The largest reduction of plao-genant-1 (plaomodel/genant.py) with the given reference function."""
+    graded = grade_spine(v["all_levels"], v["all_points"], reference_for=refs)[v["list_index"]]
+    return max(graded["reductions"].values())
 
 
 def grade(r: float, thresholds) -> int:

@@ -28,19 +28,20 @@ def heights(points: np.ndarray) -> tuple[float, float, float]:
     return (float(np.linalg.norm(p[0] - p[3])), float(np.linalg.norm(p[1] - p[4])), float(np.linalg.norm(p[2] - p[5])))
 
 
-def shape_reductions(level: str, ha: float, hm: float, hp: float) -> tuple[float, float]:
-    """(wedge, biconcave) of one vertebra against its level's normal ratios."""
+def shape_reductions(level: str, ha: float, hm: float, hp: float, reference_for=C.reference_for) -> tuple[float, float]:
+    """(wedge, biconcave) of one vertebra against its level's normal ratios (reference_for: level -> (ha_hp, hm_hp);
+    the published table unless a caller, such as calibrate.py, tries another)."""
     if hp <= 0:
         return 0.0, 0.0
-    ha_hp, hm_hp = C.reference_for(level)
+    ha_hp, hm_hp = reference_for(level)
     return 1.0 - (ha / hp) / ha_hp, 1.0 - (hm / hp) / hm_hp
 
 
-def grade_spine(levels: list[str], points: list[np.ndarray]) -> list[dict]:
+def grade_spine(levels: list[str], points: list[np.ndarray], reference_for=C.reference_for) -> list[dict]:
     """Vertebrae in cranio-caudal order (level names, six points each). Returns per vertebra: heights, the three
     reductions, whether crush was assessed, the reference level, grade and deformity."""
     h = [heights(p) for p in points]
-    shape = [shape_reductions(lv, *hh) for lv, hh in zip(levels, h)]
+    shape = [shape_reductions(lv, *hh, reference_for=reference_for) for lv, hh in zip(levels, h)]
     out = []
     for i, (ha, hm, hp) in enumerate(h):
         refs = [h[j][2] for j in (i - 1, i + 1)
