@@ -1,0 +1,162 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Export;
+using PlaoImaging.Worker.Jobs;
+using PlaoImaging.Worker.Persistence;
+using PlaoImaging.Worker.Security;
+
+namespace PlaoImaging.Worker.Api;
+
+/// <summary>The REST API under <c>/api</c>: studies, results, produced objects, reprocessing, destinations and exports.</summary>
+public static class WorkerApi
+{
+    public static IEndpointRouteBuilder MapWorkerApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api").RequireAuthorization(Policies.Reader);
+        api.MapGet("/studies", ListStudiesAsync).WithName("ListStudies").WithSummary("Studies, newest first, filtered and paged");
+        api.MapGet("/studies/{id:long}", GetStudyAsync).WithName("GetStudy").WithSummary("A study with its analyses and exports");
+        api.MapGet("/studies/{id:long}/result", GetResultAsync).WithName("GetStudyResult")
+            .WithSummary("The latest StudyResult (schema plao-study-result/1) of a study");
+        api.MapGet("/studies/{id:long}/objects", GetObjectsAsync).WithName("GetStudyObjects").WithSummary("Objects produced by the latest analysis");
+        api.MapGet("/model", GetModel).WithName("GetModel").WithSummary("The model this worker runs, its intended use and limits");
+
+        var admin = api.MapGroup(string.Empty).RequireAuthorization(Policies.Admin);
+        admin.MapPost("/reprocess", RequestReprocessAsync).WithName("RequestReprocess")
+            .WithSummary("Reprocess studies by received date, model version or state, or import and analyse a folder (queue batch)");
+        admin.MapGet("/reprocess", ListReprocessAsync).WithName("ListReprocess");
+        admin.MapGet("/reprocess/{id:long}", GetReprocessAsync).WithName("GetReprocess");
+        admin.MapPost("/reprocess/{id:long}/cancel", CancelReprocessAsync).WithName("CancelReprocess");
+        admin.MapGet("/destinations", ListDestinationsAsync).WithName("ListDestinations").WithSummary("Destinations and their exports by state");
+        admin.MapGet("/exports", ListExportsAsync).WithName("ListExports");
+        admin.MapPost("/exports/{id:long}/retry", RetryExportAsync).WithName("RetryExport").WithSummary("Send a failed export again");
+        return endpoints;
+    }
+
+    private static async Task<Ok<Page<StudySummary>>> ListStudiesAsync(
+        ResultsDbContext db, string? state, DateTimeOffset? from, DateTimeOffset? to, int? minGrade, int page = 1, int pageSize = 50,
+        CancellationToken cancellationToken = default)
+    {
+        page = Math.Max(1, page);
+        pageSize = Math.Clamp(pageSize, 1, 500);
+        var query = db.Studies.AsNoTracking().AsQueryable();
+        if (state is not null && Enum.TryParse<StudyState>(state, ignoreCase: true, out var s))
+        {
+            query = query.Where(x => x.State == s);
+        }
+
+        if (from is { } f)
+        {
+            query = query.Where(x => x.LastReceivedAt >= f);
+        }
+
+        if (to is { } t)
+        {
+            query = query.Where(x => x.LastReceivedAt < t);
+        }
+
+        if (minGrade is { } g)
+        {
+            query = query.Where(x => db.Analyses.Any(a => a.Id == x.LatestAnalysisId && a.HighestGrade >= g));
+        }
+
+        int total = await query.CountAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await query.OrderByDescending(x => x.LastReceivedAt).Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(x => new { Study = x, Analysis = db.Analyses.FirstOrDefault(a => a.Id == x.LatestAnalysisId) })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new Page<StudySummary>(total, page, pageSize, rows.Select(r => StudySummary.From(r.Study, r.Analysis)).ToList()));
+    }
+
+    private static async Task<Results<Ok<StudyDetail>, NotFound>> GetStudyAsync(ResultsDbContext db, long id, CancellationToken cancellationToken)
+    {
+        var study = await db.Studies.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken).ConfigureAwait(false);
+        if (study is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var analyses = await db.Analyses.AsNoTracking().Where(a => a.StudyId == id).OrderByDescending(a => a.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var exports = await db.Exports.AsNoTracking().Where(x => x.StudyId == id).OrderBy(x => x.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var latest = analyses.FirstOrDefault(a => a.Id == study.LatestAnalysisId);
+        return TypedResults.Ok(new StudyDetail(StudySummary.From(study, latest), study.Generation,
+            analyses.Select(AnalysisSummary.From).ToList(), exports.Select(ExportSummary.From).ToList()));
+    }
+
+    private static async Task<IResult> GetResultAsync(ResultsDbContext db, long id, CancellationToken cancellationToken)
+    {
+        var json = await db.Studies.AsNoTracking().Where(s => s.Id == id)
+            .Select(s => db.Analyses.Where(a => a.Id == s.LatestAnalysisId).Select(a => a.ResultJson).FirstOrDefault())
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return json is null ? TypedResults.NotFound() : TypedResults.Text(json, "application/json");
+    }
+
+    private static async Task<Results<Ok<List<ProducedObject>>, NotFound>> GetObjectsAsync(ResultsDbContext db, long id, CancellationToken cancellationToken)
+    {
+        var analysisId = await db.Studies.AsNoTracking().Where(s => s.Id == id).Select(s => s.LatestAnalysisId).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (analysisId is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var objects = await db.ProducedObjects.AsNoTracking().Where(o => o.AnalysisId == analysisId).OrderBy(o => o.Id)
+            .Select(o => new ProducedObject(o.SopInstanceUid, o.SopClassUid, o.Kind, o.AnalysisId)).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(objects);
+    }
+
+    private static Ok<ModelSummary> GetModel(AnalysisEngine engine) => TypedResults.Ok(new ModelSummary(
+        engine.Identity.Id, engine.Identity.Version, engine.Identity.Sha256, engine.Manifest.ManifestSha256, engine.ExecutionProvider,
+        engine.Manifest.IntendedUse, engine.Manifest.Limitations));
+
+    private static async Task<Results<Accepted<ReprocessSummary>, ValidationProblem>> RequestReprocessAsync(
+        ReprocessService reprocess, ReprocessFilter filter, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var record = await reprocess.RequestAsync(filter, user.Identity?.Name ?? "unknown", cancellationToken).ConfigureAwait(false);
+            return TypedResults.Accepted($"/api/reprocess/{record.Id}", ReprocessSummary.From(record));
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["folder"] = [e.Message] });
+        }
+    }
+
+    private static async Task<Ok<List<ReprocessSummary>>> ListReprocessAsync(ResultsDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await db.ReprocessRequests.AsNoTracking().OrderByDescending(r => r.Id).Take(100).ToListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(ReprocessSummary.From).ToList());
+
+    private static async Task<Results<Ok<ReprocessSummary>, NotFound>> GetReprocessAsync(ResultsDbContext db, long id, CancellationToken cancellationToken)
+    {
+        var record = await db.ReprocessRequests.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false);
+        return record is null ? TypedResults.NotFound() : TypedResults.Ok(ReprocessSummary.From(record));
+    }
+
+    private static async Task<Results<Accepted, NotFound>> CancelReprocessAsync(ReprocessService reprocess, long id, CancellationToken cancellationToken) =>
+        await reprocess.CancelAsync(id, cancellationToken).ConfigureAwait(false) ? TypedResults.Accepted($"/api/reprocess/{id}") : TypedResults.NotFound();
+
+    private static async Task<Ok<List<DestinationSummary>>> ListDestinationsAsync(ResultsDbContext db, IOptions<ExportSettings> settings, CancellationToken cancellationToken)
+    {
+        var counts = await db.Exports.AsNoTracking().GroupBy(x => new { x.Destination, x.State }).Select(g => new { g.Key.Destination, g.Key.State, Count = g.Count() })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        int Count(string name, ExportState state) => counts.Where(c => c.Destination == name && c.State == state).Sum(c => c.Count);
+        return TypedResults.Ok(settings.Value.Destinations.Select(d => new DestinationSummary(
+            d.Name, d.IsStowRs ? "stow-rs" : "c-store", d.IsStowRs ? d.StowRsUrl! : $"{d.CalledAETitle}@{d.Host}:{d.Port}",
+            Count(d.Name, ExportState.Pending), Count(d.Name, ExportState.Retrying), Count(d.Name, ExportState.Sent), Count(d.Name, ExportState.Failed))).ToList());
+    }
+
+    private static async Task<Ok<List<ExportSummary>>> ListExportsAsync(ResultsDbContext db, string? state, CancellationToken cancellationToken)
+    {
+        var query = db.Exports.AsNoTracking().AsQueryable();
+        if (state is not null && Enum.TryParse<ExportState>(state, ignoreCase: true, out var s))
+        {
+            query = query.Where(x => x.State == s);
+        }
+
+        return TypedResults.Ok((await query.OrderByDescending(x => x.Id).Take(500).ToListAsync(cancellationToken).ConfigureAwait(false)).Select(ExportSummary.From).ToList());
+    }
+
+    private static async Task<Results<Accepted, NotFound>> RetryExportAsync(ExportService exports, long id, CancellationToken cancellationToken) =>
+        await exports.RetryAsync(id, cancellationToken).ConfigureAwait(false) ? TypedResults.Accepted($"/api/exports/{id}") : TypedResults.NotFound();
+}

@@ -1,0 +1,128 @@
+namespace PlaoImaging.Worker.Configuration;
+
+/// <summary>Where the worker keeps its files (section <c>Worker</c>); relative paths are under the content root.</summary>
+public sealed class WorkerSettings
+{
+    public const string Section = "Worker";
+
+    /// <summary>The data folder: the SQLite databases, the produced objects, the generated admin password. Stored images go to <c>Dicom:Scp:StorageRoot</c>.</summary>
+    public string DataFolder { get; set; } = "data";
+}
+
+/// <summary>The databases (section <c>Storage</c>): SQLite files under the data folder, or one PostgreSQL database for results and Hangfire.</summary>
+public sealed class StorageSettings
+{
+    public const string Section = "Storage";
+
+    /// <summary><c>Sqlite</c> (default: <c>results.db</c> and <c>hangfire.db</c> in the data folder) or <c>PostgreSql</c>.</summary>
+    public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>The PostgreSQL connection string (Npgsql form); required with <c>PostgreSql</c>, ignored with SQLite.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The PostgreSQL schema Hangfire keeps its tables in.</summary>
+    public string HangfireSchema { get; set; } = "hangfire";
+
+    public bool IsPostgreSql => string.Equals(Provider, "PostgreSql", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Study assembly (section <c>Assembly</c>).</summary>
+public sealed class AssemblySettings
+{
+    public const string Section = "Assembly";
+
+    /// <summary>How long a study must receive nothing before it is analysed; every new instance restarts it.</summary>
+    public TimeSpan QuietPeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the assembler looks for studies whose quiet period has ended (it is also woken by each instance).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>The analysis engine (section <c>Analysis</c>).</summary>
+public sealed class AnalysisSettings
+{
+    public const string Section = "Analysis";
+
+    /// <summary>The model manifest; empty: the default model shipped beside the worker (or in a <c>models/</c> folder above the content root).</summary>
+    public string? Model { get; set; }
+
+    /// <summary><c>auto</c> (CUDA when the GPU build and a GPU are present), <c>cpu</c> or <c>cuda</c>.</summary>
+    public string Provider { get; set; } = "auto";
+
+    public int DeviceId { get; set; }
+
+    /// <summary>Threads for the model on CPU; 0: ONNX Runtime's default.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Also produce one Grayscale Softcopy Presentation State per analysed image.</summary>
+    public bool PresentationStates { get; set; } = true;
+
+    /// <summary>Also produce one Secondary Capture per analysed image (the overlay burned in).</summary>
+    public bool SecondaryCaptures { get; set; }
+}
+
+/// <summary>Where results go (section <c>Export</c>).</summary>
+public sealed class ExportSettings
+{
+    public const string Section = "Export";
+
+    public List<DestinationSettings> Destinations { get; set; } = [];
+
+    /// <summary>The waits between attempts of one export; after the last one fails the export shows as failed until an admin retries it.</summary>
+    public List<TimeSpan> RetryDelays { get; set; } =
+        [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1)];
+
+    /// <summary>The AE title we call destinations with when a destination names none.</summary>
+    public string CallingAETitle { get; set; } = "PLAO";
+}
+
+/// <summary>One export destination: a DICOM C-STORE SCP (host, port, called AE title) or a DICOMweb STOW-RS URL.</summary>
+public sealed class DestinationSettings
+{
+    /// <summary>A short unique name (letters, digits, '-', '_'), used in the API and the database.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 104;
+
+    public string CalledAETitle { get; set; } = "ANY-SCP";
+
+    /// <summary>Overrides <see cref="ExportSettings.CallingAETitle"/>.</summary>
+    public string? CallingAETitle { get; set; }
+
+    /// <summary>A STOW-RS endpoint (…/studies) instead of C-STORE.</summary>
+    public string? StowRsUrl { get; set; }
+
+    /// <summary>Send the Secondary Captures too (off: SR and presentation states only).</summary>
+    public bool SendSecondaryCaptures { get; set; }
+
+    public bool IsStowRs => !string.IsNullOrWhiteSpace(StowRsUrl);
+}
+
+/// <summary>Hangfire processing (section <c>Jobs</c>): routed studies and exports never wait behind batch work.</summary>
+public sealed class JobsSettings
+{
+    public const string Section = "Jobs";
+
+    /// <summary>Workers serving the queues <c>realtime</c> then <c>export</c>.</summary>
+    public int RealtimeWorkers { get; set; } = 2;
+
+    /// <summary>Workers serving the queue <c>batch</c> alone.</summary>
+    public int BatchWorkers { get; set; } = 1;
+
+    /// <summary>Run job servers in this instance (off: ingest and web only).</summary>
+    public bool ProcessJobs { get; set; } = true;
+}
+
+/// <summary>Retention (section <c>Retention</c>): stored images of finished studies are removed after a while; results, reports and the index stay.</summary>
+public sealed class RetentionSettings
+{
+    public const string Section = "Retention";
+
+    /// <summary>Days a finished study's received images are kept; 0 keeps them for ever.</summary>
+    public int KeepImagesDays { get; set; } = 90;
+
+    /// <summary>When the cleanup runs (cron, UTC).</summary>
+    public string Schedule { get; set; } = "30 3 * * *";
+}

@@ -1,0 +1,204 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Worker.Security;
+
+namespace PlaoImaging.Worker.Configuration;
+
+/// <summary>Checks the worker's settings at start; every failure names its key, and the worker does not start.</summary>
+public sealed partial class WorkerSettingsValidator :
+    IValidateOptions<StorageSettings>, IValidateOptions<AssemblySettings>, IValidateOptions<ExportSettings>,
+    IValidateOptions<JobsSettings>, IValidateOptions<AuthSettings>, IValidateOptions<RetentionSettings>, IValidateOptions<AnalysisSettings>
+{
+    public ValidateOptionsResult Validate(string? name, StorageSettings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.IsPostgreSql && !string.Equals(options.Provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail($"Storage:Provider is '{options.Provider}'; use Sqlite or PostgreSql");
+        }
+
+        return options.IsPostgreSql && string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? Fail("Storage:ConnectionString is required when Storage:Provider is PostgreSql")
+            : ValidateOptionsResult.Success;
+    }
+
+    public ValidateOptionsResult Validate(string? name, AssemblySettings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.QuietPeriod < TimeSpan.Zero || options.QuietPeriod > TimeSpan.FromHours(24))
+        {
+            errors.Add($"Assembly:QuietPeriod is {options.QuietPeriod}; use 0 to 24 hours");
+        }
+
+        if (options.PollInterval < TimeSpan.FromMilliseconds(50) || options.PollInterval > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Assembly:PollInterval is {options.PollInterval}; use 50 ms to 5 minutes");
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, ExportSettings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < options.Destinations.Count; i++)
+        {
+            var d = options.Destinations[i];
+            string key = $"Export:Destinations:{i}";
+            if (!DestinationName().IsMatch(d.Name ?? string.Empty))
+            {
+                errors.Add($"{key}:Name is '{d.Name}'; use 1 to 32 letters, digits, '-' or '_'");
+            }
+            else if (!names.Add(d.Name!))
+            {
+                errors.Add($"{key}:Name '{d.Name}' is used by another destination");
+            }
+
+            if (d.IsStowRs)
+            {
+                if (!Uri.TryCreate(d.StowRsUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    errors.Add($"{key}:StowRsUrl is not an http(s) URL");
+                }
+            }
+            else
+            {
+                if (string.IsNullOrWhiteSpace(d.Host))
+                {
+                    errors.Add($"{key}:Host is required (or give StowRsUrl)");
+                }
+
+                if (d.Port is < 1 or > 65535)
+                {
+                    errors.Add($"{key}:Port is {d.Port}; use 1 to 65535");
+                }
+
+                if (!AETitle().IsMatch(d.CalledAETitle ?? string.Empty))
+                {
+                    errors.Add($"{key}:CalledAETitle is '{d.CalledAETitle}'; use 1 to 16 characters without backslash");
+                }
+            }
+        }
+
+        if (options.RetryDelays.Any(d => d < TimeSpan.Zero))
+        {
+            errors.Add("Export:RetryDelays has a negative delay");
+        }
+
+        if (!AETitle().IsMatch(options.CallingAETitle ?? string.Empty))
+        {
+            errors.Add($"Export:CallingAETitle is '{options.CallingAETitle}'; use 1 to 16 characters without backslash");
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, JobsSettings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.RealtimeWorkers is < 1 or > 64)
+        {
+            errors.Add($"Jobs:RealtimeWorkers is {options.RealtimeWorkers}; use 1 to 64");
+        }
+
+        if (options.BatchWorkers is < 1 or > 64)
+        {
+            errors.Add($"Jobs:BatchWorkers is {options.BatchWorkers}; use 1 to 64");
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, AuthSettings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        for (int i = 0; i < options.Users.Count; i++)
+        {
+            var user = options.Users[i];
+            string key = $"Auth:Users:{i}";
+            if (string.IsNullOrWhiteSpace(user.Name) || user.Name.Contains(':', StringComparison.Ordinal))
+            {
+                errors.Add($"{key}:Name is empty or has a ':'");
+            }
+
+            if (!PasswordHasher.IsWellFormed(user.PasswordHash))
+            {
+                errors.Add($"{key}:PasswordHash is not a pbkdf2-sha256 hash (make one with: plao-worker hash-password)");
+            }
+
+            if (user.Roles.Count == 0 || user.Roles.Any(r => !Roles.All.Contains(r)))
+            {
+                errors.Add($"{key}:Roles must list radiologist and/or admin");
+            }
+        }
+
+        if (options.OpenIdConnect is { } oidc)
+        {
+            if (!Uri.TryCreate(oidc.Authority, UriKind.Absolute, out _))
+            {
+                errors.Add("Auth:OpenIdConnect:Authority is not an absolute URL");
+            }
+
+            if (string.IsNullOrWhiteSpace(oidc.ClientId))
+            {
+                errors.Add("Auth:OpenIdConnect:ClientId is required");
+            }
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, RetentionSettings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.KeepImagesDays < 0)
+        {
+            errors.Add($"Retention:KeepImagesDays is {options.KeepImagesDays}; use 0 (keep for ever) or more");
+        }
+
+        if (options.Schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is not (5 or 6))
+        {
+            errors.Add($"Retention:Schedule '{options.Schedule}' is not a cron expression");
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, AnalysisSettings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.Provider.ToLowerInvariant() is not ("auto" or "cpu" or "cuda"))
+        {
+            errors.Add($"Analysis:Provider is '{options.Provider}'; use auto, cpu or cuda");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Model) && !File.Exists(options.Model))
+        {
+            errors.Add($"Analysis:Model '{options.Model}' does not exist");
+        }
+
+        if (options.Threads < 0)
+        {
+            errors.Add($"Analysis:Threads is {options.Threads}; use 0 (ONNX Runtime's default) or more");
+        }
+
+        return Result(errors);
+    }
+
+    private static ValidateOptionsResult Fail(string message) => ValidateOptionsResult.Fail(message);
+
+    private static ValidateOptionsResult Result(List<string> errors) => errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
+    private static partial Regex DestinationName();
+
+    [GeneratedRegex(@"^[^\\\x00-\x1f]{1,16}$")]
+    private static partial Regex AETitle();
+}

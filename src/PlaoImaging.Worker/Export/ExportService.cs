@@ -1,0 +1,153 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Dicom;
+using PlaoImaging.Dicom.Network;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Jobs;
+using PlaoImaging.Worker.Operations;
+using PlaoImaging.Worker.Persistence;
+
+namespace PlaoImaging.Worker.Export;
+
+/// <summary>
+/// Sends one analysis's objects to one destination. Every attempt is recorded; a failed attempt schedules the next
+/// after the configured delay (<see cref="ExportSettings.RetryDelays"/>), and when the delays are used up the export
+/// is <see cref="ExportState.Failed"/>, visible in the API, until an admin retries it. Sent exports are never sent
+/// again by a re-run. Only objects we produced are ever sent, so nothing received is routed back: no loops.
+/// </summary>
+public sealed partial class ExportService(
+    IDbContextFactory<ResultsDbContext> databases,
+    IOptions<ExportSettings> settings,
+    StoragePaths paths,
+    IBackgroundJobClient jobs,
+    IStowRsSender stow,
+    WorkerMetrics metrics,
+    TimeProvider time,
+    ILogger<ExportService> logger)
+{
+    public async Task<ExportState?> ExportAsync(long exportId, CancellationToken cancellationToken)
+    {
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var export = await db.Exports.SingleOrDefaultAsync(x => x.Id == exportId, cancellationToken).ConfigureAwait(false);
+            if (export is null || export.State is ExportState.Sent or ExportState.Failed)
+            {
+                return export?.State;
+            }
+
+            var destination = settings.Value.Destinations.FirstOrDefault(d => string.Equals(d.Name, export.Destination, StringComparison.Ordinal));
+            string? error;
+            if (destination is null)
+            {
+                error = $"the destination '{export.Destination}' is no longer configured";
+                export.Attempts = int.MaxValue - 1; // no retry can help
+            }
+            else
+            {
+                var objects = await db.ProducedObjects.AsNoTracking().Where(o => o.AnalysisId == export.AnalysisId).OrderBy(o => o.Id)
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                var files = objects.Where(o => o.Kind != "SC" || destination.SendSecondaryCaptures).Select(o => paths.InData(o.Path)).ToList();
+                error = await SendAsync(destination, files, cancellationToken).ConfigureAwait(false);
+            }
+
+            var now = time.GetUtcNow();
+            export.Attempts++;
+            export.LastAttemptAt = now;
+            if (error is null)
+            {
+                export.State = ExportState.Sent;
+                export.SentAt = now;
+                export.LastError = null;
+                export.NextAttemptAt = null;
+                metrics.ExportsSent.WithLabels(export.Destination).Inc();
+                LogSent(logger, export.Id, export.Destination, export.Attempts);
+            }
+            else
+            {
+                export.LastError = error;
+                metrics.ExportFailures.WithLabels(export.Destination).Inc();
+                var delays = settings.Value.RetryDelays;
+                if (export.Attempts <= delays.Count)
+                {
+                    var delay = delays[export.Attempts - 1];
+                    export.State = ExportState.Retrying;
+                    export.NextAttemptAt = now + delay;
+                    jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(exportId, CancellationToken.None), delay);
+                    LogRetrying(logger, export.Id, export.Destination, export.Attempts, delay, error);
+                }
+                else
+                {
+                    export.State = ExportState.Failed;
+                    export.NextAttemptAt = null;
+                    LogFailed(logger, export.Id, export.Destination, export.Attempts, error);
+                }
+            }
+
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return export.State;
+        }
+    }
+
+    /// <summary>An admin's retry of a failed export: attempts start again from the first delay.</summary>
+    public async Task<bool> RetryAsync(long exportId, CancellationToken cancellationToken)
+    {
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var export = await db.Exports.SingleOrDefaultAsync(x => x.Id == exportId, cancellationToken).ConfigureAwait(false);
+            if (export is null || export.State == ExportState.Sent)
+            {
+                return false;
+            }
+
+            export.State = ExportState.Pending;
+            export.Attempts = 0;
+            export.NextAttemptAt = null;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            jobs.Enqueue<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(exportId, CancellationToken.None));
+            return true;
+        }
+    }
+
+    private async Task<string?> SendAsync(DestinationSettings destination, IReadOnlyList<string> files, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (destination.IsStowRs)
+            {
+                return await stow.SendAsync(new Uri(destination.StowRsUrl!), files, cancellationToken).ConfigureAwait(false);
+            }
+
+            var client = new DicomClient(destination.Host!, destination.Port, new DicomClientOptions
+            {
+                CallingAETitle = destination.CallingAETitle ?? settings.Value.CallingAETitle,
+                CalledAETitle = destination.CalledAETitle,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                ResponseTimeout = TimeSpan.FromSeconds(60),
+            });
+            var outcomes = await client.StoreAsync(files, null, cancellationToken).ConfigureAwait(false);
+            var bad = outcomes.Where(o => o.Result is not (DicomStoreResult.Success or DicomStoreResult.Warning)).ToList();
+            return bad.Count == 0 ? null : $"{bad.Count} of {outcomes.Count} objects not stored: {bad[0].Message}";
+        }
+        catch (Exception e) when (e is DicomException or IOException or System.Net.Sockets.SocketException or TimeoutException or HttpRequestException)
+        {
+            return e.Message;
+        }
+    }
+
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Export {ExportId} to {Destination} sent (attempt {Attempt})")]
+    private static partial void LogSent(ILogger logger, long exportId, string destination, int attempt);
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Export {ExportId} to {Destination} attempt {Attempt} failed; next in {Delay}: {Error}")]
+    private static partial void LogRetrying(ILogger logger, long exportId, string destination, int attempt, TimeSpan delay, string error);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "Export {ExportId} to {Destination} failed after {Attempts} attempts, waiting for an admin: {Error}")]
+    private static partial void LogFailed(ILogger logger, long exportId, string destination, int attempts, string error);
+}

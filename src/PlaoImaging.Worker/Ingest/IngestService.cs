@@ -1,0 +1,226 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Dicom;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Operations;
+using PlaoImaging.Worker.Persistence;
+
+namespace PlaoImaging.Worker.Ingest;
+
+/// <summary>A file already stored under the storage root (by the SCP, a folder import or the start-up recovery) to index.</summary>
+public sealed record StoredFile(string FullPath, long Length, string? CallingAETitle, DateTimeOffset ReceivedAt);
+
+/// <summary>What indexing did with a stored file.</summary>
+public enum IngestOutcome
+{
+    /// <summary>A new input instance: its study's quiet period (re)starts.</summary>
+    Added,
+
+    /// <summary>The same SOP Instance UID with the same bytes: counted, nothing else changes.</summary>
+    IdenticalDuplicate,
+
+    /// <summary>The same SOP Instance UID with other bytes: the new file replaced the old one and the study is analysed again.</summary>
+    Replaced,
+
+    /// <summary>One of our own objects back from the PACS: indexed, never analysed, never re-sent.</summary>
+    OwnObject,
+}
+
+/// <summary>
+/// Indexes stored instances in the results database: the study (created on its first instance), the instance (path,
+/// size, sha256, calling AE, time) and the study's quiet period. The SCP calls it before answering the C-STORE, so an
+/// acknowledged instance is both on disk and in the index; when the database fails, the C-STORE fails and the PACS
+/// sends again. Duplicate SOP Instance UIDs follow one rule: identical bytes change nothing, other bytes replace the
+/// stored instance (the SCP already renamed the new file over the old) and start a new generation of the study.
+/// </summary>
+public sealed partial class IngestService(
+    IDbContextFactory<ResultsDbContext> databases,
+    StoragePaths paths,
+    IOptions<AssemblySettings> assembly,
+    StudyAssemblerSignal signal,
+    WorkerMetrics metrics,
+    TimeProvider time,
+    ILogger<IngestService> logger)
+{
+    /// <summary>Manufacturer (0008,0070) our reports, presentation states and captures carry.</summary>
+    public const string OwnManufacturer = "PlaoImaging";
+
+    private static readonly HashSet<string> DerivedSopClasses = new(StringComparer.Ordinal)
+    {
+        "1.2.840.10008.5.1.4.1.1.88.11", "1.2.840.10008.5.1.4.1.1.88.22", "1.2.840.10008.5.1.4.1.1.88.33", "1.2.840.10008.5.1.4.1.1.88.34",
+        "1.2.840.10008.5.1.4.1.1.11.1", "1.2.840.10008.5.1.4.1.1.7",
+    };
+
+    // SQLite takes one writer at a time; serialising here turns "database is locked" into a short wait.
+    private readonly SemaphoreSlim writer = new(1, 1);
+
+    public async Task<IngestOutcome> IndexAsync(StoredFile file, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var header = DicomFile.Open(file.FullPath, new DicomReadOptions { StopBeforePixelData = true, LargeValueThreshold = 4096 }).Dataset;
+        string sopInstanceUid = header.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? throw new DicomException("the instance has no SOP Instance UID");
+        string sopClassUid = header.GetStringOrDefault(DicomTags.SOPClassUID) ?? throw new DicomException("the instance has no SOP Class UID");
+        string studyUid = header.GetStringOrDefault(DicomTags.StudyInstanceUID) ?? throw new DicomException("the instance has no Study Instance UID");
+        string sha256 = await HashAsync(file.FullPath, cancellationToken).ConfigureAwait(false);
+        string relative = paths.RelativeToStorage(file.FullPath);
+
+        await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var outcome = await IndexOnceAsync(file, header, sopInstanceUid, sopClassUid, studyUid, sha256, relative, cancellationToken).ConfigureAwait(false);
+                    metrics.InstancesReceived.WithLabels(OutcomeLabel(outcome)).Inc();
+                    if (outcome is IngestOutcome.Added or IngestOutcome.Replaced)
+                    {
+                        signal.Wake();
+                    }
+
+                    return outcome;
+                }
+                catch (DbUpdateException) when (attempt < 3)
+                {
+                    // Another node or association created the same study or instance at the same moment: read again.
+                }
+            }
+        }
+        finally
+        {
+            writer.Release();
+        }
+    }
+
+    private async Task<IngestOutcome> IndexOnceAsync(StoredFile file, DicomDataset header, string sopInstanceUid, string sopClassUid, string studyUid,
+        string sha256, string relative, CancellationToken cancellationToken)
+    {
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var now = time.GetUtcNow();
+            bool own = await IsOwnObjectAsync(db, header, sopInstanceUid, sopClassUid, cancellationToken).ConfigureAwait(false);
+            var study = await db.Studies.SingleOrDefaultAsync(s => s.StudyInstanceUid == studyUid, cancellationToken).ConfigureAwait(false);
+            if (study is null)
+            {
+                study = new StudyRecord
+                {
+                    StudyInstanceUid = studyUid,
+                    State = StudyState.Receiving,
+                    FirstReceivedAt = file.ReceivedAt,
+                    LastReceivedAt = file.ReceivedAt,
+                    UpdatedAt = now,
+                };
+                db.Studies.Add(study);
+            }
+
+            CopyStudyAttributes(study, header);
+            var existing = await db.Instances.SingleOrDefaultAsync(i => i.SopInstanceUid == sopInstanceUid, cancellationToken).ConfigureAwait(false);
+            IngestOutcome outcome;
+            if (existing is not null && existing.Sha256 == sha256)
+            {
+                existing.Duplicates++;
+                outcome = IngestOutcome.IdenticalDuplicate;
+            }
+            else
+            {
+                if (existing is null)
+                {
+                    db.Instances.Add(new InstanceRecord
+                    {
+                        Study = study,
+                        SopInstanceUid = sopInstanceUid,
+                        SopClassUid = sopClassUid,
+                        SeriesInstanceUid = header.GetStringOrDefault(DicomTags.SeriesInstanceUID),
+                        Modality = header.GetStringOrDefault(DicomTags.Modality),
+                        Kind = own ? InstanceKind.OwnObject : InstanceKind.Input,
+                        Path = relative,
+                        Size = file.Length,
+                        Sha256 = sha256,
+                        CallingAETitle = file.CallingAETitle,
+                        ReceivedAt = file.ReceivedAt,
+                    });
+                    outcome = own ? IngestOutcome.OwnObject : IngestOutcome.Added;
+                }
+                else
+                {
+                    existing.Path = relative;
+                    existing.Size = file.Length;
+                    existing.Sha256 = sha256;
+                    existing.CallingAETitle = file.CallingAETitle;
+                    existing.ReceivedAt = file.ReceivedAt;
+                    existing.Duplicates++;
+                    outcome = existing.Kind == InstanceKind.OwnObject ? IngestOutcome.OwnObject : IngestOutcome.Replaced;
+                }
+
+                if (outcome is IngestOutcome.Added or IngestOutcome.Replaced)
+                {
+                    study.Generation++;
+                    if (outcome == IngestOutcome.Added)
+                    {
+                        study.InputCount++;
+                    }
+
+                    string? modality = header.GetStringOrDefault(DicomTags.Modality);
+                    if (!string.IsNullOrEmpty(modality) && !(study.Modalities ?? string.Empty).Split('\\').Contains(modality, StringComparer.Ordinal))
+                    {
+                        study.Modalities = string.IsNullOrEmpty(study.Modalities) ? modality : study.Modalities + "\\" + modality;
+                    }
+
+                    study.State = StudyState.Receiving;
+                    study.Reason = null;
+                    study.DueAt = now + assembly.Value.QuietPeriod;
+                    study.LastReceivedAt = file.ReceivedAt;
+                    study.UpdatedAt = now;
+                }
+            }
+
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            LogIndexed(logger, study.Id, OutcomeLabel(outcome), file.Length);
+            return outcome;
+        }
+    }
+
+    private static async Task<bool> IsOwnObjectAsync(ResultsDbContext db, DicomDataset header, string sopInstanceUid, string sopClassUid, CancellationToken cancellationToken)
+    {
+        if (!DerivedSopClasses.Contains(sopClassUid))
+        {
+            return false;
+        }
+
+        return string.Equals(header.GetStringOrDefault(DicomTags.Manufacturer), OwnManufacturer, StringComparison.Ordinal)
+            || await db.ProducedObjects.AnyAsync(o => o.SopInstanceUid == sopInstanceUid, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void CopyStudyAttributes(StudyRecord study, DicomDataset header)
+    {
+        study.PatientName ??= header.GetStringOrDefault(DicomTags.PatientName);
+        study.PatientId ??= header.GetStringOrDefault(DicomTags.PatientID);
+        study.PatientBirthDate ??= header.GetStringOrDefault(DicomTags.PatientBirthDate);
+        study.PatientSex ??= header.GetStringOrDefault(DicomTags.PatientSex);
+        study.AccessionNumber ??= header.GetStringOrDefault(DicomTags.AccessionNumber);
+        study.StudyDate ??= header.GetStringOrDefault(DicomTags.StudyDate);
+        study.StudyDescription ??= header.GetStringOrDefault(DicomTags.StudyDescription);
+    }
+
+    internal static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        await using (stream.ConfigureAwait(false))
+        {
+            return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    private static string OutcomeLabel(IngestOutcome outcome) => outcome switch
+    {
+        IngestOutcome.Added => "added",
+        IngestOutcome.IdenticalDuplicate => "duplicate",
+        IngestOutcome.Replaced => "replaced",
+        _ => "own-object",
+    };
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Indexed an instance of study {StudyId}: {Outcome}, {Length} bytes")]
+    private static partial void LogIndexed(ILogger logger, long studyId, string outcome, long length);
+}

@@ -1,0 +1,86 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Jobs;
+using PlaoImaging.Worker.Persistence;
+
+namespace PlaoImaging.Worker.Ingest;
+
+/// <summary>
+/// Puts studies whose quiet period has ended on the <c>realtime</c> queue. The quiet period lives in the database
+/// (<see cref="StudyRecord.DueAt"/>), so a restart resumes every pending study. The job is enqueued before the study is
+/// marked queued (by a conditional update on its generation): a crash in between, or two assemblers on two nodes, at
+/// worst queue one generation twice, and the job is idempotent (one analysis per study, generation and model).
+/// </summary>
+public sealed partial class StudyAssembler(
+    IDbContextFactory<ResultsDbContext> databases,
+    IBackgroundJobClient jobs,
+    StudyAssemblerSignal signal,
+    IOptions<AssemblySettings> settings,
+    TimeProvider time,
+    ILogger<StudyAssembler> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await QueueDueStudiesAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogPassFailed(logger, e);
+            }
+
+            try
+            {
+                await signal.WaitAsync(settings.Value.PollInterval, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass: every study in <see cref="StudyState.Receiving"/> whose quiet period has ended goes on the queue.</summary>
+    public async Task<int> QueueDueStudiesAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var due = await db.Studies.AsNoTracking()
+                .Where(s => s.State == StudyState.Receiving && s.DueAt != null && s.DueAt <= now)
+                .OrderBy(s => s.DueAt)
+                .Select(s => new { s.Id, s.Generation })
+                .Take(200)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            int queued = 0;
+            foreach (var study in due)
+            {
+                // Enqueue first, then mark: a crash in between leaves the study due, so it is queued again and the
+                // idempotent job runs once; the other order could leave a study marked queued with no job.
+                jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, CancellationToken.None));
+                await db.Studies
+                    .Where(s => s.Id == study.Id && s.Generation == study.Generation && s.State == StudyState.Receiving)
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued)
+                        .SetProperty(s => s.QueuedGeneration, study.Generation)
+                        .SetProperty(s => s.DueAt, (DateTimeOffset?)null)
+                        .SetProperty(s => s.UpdatedAt, now), cancellationToken).ConfigureAwait(false);
+                LogQueued(logger, study.Id, study.Generation);
+                queued++;
+            }
+
+            return queued;
+        }
+    }
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Study {StudyId} generation {Generation} queued for analysis")]
+    private static partial void LogQueued(ILogger logger, long studyId, int generation);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "The study assembler's pass failed; it tries again")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}

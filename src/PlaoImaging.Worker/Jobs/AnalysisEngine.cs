@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Options;
+using PlaoImaging.Analysis;
+using PlaoImaging.Analysis.Engine;
+using PlaoImaging.Analysis.Inference;
+using PlaoImaging.Analysis.OnnxRuntime;
+using PlaoImaging.Analysis.Results;
+using PlaoImaging.Dicom;
+using PlaoImaging.Dicom.Imaging;
+using PlaoImaging.Dicom.Codecs.Native;
+using PlaoImaging.Worker.Configuration;
+
+namespace PlaoImaging.Worker.Jobs;
+
+/// <summary>
+/// The loaded model and the study analyser, one per process: loaded at start (a model that cannot load stops the
+/// start, naming the setting), shared by every analysis job. Readiness reports it.
+/// </summary>
+public sealed partial class AnalysisEngine : IDisposable
+{
+    /// <summary>The manifest used when <c>Analysis:Model</c> is empty.</summary>
+    public const string DefaultModel = "plao-vertebra-landmarks-v2.json";
+
+    private readonly OnnxModelRunner runner;
+    private readonly StudyAnalyzer analyzer;
+
+    public AnalysisEngine(IOptions<AnalysisSettings> settings, ILogger<AnalysisEngine> logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var s = settings.Value;
+        string manifestPath = string.IsNullOrWhiteSpace(s.Model)
+            ? FindDefaultModel() ?? throw new WorkerConfigurationException("Analysis:Model", $"is empty and the default model {DefaultModel} is neither beside the worker nor in a models/ folder above {Environment.CurrentDirectory}")
+            : Path.GetFullPath(s.Model);
+        try
+        {
+            Manifest = ModelManifestReader.Read(manifestPath);
+            runner = OnnxModelRunner.Create(Manifest, new OnnxRunnerOptions
+            {
+                Provider = s.Provider.ToLowerInvariant() switch
+                {
+                    "cpu" => OnnxExecutionProvider.Cpu,
+                    "cuda" => OnnxExecutionProvider.Cuda,
+                    "auto" => OnnxExecutionProvider.Auto,
+                    _ => throw new WorkerConfigurationException("Analysis:Provider", $"is '{s.Provider}'; use cpu, cuda or auto"),
+                },
+                DeviceId = s.DeviceId,
+                IntraOpThreads = s.Threads,
+            }, logger);
+        }
+        catch (Exception e) when (e is AnalysisException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            throw new WorkerConfigurationException("Analysis:Model", $"'{manifestPath}' cannot be loaded: {e.Message}", e);
+        }
+
+        var landmarks = new ManifestLandmarkModel(runner);
+        Identity = landmarks.Identity;
+        Codecs = DicomCodecRegistry.CreateDefault().AddNativeCodecs();
+        analyzer = new StudyAnalyzer(landmarks, Manifest, Codecs, new StudyAnalyzerOptions { ExecutionProvider = runner.ExecutionProvider });
+        ManifestPath = manifestPath;
+        LogLoaded(logger, Identity.Id, Identity.Version, Identity.Sha256, runner.ExecutionProvider);
+    }
+
+    public ModelManifest Manifest { get; }
+
+    public ModelIdentity Identity { get; }
+
+    public string ManifestPath { get; }
+
+    public string ExecutionProvider => runner.ExecutionProvider;
+
+    public DicomCodecRegistry Codecs { get; }
+
+    /// <summary>Analyses one study; throws only for cancellation (the engine records every other failure in the result).</summary>
+    public StudyResult Analyze(StudyInput study, CancellationToken cancellationToken) => analyzer.Analyze(study, cancellationToken);
+
+    public void Dispose() => runner.Dispose();
+
+    private static string? FindDefaultModel()
+    {
+        string beside = Path.Combine(AppContext.BaseDirectory, "models", DefaultModel);
+        if (File.Exists(beside))
+        {
+            return beside;
+        }
+
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "models", DefaultModel);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Model {ModelId} {ModelVersion} (sha256 {Sha256}) loaded on {Provider}")]
+    private static partial void LogLoaded(ILogger logger, string modelId, string modelVersion, string sha256, string provider);
+}

@@ -1,0 +1,247 @@
+using System.Text.Json;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using PlaoImaging.Dicom;
+using PlaoImaging.Dicom.Network;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Ingest;
+using PlaoImaging.Worker.Persistence;
+
+namespace PlaoImaging.Worker.Jobs;
+
+/// <summary>
+/// Which studies a reprocessing request covers; every given criterion must hold. A <see cref="Folder"/> imports the
+/// DICOM files under it first (copied into storage and indexed like received instances), then analyses their studies.
+/// </summary>
+public sealed record ReprocessFilter
+{
+    /// <summary>Studies first received on or after this time.</summary>
+    public DateTimeOffset? ReceivedFrom { get; init; }
+
+    /// <summary>Studies first received before this time.</summary>
+    public DateTimeOffset? ReceivedTo { get; init; }
+
+    /// <summary>Studies whose latest analysis was made by this model version (for example everything done by 1.0.0).</summary>
+    public string? ModelVersion { get; init; }
+
+    /// <summary>Studies in this state (Analysed, NoResult, Failed, …).</summary>
+    public StudyState? State { get; init; }
+
+    /// <summary>A folder on the worker's machine to import and analyse.</summary>
+    public string? Folder { get; init; }
+}
+
+/// <summary>Creates, runs and cancels reprocessing requests (queue <c>batch</c>; routed studies have their own workers).</summary>
+public sealed partial class ReprocessService(
+    IDbContextFactory<ResultsDbContext> databases,
+    StudyAnalysisService analysis,
+    IngestService ingest,
+    StoragePaths paths,
+    IBackgroundJobClient jobs,
+    TimeProvider time,
+    ILogger<ReprocessService> logger)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    public async Task<ReprocessRecord> RequestAsync(ReprocessFilter filter, string requestedBy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        if (filter.Folder is { } folder && !Directory.Exists(folder))
+        {
+            throw new ArgumentException($"the folder '{folder}' does not exist on the worker", nameof(filter));
+        }
+
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var record = new ReprocessRecord
+            {
+                RequestedBy = requestedBy,
+                CreatedAt = time.GetUtcNow(),
+                FilterJson = JsonSerializer.Serialize(filter, Json),
+                State = ReprocessState.Queued,
+            };
+            db.ReprocessRequests.Add(record);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            long id = record.Id;
+            jobs.Enqueue<ReprocessJob>(JobQueues.Batch, job => job.RunAsync(id, CancellationToken.None));
+            return record;
+        }
+    }
+
+    public async Task<bool> CancelAsync(long id, CancellationToken cancellationToken)
+    {
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            return await db.ReprocessRequests.Where(r => r.Id == id && (r.State == ReprocessState.Queued || r.State == ReprocessState.Running))
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.CancelRequested, true), cancellationToken).ConfigureAwait(false) > 0;
+        }
+    }
+
+    /// <summary>Runs a request: resumable (studies already analysed by the current model are skipped), cancellable between studies.</summary>
+    public async Task RunAsync(long id, CancellationToken cancellationToken)
+    {
+        ReprocessFilter filter;
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var record = await db.ReprocessRequests.SingleOrDefaultAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false);
+            if (record is null || record.State is ReprocessState.Done or ReprocessState.Cancelled)
+            {
+                return;
+            }
+
+            filter = JsonSerializer.Deserialize<ReprocessFilter>(record.FilterJson, Json) ?? new ReprocessFilter();
+            record.State = ReprocessState.Running;
+            record.Done = record.Skipped = record.Failed = 0;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        List<long> studyIds;
+        try
+        {
+            studyIds = filter.Folder is { } folder ? await ImportFolderAsync(folder, cancellationToken).ConfigureAwait(false) : await SelectAsync(filter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await UpdateAsync(id, r => { r.State = ReprocessState.Failed; r.Error = e.Message; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await UpdateAsync(id, r => r.Total = studyIds.Count, cancellationToken).ConfigureAwait(false);
+        foreach (long studyId in studyIds)
+        {
+            if (await IsCancelRequestedAsync(id, cancellationToken).ConfigureAwait(false))
+            {
+                await UpdateAsync(id, r => { r.State = ReprocessState.Cancelled; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
+                LogCancelled(logger, id);
+                return;
+            }
+
+            var outcome = await analysis.AnalyzeAsync(studyId, null, $"reprocess:{id}", cancellationToken).ConfigureAwait(false);
+            await UpdateAsync(id, r =>
+            {
+                if (outcome.Skipped)
+                {
+                    r.Skipped++;
+                }
+                else
+                {
+                    r.Done++;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await UpdateAsync(id, r => { r.State = ReprocessState.Done; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
+        LogFinished(logger, id, studyIds.Count);
+    }
+
+    private async Task<List<long>> SelectAsync(ReprocessFilter filter, CancellationToken cancellationToken)
+    {
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var studies = db.Studies.AsNoTracking().AsQueryable();
+            if (filter.ReceivedFrom is { } from)
+            {
+                studies = studies.Where(s => s.FirstReceivedAt >= from);
+            }
+
+            if (filter.ReceivedTo is { } to)
+            {
+                studies = studies.Where(s => s.FirstReceivedAt < to);
+            }
+
+            if (filter.State is { } state)
+            {
+                studies = studies.Where(s => s.State == state);
+            }
+
+            if (filter.ModelVersion is { } version)
+            {
+                studies = studies.Where(s => db.Analyses.Any(a => a.Id == s.LatestAnalysisId && a.ModelVersion == version));
+            }
+
+            return await studies.OrderBy(s => s.Id).Select(s => s.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Copies every DICOM file under the folder into storage (as the SCP would store it) and indexes it; returns the studies touched.</summary>
+    private async Task<List<long>> ImportFolderAsync(string folder, CancellationToken cancellationToken)
+    {
+        var uids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string source in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            DicomDataset header;
+            try
+            {
+                header = DicomFile.Open(source, new DicomReadOptions { StopBeforePixelData = true }).Dataset;
+            }
+            catch (DicomException)
+            {
+                continue; // not DICOM: an import takes what it can read
+            }
+
+            var keys = new DicomInstanceKeys(
+                header.GetStringOrDefault(DicomTags.SOPClassUID) ?? string.Empty,
+                header.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? string.Empty,
+                header.GetStringOrDefault(DicomTags.StudyInstanceUID),
+                header.GetStringOrDefault(DicomTags.SeriesInstanceUID),
+                header.GetStringOrDefault(DicomTags.PatientID),
+                header.GetStringOrDefault(DicomTags.Modality));
+            if (keys.StudyInstanceUid is null || keys.SopInstanceUid.Length == 0)
+            {
+                continue;
+            }
+
+            string target = paths.InStorage(DicomInstancePaths.Default(keys));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            string temp = target + ".import";
+            File.Copy(source, temp, overwrite: true);
+            File.Move(temp, target, overwrite: true);
+            try
+            {
+                await ingest.IndexAsync(new StoredFile(target, new FileInfo(target).Length, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                uids.Add(keys.StudyInstanceUid);
+            }
+            catch (DicomException)
+            {
+            }
+        }
+
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            return await db.Studies.AsNoTracking().Where(s => uids.Contains(s.StudyInstanceUid)).OrderBy(s => s.Id).Select(s => s.Id)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> IsCancelRequestedAsync(long id, CancellationToken cancellationToken)
+    {
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            return await db.ReprocessRequests.AsNoTracking().Where(r => r.Id == id).Select(r => r.CancelRequested).SingleAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task UpdateAsync(long id, Action<ReprocessRecord> change, CancellationToken cancellationToken)
+    {
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var record = await db.ReprocessRequests.SingleAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false);
+            change(record);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Reprocessing request {RequestId} finished: {Count} studies")]
+    private static partial void LogFinished(ILogger logger, long requestId, int count);
+
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Reprocessing request {RequestId} cancelled")]
+    private static partial void LogCancelled(ILogger logger, long requestId);
+}

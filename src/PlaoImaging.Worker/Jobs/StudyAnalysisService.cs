@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Analysis.Engine;
+using PlaoImaging.Analysis.Results;
+using PlaoImaging.Dicom;
+using PlaoImaging.Reporting.Presentation;
+using PlaoImaging.Reporting.Sr;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Operations;
+using PlaoImaging.Worker.Persistence;
+
+namespace PlaoImaging.Worker.Jobs;
+
+/// <summary>What one call of <see cref="StudyAnalysisService.AnalyzeAsync"/> did.</summary>
+public sealed record AnalysisOutcome(long? AnalysisId, bool Skipped, string? Reason);
+
+/// <summary>
+/// Analyses one study and records everything it produced, idempotently: one analysis per study, generation and model
+/// (sha256). Running it again after a crash, or twice at once on two workers, finds or keeps the one analysis and
+/// re-queues its unfinished exports. The produced objects (SR, GSPS, SC) have UIDs made from the study and the model
+/// version, so a second run writes the same objects, never new copies.
+/// </summary>
+public sealed partial class StudyAnalysisService(
+    IDbContextFactory<ResultsDbContext> databases,
+    AnalysisEngine engine,
+    StoragePaths paths,
+    IOptions<AnalysisSettings> analysisSettings,
+    IOptions<ExportSettings> exportSettings,
+    IBackgroundJobClient jobs,
+    WorkerMetrics metrics,
+    TimeProvider time,
+    ILogger<StudyAnalysisService> logger)
+{
+    /// <param name="studyId">The study.</param>
+    /// <param name="generation">The generation the caller saw; a routed job for an older generation is skipped (newer instances came). Null: the current one.</param>
+    /// <param name="trigger"><c>realtime</c> or <c>reprocess:N</c>.</param>
+    /// <param name="cancellationToken">Cancels between images and before anything is recorded.</param>
+    public async Task<AnalysisOutcome> AnalyzeAsync(long studyId, int? generation, string trigger, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        StudyRecord? study;
+        List<InstanceRecord> inputs;
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            study = await db.Studies.SingleOrDefaultAsync(s => s.Id == studyId, cancellationToken).ConfigureAwait(false);
+            if (study is null)
+            {
+                return new AnalysisOutcome(null, true, "the study is not in the index");
+            }
+
+            if (generation is { } g && study.Generation != g)
+            {
+                LogSuperseded(logger, studyId, g, study.Generation);
+                return new AnalysisOutcome(null, true, $"superseded: generation {g} was queued, the study is at {study.Generation}");
+            }
+
+            var existing = await db.Analyses.AsNoTracking()
+                .SingleOrDefaultAsync(a => a.StudyId == studyId && a.Generation == study.Generation && a.ModelSha256 == engine.Identity.Sha256, cancellationToken)
+                .ConfigureAwait(false);
+            if (existing is not null)
+            {
+                await SettleStudyAsync(db, study, existing, cancellationToken).ConfigureAwait(false);
+                await QueuePendingExportsAsync(db, existing.Id, cancellationToken).ConfigureAwait(false);
+                return new AnalysisOutcome(existing.Id, true, "already analysed by this model");
+            }
+
+            if (study.ImagesPurgedAt is not null)
+            {
+                return new AnalysisOutcome(null, true, "the study's images were removed by retention");
+            }
+
+            inputs = await db.Instances.AsNoTracking().Where(i => i.StudyId == studyId && i.Kind == InstanceKind.Input).OrderBy(i => i.Id)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            if (study.Generation == (generation ?? study.Generation))
+            {
+                study.State = StudyState.Analysing;
+                study.UpdatedAt = time.GetUtcNow();
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var started = time.GetUtcNow();
+        var record = new AnalysisRecord
+        {
+            StudyId = studyId,
+            Generation = study.Generation,
+            ModelId = engine.Identity.Id,
+            ModelVersion = engine.Identity.Version,
+            ModelSha256 = engine.Identity.Sha256,
+            Status = "failed",
+            Trigger = trigger,
+            StartedAt = started,
+        };
+        var produced = new List<ProducedObjectRecord>();
+        var files = ReadInputs(inputs, cancellationToken);
+        if (files.Count == 0)
+        {
+            record.Reason = inputs.Count == 0 ? "the study has no input instances (only our own objects)" : "no stored input instance could be read";
+            record.Status = "no-measurable-series";
+        }
+        else
+        {
+            try
+            {
+                var engineWatch = Stopwatch.StartNew();
+                var result = engine.Analyze(new StudyInput(study.StudyInstanceUid, files), cancellationToken);
+                metrics.InferenceDuration.Observe(engineWatch.Elapsed.TotalSeconds);
+                Describe(record, result);
+                produced.AddRange(WriteObjects(studyId, result, files, cancellationToken));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The engine records image failures in its result; reaching here is a fault in our code or a produced
+                // object that cannot be written. Recorded, visible, and not retried for ever.
+                record.Status = "failed";
+                record.Reason = $"the analysis threw {e.GetType().Name}: {e.Message}";
+                LogAnalysisThrew(logger, e, studyId);
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        record.FinishedAt = time.GetUtcNow();
+        record.DurationMs = stopwatch.Elapsed.TotalMilliseconds;
+        record.Objects = produced;
+        long analysisId = await RecordAsync(studyId, record, cancellationToken).ConfigureAwait(false);
+        metrics.StudiesAnalysed.WithLabels(record.Status, trigger.StartsWith("reprocess", StringComparison.Ordinal) ? "batch" : "realtime").Inc();
+        LogAnalysed(logger, studyId, record.Generation, record.Status, record.FractureCount, record.DurationMs);
+        return new AnalysisOutcome(analysisId, false, record.Reason);
+    }
+
+    private async Task<long> RecordAsync(long studyId, AnalysisRecord record, CancellationToken cancellationToken)
+    {
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var now = time.GetUtcNow();
+            db.Analyses.Add(record);
+            if (record.Objects.Count > 0)
+            {
+                foreach (var destination in exportSettings.Value.Destinations)
+                {
+                    db.Exports.Add(new ExportRecord { StudyId = studyId, Destination = destination.Name, State = ExportState.Pending, CreatedAt = now, AnalysisId = 0 });
+                }
+            }
+
+            var strategy = db.Database.CreateExecutionStrategy();
+            try
+            {
+                await strategy.ExecuteAsync(async () =>
+                {
+                    var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await using (transaction.ConfigureAwait(false))
+                    {
+                        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                        foreach (var export in db.Exports.Local)
+                        {
+                            export.AnalysisId = record.Id;
+                        }
+
+                        var study = await db.Studies.SingleAsync(s => s.Id == studyId, cancellationToken).ConfigureAwait(false);
+                        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                        await SettleStudyAsync(db, study, record, cancellationToken).ConfigureAwait(false);
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+            }
+            catch (DbUpdateException)
+            {
+                // Another worker recorded the same analysis first (unique study, generation, model): keep theirs.
+                var db2 = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+                await using (db2.ConfigureAwait(false))
+                {
+                    var theirs = await db2.Analyses.AsNoTracking()
+                        .SingleAsync(a => a.StudyId == studyId && a.Generation == record.Generation && a.ModelSha256 == record.ModelSha256, cancellationToken)
+                        .ConfigureAwait(false);
+                    await QueuePendingExportsAsync(db2, theirs.Id, cancellationToken).ConfigureAwait(false);
+                    return theirs.Id;
+                }
+            }
+
+            await QueuePendingExportsAsync(db, record.Id, cancellationToken).ConfigureAwait(false);
+            return record.Id;
+        }
+    }
+
+    /// <summary>Moves the study to the analysis's state, unless newer instances arrived meanwhile (then it stays receiving).</summary>
+    private async Task SettleStudyAsync(ResultsDbContext db, StudyRecord study, AnalysisRecord analysis, CancellationToken cancellationToken)
+    {
+        if (study.Generation != analysis.Generation || study.State == StudyState.Receiving)
+        {
+            return;
+        }
+
+        study.State = analysis.Status switch
+        {
+            "graded" => StudyState.Analysed,
+            "no-measurable-series" => StudyState.NoResult,
+            _ => StudyState.Failed,
+        };
+        study.Reason = analysis.Reason;
+        study.LatestAnalysisId = analysis.Id;
+        study.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task QueuePendingExportsAsync(ResultsDbContext db, long analysisId, CancellationToken cancellationToken)
+    {
+        var pending = await db.Exports.AsNoTracking().Where(x => x.AnalysisId == analysisId && x.State == ExportState.Pending)
+            .Select(x => x.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (long id in pending)
+        {
+            jobs.Enqueue<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(id, CancellationToken.None));
+        }
+    }
+
+    private List<StudyFile> ReadInputs(List<InstanceRecord> inputs, CancellationToken cancellationToken)
+    {
+        var files = new List<StudyFile>(inputs.Count);
+        foreach (var instance in inputs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string path = paths.InStorage(instance.Path);
+            try
+            {
+                files.Add(new StudyFile(path, DicomFile.Open(path, new DicomReadOptions { StopBeforePixelData = true }).Dataset));
+            }
+            catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException)
+            {
+                LogInputUnreadable(logger, instance.Id, e.Message);
+            }
+        }
+
+        return files;
+    }
+
+    private static void Describe(AnalysisRecord record, StudyResult result)
+    {
+        record.Status = result.Status switch
+        {
+            StudyStatus.Graded => "graded",
+            StudyStatus.NoMeasurableSeries => "no-measurable-series",
+            _ => "failed",
+        };
+        record.Reason = result.Status switch
+        {
+            StudyStatus.Graded => null,
+            StudyStatus.NoMeasurableSeries => "no series is a lateral spine radiograph or a sagittal spine MR: " +
+                string.Join("; ", result.Series.SelectMany(s => s.Reasons).Distinct().Take(3)),
+            _ => result.Error ?? string.Join("; ", result.Images.Select(i => i.Error).Where(e => e is not null).Distinct().Take(3)),
+        };
+        record.ResultJson = StudyResultJson.Serialize(result, indented: false);
+        record.FractureCount = result.Summary.FracturedVertebrae;
+        record.HighestGrade = result.Summary.WorstGrade;
+        record.Sdi = result.Status == StudyStatus.Graded ? result.Summary.SpinalDeformityIndex.Value : null;
+        record.ReviewFlagCount = result.ReviewFlags.Count;
+    }
+
+    /// <summary>Writes the study's SR (and presentation states, captures) into the outbox, each synced and renamed into place.</summary>
+    private List<ProducedObjectRecord> WriteObjects(long studyId, StudyResult result, List<StudyFile> files, CancellationToken cancellationToken)
+    {
+        var objects = new List<ProducedObjectRecord>();
+        if (result.Status != StudyStatus.Graded)
+        {
+            return objects;
+        }
+
+        var outcome = VertebralReport.Create(result, files[0].Header);
+        if (outcome.Document is not { } document)
+        {
+            return objects;
+        }
+
+        string folder = Path.Combine(paths.Outbox, studyId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(folder);
+        objects.Add(Save(document.ToDataset(), folder, "SR"));
+        var settings = analysisSettings.Value;
+        if (settings.PresentationStates || settings.SecondaryCaptures)
+        {
+            var states = VertebralPresentationStates.Create(result, files.Select(f => f.Header));
+            if (settings.PresentationStates)
+            {
+                objects.AddRange(states.Select(s => Save(s.Dataset, folder, "GSPS")));
+            }
+
+            if (settings.SecondaryCaptures && states.Count > 0)
+            {
+                var analysed = states.Select(s => s.Image.Source.SopInstanceUid).ToHashSet(StringComparer.Ordinal);
+                var images = files.Where(f => f.SopInstanceUid is { } uid && analysed.Contains(uid)).Select(f => DicomFile.Open(f.Path));
+                objects.AddRange(VertebralSecondaryCaptures.Create(result, images, engine.Codecs).Select(c => Save(c.Dataset, folder, "SC")));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return objects;
+    }
+
+    private ProducedObjectRecord Save(DicomDataset dataset, string folder, string kind)
+    {
+        string uid = dataset.GetString(DicomTags.SOPInstanceUID);
+        string final = Path.Combine(folder, uid + ".dcm");
+        new DicomFile(dataset).Save(final); // synced, then renamed into place
+        return new ProducedObjectRecord
+        {
+            SopInstanceUid = uid,
+            SopClassUid = dataset.GetString(DicomTags.SOPClassUID),
+            Kind = kind,
+            Path = Path.GetRelativePath(paths.DataFolder, final),
+        };
+    }
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Study {StudyId} generation {Generation} analysed: {Status}, {Fractures} fractured vertebrae, {DurationMs:F0} ms")]
+    private static partial void LogAnalysed(ILogger logger, long studyId, int generation, string status, int fractures, double durationMs);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Study {StudyId}: generation {Queued} skipped, the study is at generation {Current}")]
+    private static partial void LogSuperseded(ILogger logger, long studyId, int queued, int current);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Error, Message = "The analysis of study {StudyId} threw; recorded as failed")]
+    private static partial void LogAnalysisThrew(ILogger logger, Exception exception, long studyId);
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Stored instance {InstanceId} cannot be read: {Reason}")]
+    private static partial void LogInputUnreadable(ILogger logger, long instanceId, string reason);
+}

@@ -1,0 +1,110 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Dicom;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Ingest;
+using PlaoImaging.Worker.Jobs;
+using PlaoImaging.Worker.Persistence;
+
+namespace PlaoImaging.Worker.Operations;
+
+/// <summary>
+/// Runs before the SCP and the job servers start (it is registered first): applies the results database's migrations,
+/// indexes stored files the index lacks (an instance stored just before a crash, before its index row was written),
+/// and — on the single-node SQLite set-up, where every job in flight belonged to a dead process — queues again the
+/// studies left queued or analysing and the exports left pending. The jobs are idempotent, so a job Hangfire also
+/// resumes does nothing the second time.
+/// </summary>
+public sealed partial class StartupRecovery(
+    IServiceProvider services,
+    StoragePaths paths,
+    IOptions<StorageSettings> storage,
+    ILogger<StartupRecovery> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(paths.DataFolder);
+        Directory.CreateDirectory(paths.StorageRoot);
+        Directory.CreateDirectory(paths.Outbox);
+        var databases = services.GetRequiredService<IDbContextFactory<ResultsDbContext>>();
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            if (!storage.Value.IsPostgreSql)
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        int indexed = await IndexOrphansAsync(databases, cancellationToken).ConfigureAwait(false);
+        int requeued = storage.Value.IsPostgreSql ? 0 : await RequeueInterruptedAsync(databases, cancellationToken).ConfigureAwait(false);
+        LogRecovered(logger, indexed, requeued);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task<int> IndexOrphansAsync(IDbContextFactory<ResultsDbContext> databases, CancellationToken cancellationToken)
+    {
+        HashSet<string> known;
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            known = (await db.Instances.AsNoTracking().Select(i => i.Path).ToListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        }
+
+        var ingest = services.GetRequiredService<IngestService>();
+        int indexed = 0;
+        string incoming = Path.Combine(paths.StorageRoot, ".incoming");
+        foreach (string file in Directory.EnumerateFiles(paths.StorageRoot, "*.dcm", SearchOption.AllDirectories))
+        {
+            if (file.StartsWith(incoming, StringComparison.Ordinal) || known.Contains(paths.RelativeToStorage(file)))
+            {
+                continue;
+            }
+
+            try
+            {
+                var info = new FileInfo(file);
+                await ingest.IndexAsync(new StoredFile(file, info.Length, null, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero)), cancellationToken).ConfigureAwait(false);
+                indexed++;
+            }
+            catch (DicomException e)
+            {
+                LogOrphanUnreadable(logger, e.Message);
+            }
+        }
+
+        return indexed;
+    }
+
+    private async Task<int> RequeueInterruptedAsync(IDbContextFactory<ResultsDbContext> databases, CancellationToken cancellationToken)
+    {
+        var jobs = services.GetRequiredService<IBackgroundJobClient>();
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var studies = await db.Studies.AsNoTracking().Where(s => s.State == StudyState.Queued || s.State == StudyState.Analysing)
+                .Select(s => new { s.Id, s.Generation }).ToListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var study in studies)
+            {
+                jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, CancellationToken.None));
+            }
+
+            var exports = await db.Exports.AsNoTracking().Where(x => x.State == ExportState.Pending).Select(x => x.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (long id in exports)
+            {
+                jobs.Enqueue<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(id, CancellationToken.None));
+            }
+
+            return studies.Count + exports.Count;
+        }
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Start-up: {Indexed} stored files indexed that the index lacked, {Requeued} interrupted jobs queued again")]
+    private static partial void LogRecovered(ILogger logger, int indexed, int requeued);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "A stored file cannot be indexed at start: {Reason}")]
+    private static partial void LogOrphanUnreadable(ILogger logger, string reason);
+}

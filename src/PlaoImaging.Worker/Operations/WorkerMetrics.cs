@@ -1,0 +1,49 @@
+using Prometheus;
+
+namespace PlaoImaging.Worker.Operations;
+
+/// <summary>
+/// The worker's Prometheus metrics, in a registry of its own (never the library's static default), served at
+/// <c>/metrics</c>. Labels carry no patient or study identifiers.
+/// </summary>
+public sealed class WorkerMetrics
+{
+    public WorkerMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        InstancesReceived = factory.CreateCounter("plao_instances_received_total", "Instances indexed after a C-STORE or an import, by outcome.", "outcome");
+        StudiesAnalysed = factory.CreateCounter("plao_studies_analysed_total", "Analyses finished, by status (graded, no-measurable-series, failed) and trigger (realtime, batch).", "status", "trigger");
+        JobDuration = factory.CreateHistogram("plao_job_duration_seconds", "Job durations, by job.", new HistogramConfiguration
+        {
+            LabelNames = ["job"],
+            Buckets = Histogram.ExponentialBuckets(0.01, 2, 16),
+        });
+        InferenceDuration = factory.CreateHistogram("plao_analysis_duration_seconds", "Engine time per study (selection, decoding, model, grading).", new HistogramConfiguration
+        {
+            Buckets = Histogram.ExponentialBuckets(0.01, 2, 14),
+        });
+        ExportFailures = factory.CreateCounter("plao_export_failures_total", "Failed export attempts, by destination.", "destination");
+        ExportsSent = factory.CreateCounter("plao_exports_sent_total", "Exports delivered, by destination.", "destination");
+        QueueLength = factory.CreateGauge("plao_queue_length", "Jobs waiting on each Hangfire queue.", "queue");
+        StudiesPending = factory.CreateGauge("plao_studies_pending", "Studies receiving, queued or being analysed.");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Counter InstancesReceived { get; }
+
+    public Counter StudiesAnalysed { get; }
+
+    public Histogram JobDuration { get; }
+
+    public Histogram InferenceDuration { get; }
+
+    public Counter ExportFailures { get; }
+
+    public Counter ExportsSent { get; }
+
+    public Gauge QueueLength { get; }
+
+    public Gauge StudiesPending { get; }
+}

@@ -1,0 +1,215 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Hangfire.Storage.SQLite;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Dicom.Hosting;
+using PlaoImaging.Dicom.Network;
+using PlaoImaging.Worker.Api;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Export;
+using PlaoImaging.Worker.Ingest;
+using PlaoImaging.Worker.Jobs;
+using PlaoImaging.Worker.Operations;
+using PlaoImaging.Worker.Persistence;
+using PlaoImaging.Worker.Security;
+using Prometheus;
+
+namespace PlaoImaging.Worker;
+
+/// <summary>Composes the worker: everything <c>Program.cs</c> adds and maps, in one place.</summary>
+public static class WorkerComposition
+{
+    /// <summary>Settings, databases, Hangfire, the SCP, the jobs, authentication, health and metrics.</summary>
+    public static WebApplicationBuilder AddPlaoWorker(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        if (configuration["Urls"] is null && configuration["ASPNETCORE_URLS"] is null && configuration["Kestrel:Endpoints:Http:Url"] is null)
+        {
+            builder.WebHost.UseUrls("http://localhost:5080");
+        }
+
+        var validator = new WorkerSettingsValidator();
+        services.AddOptions<WorkerSettings>().Bind(configuration.GetSection(WorkerSettings.Section));
+        Bind<StorageSettings>(services, configuration, StorageSettings.Section, validator);
+        Bind<AssemblySettings>(services, configuration, AssemblySettings.Section, validator);
+        Bind<AnalysisSettings>(services, configuration, AnalysisSettings.Section, validator);
+        Bind<ExportSettings>(services, configuration, ExportSettings.Section, validator);
+        Bind<JobsSettings>(services, configuration, JobsSettings.Section, validator);
+        Bind<RetentionSettings>(services, configuration, RetentionSettings.Section, validator);
+        Bind<AuthSettings>(services, configuration, AuthSettings.Section, validator);
+
+        // Settings the composition itself needs (which storage, where): read now, checked again by the validators at start.
+        var storage = configuration.GetSection(StorageSettings.Section).Get<StorageSettings>() ?? new StorageSettings();
+        var worker = configuration.GetSection(WorkerSettings.Section).Get<WorkerSettings>() ?? new WorkerSettings();
+        var jobsSettings = configuration.GetSection(JobsSettings.Section).Get<JobsSettings>() ?? new JobsSettings();
+        string dataFolder = Path.GetFullPath(worker.DataFolder);
+        Directory.CreateDirectory(dataFolder);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<StoragePaths>();
+        services.AddSingleton<WorkerMetrics>();
+        services.AddResultsDatabase(storage, dataFolder);
+
+        // First hosted service: migrations and recovery run before the SCP listens and the job servers fetch.
+        services.AddHostedService<StartupRecovery>();
+        services.AddHostedService<ModelWarmUp>();
+
+        services.AddSingleton<JobStorage>(_ => storage.IsPostgreSql
+            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(storage.ConnectionString!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions
+            {
+                SchemaName = storage.HangfireSchema,
+                QueuePollInterval = TimeSpan.FromMilliseconds(250),
+                InvisibilityTimeout = TimeSpan.FromMinutes(5),
+                PrepareSchemaIfNecessary = true,
+            })
+            : new SQLiteStorage(Path.Combine(dataFolder, "hangfire.db"), new SQLiteStorageOptions
+            {
+                QueuePollInterval = TimeSpan.FromMilliseconds(250),
+                InvisibilityTimeout = TimeSpan.FromMinutes(30),
+            }));
+        services.AddHangfire((sp, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        if (jobsSettings.ProcessJobs)
+        {
+            services.AddHangfireServer((sp, options) =>
+            {
+                options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:realtime";
+                options.Queues = [JobQueues.Realtime, JobQueues.Export];
+                options.WorkerCount = jobsSettings.RealtimeWorkers;
+                options.ShutdownTimeout = TimeSpan.FromSeconds(20);
+            });
+            services.AddHangfireServer((sp, options) =>
+            {
+                options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:batch";
+                options.Queues = [JobQueues.Batch];
+                options.WorkerCount = jobsSettings.BatchWorkers;
+                options.ShutdownTimeout = TimeSpan.FromSeconds(20);
+            });
+        }
+
+        services.AddSingleton<AnalysisEngine>();
+        services.AddSingleton<StudyAssemblerSignal>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<IDicomStoreHandler, StoreHandler>();
+        services.AddSingleton<StudyAnalysisService>();
+        services.AddSingleton<ExportService>();
+        services.AddSingleton<ReprocessService>();
+        services.AddTransient<AnalyzeStudyJob>();
+        services.AddTransient<ExportResultsJob>();
+        services.AddTransient<ReprocessJob>();
+        services.AddTransient<RetentionJob>();
+        services.AddHttpClient("stow-rs", c => c.Timeout = TimeSpan.FromMinutes(2));
+        services.AddSingleton<IStowRsSender, StowRsSender>();
+        services.AddDicomScp(configuration.GetSection(DicomScpSettings.DefaultSectionPath));
+        services.PostConfigure<DicomScpSettings>(s =>
+        {
+            // The default storage root lives in the data folder.
+            if (configuration[$"{DicomScpSettings.DefaultSectionPath}:StorageRoot"] is null)
+            {
+                s.StorageRoot = Path.Combine(dataFolder, "dicom");
+            }
+        });
+        services.AddHostedService<StudyAssembler>();
+        services.AddHostedService<MetricsRefresher>();
+
+        AddSecurity(services, configuration, dataFolder);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [HealthTags.Ready])
+            .AddCheck<StorageHealthCheck>("storage", tags: [HealthTags.Ready])
+            .AddCheck<ModelHealthCheck>("model", tags: [HealthTags.Ready])
+            .AddCheck<ScpHealthCheck>("dicom-scp", tags: [HealthTags.Ready]);
+        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+
+    /// <summary>Health (anonymous), the API, OpenAPI, metrics and the Hangfire dashboard (admins).</summary>
+    public static WebApplication MapPlaoWorker(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(HealthTags.Ready),
+            ResponseWriter = HealthResponse.WriteAsync,
+        }).AllowAnonymous();
+        app.MapWorkerApi();
+        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(Policies.Reader);
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<WorkerMetrics>().Registry).RequireAuthorization(Policies.Admin);
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/", DashboardTitle = "PlaoImaging jobs" })
+            .RequireAuthorization(Policies.Admin);
+        app.MapLogin();
+        app.MapGet("/", () => Results.Redirect("/api/studies")).RequireAuthorization(Policies.Reader);
+        var retention = app.Services.GetRequiredService<IOptions<RetentionSettings>>().Value;
+        app.Services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<RetentionJob>(RetentionJob.RecurringId, JobQueues.Batch, job => job.RunAsync(CancellationToken.None), retention.Schedule);
+        return app;
+    }
+
+    private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string section, IValidateOptions<T> validator)
+        where T : class
+    {
+        services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton(validator);
+    }
+
+    private static void AddSecurity(IServiceCollection services, IConfiguration configuration, string dataFolder)
+    {
+        services.AddSingleton<LocalAccounts>();
+        var auth = configuration.GetSection(AuthSettings.Section).Get<AuthSettings>() ?? new AuthSettings();
+        var authentication = services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = "plao";
+                o.DefaultChallengeScheme = "plao";
+            })
+            .AddPolicyScheme("plao", "Basic for API clients, a cookie for browsers", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
+                || context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/metrics") || context.Request.Path.StartsWithSegments("/openapi")
+                    ? BasicAuthenticationHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+            {
+                o.LoginPath = "/login";
+                o.LogoutPath = "/logout";
+                o.Cookie.Name = "plao.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            });
+        if (auth.OpenIdConnect is { } oidc)
+        {
+            authentication.AddOpenIdConnect("oidc", o =>
+            {
+                o.Authority = oidc.Authority;
+                o.ClientId = oidc.ClientId;
+                o.ClientSecret = oidc.ClientSecret;
+                o.ResponseType = "code";
+                o.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                o.TokenValidationParameters.RoleClaimType = oidc.RoleClaim;
+                o.GetClaimsFromUserInfoEndpoint = true;
+            });
+        }
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Reader, p => p.RequireAuthenticatedUser().RequireRole(Roles.Radiologist, Roles.Admin))
+            .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin))
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddAntiforgery();
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "keys"))).SetApplicationName("PlaoImaging");
+    }
+}
