@@ -4,7 +4,9 @@
 #                         suite, print "N passed, N failed, N skipped"
 #   ./build.sh test-fast  the inner loop: build, run only the fast in-process tests (not Category=peer, not
 #                         Category=slow), no peer install and no Python suite; the same closing line
-#   ./build.sh run    the main job until the worker exists: plao analyze on every sample study
+#   ./build.sh run        build and start the worker on its embedded defaults (SQLite and files under ./data, DICOM
+#                         SCP on port 11112 AE PLAO, web and API on http://localhost:5080), send it sample-data/ over
+#                         C-STORE, print the results when they are in, and keep running until Ctrl-C
 #   ./build.sh bench  run the side-by-side benchmarks in bench/
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -100,10 +102,36 @@ run_tests() {
   exit $status
 }
 
+# The worker on its embedded defaults, fed with sample-data/ through its own SCP (the path a PACS takes).
+run_worker() {
+  dotnet build src/PlaoImaging.Worker -c Release -v q -nologo 2>&1 | grep -E " error |rror\(s\)" | sort -u
+  dotnet build src/PlaoImaging.Cli -c Release -v q -nologo 2>&1 | grep -E " error |rror\(s\)" | sort -u
+  local worker=src/PlaoImaging.Worker/bin/Release/net10.0/plao-worker.dll plao=src/PlaoImaging.Cli/bin/Release/net10.0/plao.dll
+  [ -f "$worker" ] && [ -f "$plao" ] || { echo "build failed"; exit 1; }
+  dotnet "$worker" "$@" &
+  local pid=$!
+  trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit 0' INT TERM
+  local i
+  for i in $(seq 1 120); do
+    curl -fs http://localhost:5080/health/ready >/dev/null 2>&1 && break
+    kill -0 $pid 2>/dev/null || { echo "the worker did not start (see its log above)"; exit 1; }
+    sleep 0.5
+  done
+  echo "== worker ready: http://localhost:5080 (user admin, password in data/secrets/admin-password); DICOM: AE PLAO, port 11112"
+  echo "== sending the sample studies (sample-data/0*) to the worker over C-STORE"
+  # shellcheck disable=SC2046 # one argument per file
+  dotnet "$plao" send localhost 11112 $(find sample-data/0* -name '*.dcm' | sort) --called PLAO --quiet
+  echo "== results (each study is analysed after a 10 s quiet period)"
+  dotnet "$plao" studies --wait 60
+  echo "== the worker keeps running; Ctrl-C stops it (graceful: associations and jobs finish first)"
+  wait $pid
+}
+
 case "${1:-test}" in
   test) run_tests full ;;
   test-fast) run_tests fast ;;
-  run) shift; dotnet run --project src/PlaoImaging.Cli -c Release -- analyze sample-data "$@" ;;
+  run) shift; run_worker "$@" ;;
+  analyze) shift; dotnet run --project src/PlaoImaging.Cli -c Release -- analyze sample-data "$@" ;;
   bench) shift; exec bench/run.sh "$@" ;;
-  *) echo "usage: $0 {test|test-fast|run|bench}"; exit 2 ;;
+  *) echo "usage: $0 {test|test-fast|run|analyze|bench}"; exit 2 ;;
 esac

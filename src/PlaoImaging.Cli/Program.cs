@@ -10,4 +10,5 @@ root.Subcommands.Add(SendCommand.Create());
 root.Subcommands.Add(ListenCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(StudiesCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
