@@ -137,15 +137,6 @@ public sealed partial class StudyAnalysisService(
         await using (db.ConfigureAwait(false))
         {
             var now = time.GetUtcNow();
-            db.Analyses.Add(record);
-            if (record.Objects.Count > 0)
-            {
-                foreach (var destination in exportSettings.Value.Destinations)
-                {
-                    db.Exports.Add(new ExportRecord { StudyId = studyId, Destination = destination.Name, State = ExportState.Pending, CreatedAt = now, AnalysisId = 0 });
-                }
-            }
-
             var strategy = db.Database.CreateExecutionStrategy();
             try
             {
@@ -154,10 +145,16 @@ public sealed partial class StudyAnalysisService(
                     var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await using (transaction.ConfigureAwait(false))
                     {
+                        // The analysis first (its unique key decides a race between two workers), then its exports
+                        // with its id, then the study's state: all or nothing.
+                        db.Analyses.Add(record);
                         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                        foreach (var export in db.Exports.Local)
+                        if (record.Objects.Count > 0)
                         {
-                            export.AnalysisId = record.Id;
+                            foreach (var destination in exportSettings.Value.Destinations)
+                            {
+                                db.Exports.Add(new ExportRecord { AnalysisId = record.Id, StudyId = studyId, Destination = destination.Name, State = ExportState.Pending, CreatedAt = now });
+                            }
                         }
 
                         var study = await db.Studies.SingleAsync(s => s.Id == studyId, cancellationToken).ConfigureAwait(false);
@@ -170,12 +167,18 @@ public sealed partial class StudyAnalysisService(
             catch (DbUpdateException)
             {
                 // Another worker recorded the same analysis first (unique study, generation, model): keep theirs.
+                // Any other database failure is rethrown, and Hangfire retries the job.
                 var db2 = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
                 await using (db2.ConfigureAwait(false))
                 {
                     var theirs = await db2.Analyses.AsNoTracking()
-                        .SingleAsync(a => a.StudyId == studyId && a.Generation == record.Generation && a.ModelSha256 == record.ModelSha256, cancellationToken)
+                        .SingleOrDefaultAsync(a => a.StudyId == studyId && a.Generation == record.Generation && a.ModelSha256 == record.ModelSha256, cancellationToken)
                         .ConfigureAwait(false);
+                    if (theirs is null)
+                    {
+                        throw;
+                    }
+
                     await QueuePendingExportsAsync(db2, theirs.Id, cancellationToken).ConfigureAwait(false);
                     return theirs.Id;
                 }
