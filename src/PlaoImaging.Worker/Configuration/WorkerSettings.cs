@@ -68,9 +68,19 @@ public sealed class ExportSettings
 
     public List<DestinationSettings> Destinations { get; set; } = [];
 
-    /// <summary>The waits between attempts of one export; after the last one fails the export shows as failed until an admin retries it.</summary>
-    public List<TimeSpan> RetryDelays { get; set; } =
+    /// <summary>The waits between attempts when <see cref="RetryDelays"/> is not configured.</summary>
+    public static IReadOnlyList<TimeSpan> DefaultRetryDelays { get; } =
         [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1)];
+
+    /// <summary>
+    /// The waits between attempts of one export; after the last one fails the export shows as failed until an admin
+    /// retries it. Empty (not configured): <see cref="DefaultRetryDelays"/>. It starts empty because the configuration
+    /// binder appends configured items to a list that already has some.
+    /// </summary>
+    public List<TimeSpan> RetryDelays { get; set; } = [];
+
+    /// <summary>The delays in force: the configured ones, else the defaults.</summary>
+    public IReadOnlyList<TimeSpan> EffectiveRetryDelays => RetryDelays.Count > 0 ? RetryDelays : DefaultRetryDelays;
 
     /// <summary>The AE title we call destinations with when a destination names none.</summary>
     public string CallingAETitle { get; set; } = "PLAO";

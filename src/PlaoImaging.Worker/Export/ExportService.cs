@@ -12,7 +12,7 @@ namespace PlaoImaging.Worker.Export;
 
 /// <summary>
 /// Sends one analysis's objects to one destination. Every attempt is recorded; a failed attempt schedules the next
-/// after the configured delay (<see cref="ExportSettings.RetryDelays"/>), and when the delays are used up the export
+/// after the configured delay (<see cref="ExportSettings.EffectiveRetryDelays"/>), and when the delays are used up the export
 /// is <see cref="ExportState.Failed"/>, visible in the API, until an admin retries it. Sent exports are never sent
 /// again by a re-run. Only objects we produced are ever sent, so nothing received is routed back: no loops.
 /// </summary>
@@ -68,7 +68,7 @@ public sealed partial class ExportService(
             {
                 export.LastError = error;
                 metrics.ExportFailures.WithLabels(export.Destination).Inc();
-                var delays = settings.Value.RetryDelays;
+                var delays = settings.Value.EffectiveRetryDelays;
                 if (export.Attempts <= delays.Count)
                 {
                     var delay = delays[export.Attempts - 1];
