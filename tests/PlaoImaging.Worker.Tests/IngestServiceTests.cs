@@ -1,0 +1,165 @@
+using PlaoImaging.Dicom;
+using PlaoImaging.Worker.Ingest;
+using PlaoImaging.Worker.Persistence;
+using Xunit;
+
+namespace PlaoImaging.Worker.Tests;
+
+/// <summary>Indexing stored instances in a real SQLite results database: new, identical, replaced and our own objects.</summary>
+[Trait("Category", "unit")]
+public sealed class IngestServiceTests
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task IndexAsync_NewInstance_AddedAndStudyReceivingDueAfterTheQuietPeriod()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("ingest-new", Quiet, ct);
+        string study = DicomUidGenerator.NewUid();
+        var now = services.Time.GetUtcNow();
+
+        var outcome = await services.StoreAsync(WorkerServices.Radiograph(study), ct);
+
+        Assert.Equal(IngestOutcome.Added, outcome);
+        var record = await services.StudyAsync(study, ct);
+        Assert.Equal(StudyState.Receiving, record.State);
+        Assert.Equal(now + Quiet, record.DueAt);
+        Assert.Equal(1, record.Generation);
+        Assert.Equal(1, record.InputCount);
+        Assert.Equal("DX", record.Modalities);
+        Assert.Equal("Test^Patient", record.PatientName);
+        var instance = Assert.Single(await services.InstancesAsync(study, ct));
+        Assert.Equal(InstanceKind.Input, instance.Kind);
+        Assert.Equal("MODALITY", instance.CallingAETitle);
+        Assert.Equal(64, instance.Sha256.Length);
+        Assert.False(Path.IsPathRooted(instance.Path));
+        Assert.True(File.Exists(services.Paths.InStorage(instance.Path)));
+    }
+
+    [Fact]
+    public async Task IndexAsync_SameBytesAgain_IdenticalDuplicateAndGenerationUnchanged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("ingest-identical", Quiet, ct);
+        string study = DicomUidGenerator.NewUid();
+        var dataset = WorkerServices.Radiograph(study);
+        await services.StoreAsync(dataset, ct);
+        var before = await services.StudyAsync(study, ct);
+        services.Time.Advance(TimeSpan.FromSeconds(5));
+
+        var outcome = await services.StoreAsync(dataset, ct);
+
+        Assert.Equal(IngestOutcome.IdenticalDuplicate, outcome);
+        var after = await services.StudyAsync(study, ct);
+        Assert.Equal(before.Generation, after.Generation);
+        Assert.Equal(before.DueAt, after.DueAt);
+        Assert.Equal(1, after.InputCount);
+        var instance = Assert.Single(await services.InstancesAsync(study, ct));
+        Assert.Equal(1, instance.Duplicates);
+    }
+
+    [Fact]
+    public async Task IndexAsync_OtherBytesSameSopInstanceUid_ReplacedAndNextGeneration()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("ingest-replaced", Quiet, ct);
+        string study = DicomUidGenerator.NewUid();
+        string sop = DicomUidGenerator.NewUid();
+        await services.StoreAsync(WorkerServices.Radiograph(study, sop), ct);
+        string firstHash = Assert.Single(await services.InstancesAsync(study, ct)).Sha256;
+        services.Time.Advance(TimeSpan.FromSeconds(5));
+
+        var outcome = await services.StoreAsync(WorkerServices.Radiograph(study, sop, "LATERAL CORRECTED"), ct);
+
+        Assert.Equal(IngestOutcome.Replaced, outcome);
+        var record = await services.StudyAsync(study, ct);
+        Assert.Equal(2, record.Generation);
+        Assert.Equal(1, record.InputCount);
+        Assert.Equal(services.Time.GetUtcNow() + Quiet, record.DueAt);
+        var instance = Assert.Single(await services.InstancesAsync(study, ct));
+        Assert.NotEqual(firstHash, instance.Sha256);
+        Assert.Equal(1, instance.Duplicates);
+    }
+
+    [Fact]
+    public async Task IndexAsync_ReportByPlaoImaging_OwnObjectAndStudyNotMadeDue()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("ingest-own-manufacturer", Quiet, ct);
+        string study = DicomUidGenerator.NewUid();
+
+        var outcome = await services.StoreAsync(WorkerServices.Report(study, IngestService.OwnManufacturer), ct);
+
+        Assert.Equal(IngestOutcome.OwnObject, outcome);
+        var record = await services.StudyAsync(study, ct);
+        Assert.Null(record.DueAt);
+        Assert.Equal(0, record.Generation);
+        Assert.Equal(0, record.InputCount);
+        Assert.Equal(InstanceKind.OwnObject, Assert.Single(await services.InstancesAsync(study, ct)).Kind);
+    }
+
+    [Fact]
+    public async Task IndexAsync_ReportWhoseUidWeProduced_OwnObjectAndAnalysedStudyUntouched()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("ingest-own-produced", Quiet, ct);
+        string study = DicomUidGenerator.NewUid();
+        string reportUid = DicomUidGenerator.NewUid();
+        await services.StoreAsync(WorkerServices.Radiograph(study), ct);
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            var record = db.Studies.Single(s => s.StudyInstanceUid == study);
+            record.State = StudyState.Analysed;
+            record.DueAt = null;
+            db.Analyses.Add(new AnalysisRecord
+            {
+                StudyId = record.Id, Generation = 1, ModelId = "m", ModelVersion = "1", ModelSha256 = "00", Status = "graded", Trigger = "realtime",
+                Objects = [new ProducedObjectRecord { SopInstanceUid = reportUid, SopClassUid = "1.2.840.10008.5.1.4.1.1.88.33", Kind = "SR", Path = "outbox/sr.dcm" }],
+            });
+            await db.SaveChangesAsync(ct);
+        }
+
+        // A PACS that rewrites the manufacturer still sends back the UID we gave the report.
+        var outcome = await services.StoreAsync(WorkerServices.Report(study, "PACS VENDOR", reportUid), ct);
+
+        Assert.Equal(IngestOutcome.OwnObject, outcome);
+        var after = await services.StudyAsync(study, ct);
+        Assert.Equal(StudyState.Analysed, after.State);
+        Assert.Null(after.DueAt);
+        Assert.Equal(1, after.Generation);
+    }
+
+    [Fact]
+    public async Task IndexAsync_ReportByAnotherVendor_IsAnInput()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("ingest-foreign-sr", Quiet, ct);
+        string study = DicomUidGenerator.NewUid();
+
+        var outcome = await services.StoreAsync(WorkerServices.Report(study, "PACS VENDOR"), ct);
+
+        Assert.Equal(IngestOutcome.Added, outcome);
+        Assert.Equal(1, (await services.StudyAsync(study, ct)).Generation);
+    }
+
+    [Fact]
+    public async Task IndexAsync_NoStudyInstanceUid_ThrowsDicomExceptionAndIndexesNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("ingest-no-study", Quiet, ct);
+        var dataset = WorkerServices.Radiograph("1.2.3");
+        string path = Path.Combine(services.Paths.StorageRoot, "x.dcm");
+        dataset.Remove(DicomTags.StudyInstanceUID);
+        new DicomFile(dataset).Save(path);
+
+        await Assert.ThrowsAsync<DicomException>(() => services.Ingest.IndexAsync(new StoredFile(path, new FileInfo(path).Length, null, services.Time.GetUtcNow()), ct));
+
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            Assert.Equal(0, db.Instances.Count());
+        }
+    }
+}

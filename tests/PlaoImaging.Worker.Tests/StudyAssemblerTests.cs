@@ -1,0 +1,125 @@
+using Hangfire;
+using Hangfire.Storage.SQLite;
+using Microsoft.Extensions.Logging.Abstractions;
+using PlaoImaging.Dicom;
+using PlaoImaging.Worker.Ingest;
+using PlaoImaging.Worker.Jobs;
+using PlaoImaging.Worker.Persistence;
+using Xunit;
+
+namespace PlaoImaging.Worker.Tests;
+
+/// <summary>
+/// The quiet period, on a fake clock: the assembler queues a study on Hangfire's real client over a real SQLite job
+/// storage once its quiet period has ended, once per generation.
+/// </summary>
+[Trait("Category", "unit")]
+public sealed class StudyAssemblerTests
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task QueueDueStudiesAsync_BeforeAndAfterTheQuietPeriod_QueuesOnlyAfter()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, assembler) = await CreateAsync("assembler-quiet", ct);
+        string study = DicomUidGenerator.NewUid();
+        await services.StoreAsync(WorkerServices.Radiograph(study), ct);
+
+        services.Time.Advance(Quiet - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, await assembler.QueueDueStudiesAsync(ct));
+        Assert.Equal(StudyState.Receiving, (await services.StudyAsync(study, ct)).State);
+        Assert.Empty(Enqueued(storage));
+
+        services.Time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, await assembler.QueueDueStudiesAsync(ct));
+
+        var record = await services.StudyAsync(study, ct);
+        Assert.Equal(StudyState.Queued, record.State);
+        Assert.Equal(1, record.QueuedGeneration);
+        Assert.Null(record.DueAt);
+        var job = Assert.Single(Enqueued(storage));
+        Assert.Equal(typeof(AnalyzeStudyJob), job.Type);
+        Assert.Equal(nameof(AnalyzeStudyJob.RunAsync), job.Method.Name);
+        Assert.Equal(record.Id, Convert.ToInt64(job.Args[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1, Convert.ToInt32(job.Args[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Null(job.Args[2]);
+    }
+
+    [Fact]
+    public async Task QueueDueStudiesAsync_NewInstanceDuringTheQuietPeriod_RestartsIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, assembler) = await CreateAsync("assembler-restart", ct);
+        string study = DicomUidGenerator.NewUid();
+        await services.StoreAsync(WorkerServices.Radiograph(study), ct);
+        services.Time.Advance(TimeSpan.FromSeconds(6));
+        await services.StoreAsync(WorkerServices.Radiograph(study), ct);
+
+        services.Time.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(0, await assembler.QueueDueStudiesAsync(ct));
+        Assert.Empty(Enqueued(storage));
+
+        services.Time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(1, await assembler.QueueDueStudiesAsync(ct));
+        var job = Assert.Single(Enqueued(storage));
+        Assert.Equal(2, Convert.ToInt32(job.Args[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task QueueDueStudiesAsync_QueuedOnce_AGenerationChangeMakesItDueAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, assembler) = await CreateAsync("assembler-generation", ct);
+        string study = DicomUidGenerator.NewUid();
+        var first = WorkerServices.Radiograph(study);
+        await services.StoreAsync(first, ct);
+        services.Time.Advance(Quiet);
+        Assert.Equal(1, await assembler.QueueDueStudiesAsync(ct));
+
+        services.Time.Advance(Quiet);
+        Assert.Equal(0, await assembler.QueueDueStudiesAsync(ct));
+        Assert.Single(Enqueued(storage));
+
+        // The same instance again changes nothing; a corrected one is a new generation.
+        await services.StoreAsync(first, ct);
+        services.Time.Advance(Quiet);
+        Assert.Equal(0, await assembler.QueueDueStudiesAsync(ct));
+
+        await services.StoreAsync(WorkerServices.Radiograph(study, first.GetString(DicomTags.SOPInstanceUID), "CORRECTED"), ct);
+        Assert.Equal(StudyState.Receiving, (await services.StudyAsync(study, ct)).State);
+        services.Time.Advance(Quiet);
+        Assert.Equal(1, await assembler.QueueDueStudiesAsync(ct));
+
+        var record = await services.StudyAsync(study, ct);
+        Assert.Equal(StudyState.Queued, record.State);
+        Assert.Equal(2, record.QueuedGeneration);
+        var generations = Enqueued(storage).Select(j => Convert.ToInt32(j.Args[1], System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
+        Assert.Equal([1, 2], generations);
+    }
+
+    [Fact]
+    public async Task QueueDueStudiesAsync_OnlyOurOwnObjects_NeverQueued()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, assembler) = await CreateAsync("assembler-own", ct);
+        await services.StoreAsync(WorkerServices.Report(DicomUidGenerator.NewUid(), IngestService.OwnManufacturer), ct);
+
+        services.Time.Advance(TimeSpan.FromHours(1));
+
+        Assert.Equal(0, await assembler.QueueDueStudiesAsync(ct));
+        Assert.Empty(Enqueued(storage));
+    }
+
+    private static async Task<(WorkerServices Services, SQLiteStorage Storage, StudyAssembler Assembler)> CreateAsync(string name, CancellationToken ct)
+    {
+        var services = await WorkerServices.CreateAsync(name, Quiet, ct);
+        var storage = new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions());
+        var assembler = new StudyAssembler(services, new BackgroundJobClient(storage), services.Signal, services.Assembly, services.Time,
+            NullLogger<StudyAssembler>.Instance);
+        return (services, storage, assembler);
+    }
+
+    private static List<Hangfire.Common.Job> Enqueued(JobStorage storage) =>
+        storage.GetMonitoringApi().EnqueuedJobs(JobQueues.Realtime, 0, 100).Select(j => j.Value.Job).ToList();
+}
