@@ -15,7 +15,7 @@ public sealed class StoragePaths
         ArgumentNullException.ThrowIfNull(scp);
         DataFolder = Path.GetFullPath(worker.Value.DataFolder);
         StorageRoot = Path.GetFullPath(scp.Value.StorageRoot);
-        Outbox = Path.Combine(DataFolder, "outbox");
+        Outbox = string.IsNullOrEmpty(worker.Value.OutboxFolder) ? Path.Combine(DataFolder, "outbox") : Path.GetFullPath(worker.Value.OutboxFolder);
     }
 
     /// <summary>The data folder (SQLite databases, produced objects, secrets).</summary>
@@ -32,4 +32,8 @@ public sealed class StoragePaths
     public string InStorage(string relative) => Path.GetFullPath(Path.Combine(StorageRoot, relative));
 
     public string InData(string relative) => Path.GetFullPath(Path.Combine(DataFolder, relative));
+
+    public string RelativeToOutbox(string fullPath) => Path.GetRelativePath(Outbox, fullPath);
+
+    public string InOutbox(string relative) => Path.GetFullPath(Path.Combine(Outbox, relative));
 }

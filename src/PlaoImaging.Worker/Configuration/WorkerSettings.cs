@@ -7,6 +7,13 @@ public sealed class WorkerSettings
 
     /// <summary>The data folder: the SQLite databases, the produced objects, the generated admin password. Stored images go to <c>Dicom:Scp:StorageRoot</c>.</summary>
     public string DataFolder { get; set; } = "data";
+
+    /// <summary>
+    /// Where produced objects (SR, GSPS, SC) are kept until and after export; empty: <c>outbox</c> in the data folder.
+    /// Workers that share one PostgreSQL database must share it too (like <c>Dicom:Scp:StorageRoot</c>): any of them may
+    /// run the export of an analysis another one made.
+    /// </summary>
+    public string? OutboxFolder { get; set; }
 }
 
 /// <summary>The databases (section <c>Storage</c>): SQLite files under the data folder, or one PostgreSQL database for results and Hangfire.</summary>

@@ -48,7 +48,7 @@ public sealed partial class ExportService(
             {
                 var objects = await db.ProducedObjects.AsNoTracking().Where(o => o.AnalysisId == export.AnalysisId).OrderBy(o => o.Id)
                     .ToListAsync(cancellationToken).ConfigureAwait(false);
-                var files = objects.Where(o => o.Kind != "SC" || destination.SendSecondaryCaptures).Select(o => paths.InData(o.Path)).ToList();
+                var files = objects.Where(o => o.Kind != "SC" || destination.SendSecondaryCaptures).Select(o => paths.InOutbox(o.Path)).ToList();
                 error = await SendAsync(destination, files, cancellationToken).ConfigureAwait(false);
             }
 

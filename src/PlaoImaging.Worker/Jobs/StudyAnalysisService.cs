@@ -310,7 +310,7 @@ public sealed partial class StudyAnalysisService(
             SopInstanceUid = uid,
             SopClassUid = dataset.GetString(DicomTags.SOPClassUID),
             Kind = kind,
-            Path = Path.GetRelativePath(paths.DataFolder, final),
+            Path = paths.RelativeToOutbox(final),
         };
     }
 

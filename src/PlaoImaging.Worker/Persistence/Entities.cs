@@ -199,7 +199,7 @@ public sealed class ProducedObjectRecord
     /// <summary>SR, GSPS or SC.</summary>
     public required string Kind { get; set; }
 
-    /// <summary>Relative to the data folder.</summary>
+    /// <summary>Relative to the outbox (<c>Worker:OutboxFolder</c>), which workers sharing a database share.</summary>
     public required string Path { get; set; }
 }
 
