@@ -62,13 +62,7 @@ public static class WorkerComposition
         services.AddHostedService<ModelWarmUp>();
 
         services.AddSingleton<JobStorage>(_ => storage.IsPostgreSql
-            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(storage.ConnectionString!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions
-            {
-                SchemaName = storage.HangfireSchema,
-                QueuePollInterval = TimeSpan.FromMilliseconds(250),
-                InvisibilityTimeout = TimeSpan.FromMinutes(5),
-                PrepareSchemaIfNecessary = true,
-            })
+            ? CreatePostgreSqlStorage(storage)
             : new SQLiteStorage(Path.Combine(dataFolder, "hangfire.db"), new SQLiteStorageOptions
             {
                 QueuePollInterval = TimeSpan.FromMilliseconds(250),
@@ -156,6 +150,19 @@ public static class WorkerComposition
         app.Services.GetRequiredService<IRecurringJobManager>()
             .AddOrUpdate<RetentionJob>(RetentionJob.RecurringId, JobQueues.Batch, job => job.RunAsync(CancellationToken.None), retention.Schedule);
         return app;
+    }
+
+    /// <summary>Hangfire on PostgreSQL; its schema is created or upgraded under the schema lock, one worker at a time.</summary>
+    private static PostgreSqlStorage CreatePostgreSqlStorage(StorageSettings storage)
+    {
+        using var schemaLock = PostgresSchemaLock.Acquire(storage.ConnectionString!);
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(storage.ConnectionString!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions
+        {
+            SchemaName = storage.HangfireSchema,
+            QueuePollInterval = TimeSpan.FromMilliseconds(250),
+            InvisibilityTimeout = TimeSpan.FromMinutes(5),
+            PrepareSchemaIfNecessary = true,
+        });
     }
 
     private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string section, IValidateOptions<T> validator)

@@ -31,9 +31,18 @@ public sealed partial class StartupRecovery(
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            if (!storage.Value.IsPostgreSql)
+            if (storage.Value.IsPostgreSql)
             {
+                // Workers started together would otherwise migrate the shared database at the same moment.
+                var schemaLock = await PostgresSchemaLock.AcquireAsync(storage.Value.ConnectionString!, cancellationToken).ConfigureAwait(false);
+                await using (schemaLock.ConfigureAwait(false))
+                {
+                    await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
             }
         }
