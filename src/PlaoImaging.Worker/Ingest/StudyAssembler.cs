@@ -10,8 +10,9 @@ namespace PlaoImaging.Worker.Ingest;
 /// <summary>
 /// Puts studies whose quiet period has ended on the <c>realtime</c> queue. The quiet period lives in the database
 /// (<see cref="StudyRecord.DueAt"/>), so a restart resumes every pending study. The job is enqueued before the study is
-/// marked queued (by a conditional update on its generation): a crash in between, or two assemblers on two nodes, at
-/// worst queue one generation twice, and the job is idempotent (one analysis per study, generation and model).
+/// marked queued (by a conditional update on its generation): a crash in between at worst queues one generation twice,
+/// and the job is idempotent (one analysis per study, generation and model). When the update finds the study already
+/// marked (two assemblers on two nodes saw it due), the job just queued is deleted, so the study is analysed once.
 /// </summary>
 public sealed partial class StudyAssembler(
     IDbContextFactory<ResultsDbContext> databases,
@@ -63,13 +64,22 @@ public sealed partial class StudyAssembler(
             {
                 // Enqueue first, then mark: a crash in between leaves the study due, so it is queued again and the
                 // idempotent job runs once; the other order could leave a study marked queued with no job.
-                jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, CancellationToken.None));
-                await db.Studies
+                string jobId = jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, CancellationToken.None));
+                int marked = await db.Studies
                     .Where(s => s.Id == study.Id && s.Generation == study.Generation && s.State == StudyState.Receiving)
                     .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued)
                         .SetProperty(s => s.QueuedGeneration, study.Generation)
                         .SetProperty(s => s.DueAt, (DateTimeOffset?)null)
                         .SetProperty(s => s.UpdatedAt, now), cancellationToken).ConfigureAwait(false);
+                if (marked == 0)
+                {
+                    // Another node's assembler queued this generation first (or a newer one arrived): without this,
+                    // every node that saw the study due would analyse it, all but one for nothing.
+                    jobs.Delete(jobId);
+                    LogAlreadyQueued(logger, study.Id, study.Generation);
+                    continue;
+                }
+
                 LogQueued(logger, study.Id, study.Generation);
                 queued++;
             }
@@ -80,6 +90,9 @@ public sealed partial class StudyAssembler(
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Study {StudyId} generation {Generation} queued for analysis")]
     private static partial void LogQueued(ILogger logger, long studyId, int generation);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, Message = "Study {StudyId} generation {Generation} was queued by another node or has changed; the job queued here is deleted")]
+    private static partial void LogAlreadyQueued(ILogger logger, long studyId, int generation);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "The study assembler's pass failed; it tries again")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
