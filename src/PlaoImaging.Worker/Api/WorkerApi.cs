@@ -47,12 +47,13 @@ public static class WorkerApi
             query = query.Where(x => x.State == s);
         }
 
-        if (from is { } f)
+        // Times are stored as UTC (the DateTimeOffset converter compares clock ticks, so an offset would shift the bound).
+        if (from?.ToUniversalTime() is { } f)
         {
             query = query.Where(x => x.LastReceivedAt >= f);
         }
 
-        if (to is { } t)
+        if (to?.ToUniversalTime() is { } t)
         {
             query = query.Where(x => x.LastReceivedAt < t);
         }

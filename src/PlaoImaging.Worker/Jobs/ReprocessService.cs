@@ -143,12 +143,13 @@ public sealed partial class ReprocessService(
         await using (db.ConfigureAwait(false))
         {
             var studies = db.Studies.AsNoTracking().AsQueryable();
-            if (filter.ReceivedFrom is { } from)
+            // Times are stored as UTC (the DateTimeOffset converter compares clock ticks, so an offset would shift the bound).
+            if (filter.ReceivedFrom?.ToUniversalTime() is { } from)
             {
                 studies = studies.Where(s => s.FirstReceivedAt >= from);
             }
 
-            if (filter.ReceivedTo is { } to)
+            if (filter.ReceivedTo?.ToUniversalTime() is { } to)
             {
                 studies = studies.Where(s => s.FirstReceivedAt < to);
             }
