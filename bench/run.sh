@@ -12,6 +12,9 @@
 #   bench/run.sh infer   landmark model inference on the CPU: ONNX Runtime (OnnxModelRunner) vs the same model in PyTorch,
 #                        default and with OMP_WAIT_POLICY=PASSIVE; batch 1 and 8, 2 threads each, torch outputs checked
 #                        against ONNX Runtime's first (PLAO_INFER_ROUNDS x PLAO_INFER_RUNS timed runs, default 5 x 10)
+#   bench/run.sh worker  plao-worker on the CPU: latency (C-STORE response to SR at a storescp destination, less the
+#                        quiet period), studies per hour over a burst of 500, folder-import reprocessing, and plao analyze
+#                        on the same studies for the overhead ratio (bench/worker/bench.py)
 # Results go to bench/out/ and are summarised as ratios; bench/README.md keeps the latest figures.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -317,11 +320,25 @@ pipeline() {
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/pipeline.txt"
 }
 
+# The worker (plao-worker, Release, CPU) against the engine alone (bench/worker/bench.py): latency from the C-STORE
+# response to the SR at a storescp destination less the quiet period (PLAO_WORKER_LATENCY studies one at a time,
+# default 60), studies per hour over a burst (PLAO_WORKER_BURST, default 500), folder-import reprocessing
+# (PLAO_WORKER_REPROCESS, default 200) and plao analyze on the same folder; PLAO_WORKER_QUIET seconds of quiet period
+# (default 2).
+worker() {
+  need dcmtk; need python3-pydicom
+  (cd "$root" && dotnet build src/PlaoImaging.Worker -c Release 2>&1 | grep -E " error |rror\(s\)" | sort -u
+   dotnet build src/PlaoImaging.Cli -c Release 2>&1 | grep -E " error |rror\(s\)" | sort -u)
+  /usr/bin/python3 worker/bench.py "$out" --latency "${PLAO_WORKER_LATENCY:-60}" --burst "${PLAO_WORKER_BURST:-500}" \
+    --reprocess "${PLAO_WORKER_REPROCESS:-200}" --quiet "${PLAO_WORKER_QUIET:-2}" | tee "$out/worker.txt"
+}
+
 case "${1:-parse}" in
   parse) parse ;;
   decode) decode ;;
   net) net ;;
   infer) infer ;;
   pipeline) pipeline ;;
-  *) echo "usage: $0 parse|decode|net|infer|pipeline"; exit 2 ;;
+  worker) worker ;;
+  *) echo "usage: $0 parse|decode|net|infer|pipeline|worker"; exit 2 ;;
 esac

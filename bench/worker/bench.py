@@ -1,0 +1,300 @@
+"""The worker benchmark (bench/run.sh worker): latency and throughput of plao-worker against the engine alone.
+
+    bench.py OUT [--latency N] [--burst N] [--reprocess N] [--quiet SECONDS]
+
+1. latency: one worker (Release build, CPU, the shipped defaults but for a quiet period of Q s) with DCMTK storescp as
+   its export destination. Single-radiograph studies (sample-data 01-04 with new UIDs) are sent one at a time with
+   storescu; for each, latency = (time storescp has the study's SR: its --exec-on-reception command runs once the file
+   is complete) - (time storescu returned: the C-STORE response and the association release) - Q. p50 / p95 / max.
+2. burst: N more studies in one storescu association, as fast as it sends; studies per hour = N / (last SR at the
+   destination - start of the send). Every study must end with its SR at the destination (none lost).
+3. reprocess: a fresh worker imports a folder of N studies (POST /api/reprocess {"folder": ...}, queue batch) with no
+   destination; throughput from the request to its Done state. The quiet period is an hour there, so that the
+   realtime queue does not analyse the imported studies as well (see bench/README.md).
+4. engine: `plao analyze FOLDER --sr DIR --gsps` on the same folder (the same SR and GSPS the worker writes); its
+   start-up (process, model load) is taken out by a second run on 4 of the studies.
+
+Writes OUT/worker-results.json and prints a summary. Needs the worker and plao built in Release, storescu/storescp,
+pydicom. Nothing here asserts; the figures go to bench/README.md by hand.
+"""
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pydicom
+from pydicom.uid import generate_uid
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+WORKER = os.path.join(ROOT, "src", "PlaoImaging.Worker", "bin", "Release", "net10.0", "plao-worker.dll")
+PLAO = os.path.join(ROOT, "src", "PlaoImaging.Cli", "bin", "Release", "net10.0", "plao.dll")
+SAMPLES = [os.path.join(ROOT, "sample-data", d, "lateral.dcm")
+           for d in ("01-cr-lumbar-mono1-jpegll", "02-dx-thoracolumbar-explicit", "03-dx-thoracic-plao-run", "04-cr-normal-implicit")]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_studies(folder, count, tag):
+    """count single-radiograph studies cycling through sample studies 01-04, each with new study, series and SOP UIDs."""
+    os.makedirs(folder, exist_ok=True)
+    sources = [pydicom.dcmread(p) for p in SAMPLES]
+    files = []
+    for i in range(count):
+        ds = sources[i % len(sources)]
+        ds.StudyInstanceUID = generate_uid()
+        ds.SeriesInstanceUID = generate_uid()
+        ds.SOPInstanceUID = generate_uid()
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.PatientID = f"BENCH-{tag}-{i:04d}"
+        ds.AccessionNumber = f"{tag}{i:04d}"
+        path = os.path.join(folder, f"{tag}-{i:04d}.dcm")
+        ds.save_as(path)
+        files.append((path, ds.StudyInstanceUID))
+    return files
+
+
+class Storescp:
+    """storescp as the export destination; every complete file appends 'epoch-seconds filename' to a log."""
+
+    def __init__(self, folder):
+        self.folder = os.path.join(folder, "received")
+        os.makedirs(self.folder, exist_ok=True)
+        self.log = os.path.join(folder, "received.log")
+        open(self.log, "w").close()
+        self.port = free_port()
+        command = f"echo $(date +%s.%N) #f >> {self.log}"
+        self.process = subprocess.Popen(["storescp", "-aet", "PACS", "-od", self.folder, "--exec-on-reception", command, str(self.port)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port, 15)
+
+    def sr_times(self):
+        """Arrival time of each SR file storescp received (storescp names SR files 'SR.<uid>')."""
+        times = []
+        with open(self.log) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 2 and parts[1].startswith("SR"):
+                    times.append(float(parts[0]))
+        return times
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+class Worker:
+    def __init__(self, folder, quiet, destination_port=None):
+        os.makedirs(folder, exist_ok=True)
+        self.folder = folder
+        self.http = free_port()
+        self.dicom = free_port()
+        args = ["dotnet", WORKER, f"--Urls=http://127.0.0.1:{self.http}", f"--Dicom:Scp:Port={self.dicom}", "--Dicom:Scp:BindAddress=127.0.0.1",
+                f"--Assembly:QuietPeriod={quiet}", "--Analysis:Provider=cpu"]
+        if destination_port:
+            args += ["--Export:Destinations:0:Name=pacs", "--Export:Destinations:0:Host=127.0.0.1",
+                     f"--Export:Destinations:0:Port={destination_port}", "--Export:Destinations:0:CalledAETitle=PACS"]
+        self.log = open(os.path.join(folder, "worker.log"), "w")
+        self.process = subprocess.Popen(args, cwd=folder, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"the worker exited with {self.process.returncode}; see {folder}/worker.log")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/health/ready", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise SystemExit("the worker was not ready in 120 s")
+            time.sleep(0.2)
+        password = open(os.path.join(folder, "data", "secrets", "admin-password")).read().strip()
+        self.auth = "Basic " + base64.b64encode(f"admin:{password}".encode()).decode()
+
+    def api(self, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.http}/api/{path}", data=data, method="GET" if body is None else "POST",
+                                         headers={"Authorization": self.auth, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return json.loads(r.read())
+
+    def studies_by_state(self):
+        counts, page = {}, 1
+        while True:
+            result = self.api(f"studies?pageSize=500&page={page}")
+            for s in result["items"]:
+                counts[s["state"]] = counts.get(s["state"], 0) + 1
+            if page * 500 >= result["total"]:
+                return counts
+            page += 1
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def wait_port(port, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"nothing listens on {port}")
+
+
+def send(port, files):
+    result = subprocess.run(["storescu", "-xs", "-aec", "PLAO", "127.0.0.1", str(port), *files], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"storescu failed: {result.stderr}")
+
+
+def wait_for_srs(pacs, count, seconds):
+    deadline = time.time() + seconds
+    while True:
+        times = pacs.sr_times()
+        if len(times) >= count:
+            return times
+        if time.time() > deadline:
+            raise SystemExit(f"only {len(times)} of {count} reports arrived in {seconds} s")
+        time.sleep(0.01)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def load():
+    return open("/proc/loadavg").read().split()[:3]
+
+
+def engine_seconds(folder, out):
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    started = time.time()
+    result = subprocess.run(["dotnet", PLAO, "analyze", folder, "--sr", out, "--gsps", "--provider", "cpu", "--quiet"], capture_output=True, text=True)
+    elapsed = time.time() - started
+    if result.returncode not in (0, 1):  # 1: some study has findings or no result; 2+: usage or failure
+        raise SystemExit(f"plao analyze exited {result.returncode}: {result.stderr}")
+    return elapsed, len([f for f in os.listdir(out)])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("--latency", type=int, default=60)
+    parser.add_argument("--burst", type=int, default=500)
+    parser.add_argument("--reprocess", type=int, default=200)
+    parser.add_argument("--quiet", type=float, default=2.0)
+    options = parser.parse_args()
+    out = os.path.abspath(options.out)
+    work = os.path.join(out, "worker-bench")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    quiet = options.quiet
+    quiet_text = time.strftime("%H:%M:%S", time.gmtime(int(quiet))) + (f"{quiet - int(quiet):.3f}"[1:] if quiet != int(quiet) else "")
+    results = {"machine": {"cpus": os.cpu_count(), "load_start": load()}, "quiet_period_s": quiet}
+
+    print(f"making {options.latency + options.burst + options.reprocess} studies", flush=True)
+    latency_files = make_studies(os.path.join(work, "latency"), options.latency, "L")
+    burst_files = make_studies(os.path.join(work, "burst"), options.burst, "B")
+    reprocess_folder = os.path.join(work, "reprocess")
+    make_studies(reprocess_folder, options.reprocess, "R")
+    small_folder = os.path.join(work, "engine-small")
+    os.makedirs(small_folder)
+    for name in sorted(os.listdir(reprocess_folder))[:4]:
+        shutil.copy(os.path.join(reprocess_folder, name), small_folder)
+
+    pacs = Storescp(os.path.join(work, "pacs"))
+    worker = Worker(os.path.join(work, "worker"), quiet_text, pacs.port)
+    try:
+        # 1. latency, one study at a time (a warm-up study first, not counted)
+        send(worker.dicom, [latency_files[0][0]])
+        wait_for_srs(pacs, 1, 120)
+        latencies = []
+        for i, (path, _) in enumerate(latency_files[1:], start=2):
+            send(worker.dicom, [path])
+            acknowledged = time.time()
+            sr = wait_for_srs(pacs, i, 120)[i - 1]
+            latencies.append(sr - acknowledged - quiet)
+        results["latency_s"] = {"n": len(latencies), "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+                                "max": max(latencies), "min": min(latencies), "mean": statistics.mean(latencies)}
+        print(f"latency over {len(latencies)} studies: p50 {results['latency_s']['p50']:.3f} s, p95 {results['latency_s']['p95']:.3f} s, "
+              f"max {results['latency_s']['max']:.3f} s (Q = {quiet} s taken off)", flush=True)
+
+        # 2. burst
+        before = len(latency_files)
+        started = time.time()
+        send(worker.dicom, [p for p, _ in burst_files])
+        sent = time.time()
+        times = wait_for_srs(pacs, before + len(burst_files), 600 + 3 * len(burst_files))
+        last = max(times[before:])
+        states = worker.studies_by_state()
+        srs = len([f for f in os.listdir(pacs.folder) if f.startswith("SR")])
+        results["burst"] = {"n": len(burst_files), "send_s": sent - started, "first_to_last_sr_s": last - started,
+                            "studies_per_hour": len(burst_files) * 3600 / (last - started), "srs_at_destination": srs, "states": states}
+        print(f"burst of {len(burst_files)}: sent in {sent - started:.1f} s, last SR after {last - started:.1f} s: "
+              f"{results['burst']['studies_per_hour']:.0f} studies/hour; {srs} SRs at the destination; states {states}", flush=True)
+    finally:
+        worker.stop()
+        pacs.stop()
+
+    # 3. reprocess (folder import) on a fresh worker
+    fresh = Worker(os.path.join(work, "worker-reprocess"), "01:00:00")
+    try:
+        started = time.time()
+        request = fresh.api("reprocess", {"folder": reprocess_folder})
+        while True:
+            record = fresh.api(f"reprocess/{request['id']}")
+            if record["state"] in ("Done", "Failed", "Cancelled"):
+                break
+            time.sleep(0.1)
+        elapsed = time.time() - started
+        states = fresh.studies_by_state()
+        results["reprocess"] = {"n": options.reprocess, "seconds": elapsed, "studies_per_hour": options.reprocess * 3600 / elapsed,
+                                "seconds_per_study": elapsed / options.reprocess, "record": record, "states": states}
+        print(f"reprocess (folder import) of {options.reprocess}: {elapsed:.1f} s, {elapsed / options.reprocess * 1000:.0f} ms per study, "
+              f"{results['reprocess']['studies_per_hour']:.0f} studies/hour; {record['state']} done {record.get('done')} skipped {record.get('skipped')}; states {states}", flush=True)
+    finally:
+        fresh.stop()
+
+    # 4. the engine alone on the same folder; its fixed start-up measured on 4 studies and taken off
+    full, produced = engine_seconds(reprocess_folder, os.path.join(work, "engine-sr"))
+    small, _ = engine_seconds(small_folder, os.path.join(work, "engine-sr-small"))
+    per_study = (full - small) / (options.reprocess - 4)
+    results["engine"] = {"n": options.reprocess, "seconds": full, "objects": produced, "startup_and_4_studies_s": small,
+                         "seconds_per_study": per_study, "studies_per_hour": 3600 / per_study}
+    print(f"engine (plao analyze --sr --gsps) on {options.reprocess}: {full:.1f} s ({small:.1f} s for 4), {per_study * 1000:.0f} ms per study, "
+          f"{3600 / per_study:.0f} studies/hour; {produced} objects", flush=True)
+
+    burst_per_study = 3600 / results["burst"]["studies_per_hour"]
+    results["ratios"] = {"reprocess_over_engine": results["reprocess"]["seconds_per_study"] / per_study,
+                         "burst_over_engine": burst_per_study / per_study}
+    results["machine"]["load_end"] = load()
+    print(f"worker / engine, per study: reprocess {results['ratios']['reprocess_over_engine']:.2f}, burst {results['ratios']['burst_over_engine']:.2f}; "
+          f"load average {results['machine']['load_start']} -> {results['machine']['load_end']}", flush=True)
+    with open(os.path.join(out, "worker-results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
