@@ -24,6 +24,9 @@ namespace PlaoImaging.Worker;
 /// <summary>Composes the worker: everything <c>Program.cs</c> adds and maps, in one place.</summary>
 public static class WorkerComposition
 {
+    /// <summary>The sign-in cookie of browsers.</summary>
+    private const string AuthCookieName = "plao.auth";
+
     /// <summary>Settings, databases, Hangfire, the SCP, the jobs, authentication, health and metrics.</summary>
     public static WebApplicationBuilder AddPlaoWorker(this WebApplicationBuilder builder)
     {
@@ -172,6 +175,10 @@ public static class WorkerComposition
         services.AddSingleton(validator);
     }
 
+    /// <summary>Paths for programs (the API, metrics, the OpenAPI document): 401 without credentials, never a redirect.</summary>
+    private static bool IsApiPath(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/openapi");
+
     private static void AddSecurity(IServiceCollection services, IConfiguration configuration, string dataFolder)
     {
         services.AddSingleton<LocalAccounts>();
@@ -181,9 +188,11 @@ public static class WorkerComposition
                 o.DefaultScheme = "plao";
                 o.DefaultChallengeScheme = "plao";
             })
+            // Basic credentials win; then a signed-in browser's cookie (on every path: the API included, where "/"
+            // sends it); without either, API paths answer 401 and browser paths redirect to the sign-in page.
             .AddPolicyScheme("plao", "Basic for API clients, a cookie for browsers", o => o.ForwardDefaultSelector = context =>
                 context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
-                || context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/metrics") || context.Request.Path.StartsWithSegments("/openapi")
+                || (!context.Request.Cookies.ContainsKey(AuthCookieName) && IsApiPath(context.Request.Path))
                     ? BasicAuthenticationHandler.SchemeName
                     : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null)
@@ -191,12 +200,33 @@ public static class WorkerComposition
             {
                 o.LoginPath = "/login";
                 o.LogoutPath = "/logout";
-                o.Cookie.Name = "plao.auth";
+                o.Cookie.Name = AuthCookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
+
+                // A cookie that is stale on an API path answers 401 like Basic does, and a signed-in user without
+                // the role gets 403 (there is no access-denied page to redirect to).
+                o.Events.OnRedirectToLogin = context =>
+                {
+                    if (IsApiPath(context.Request.Path))
+                    {
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    }
+                    else
+                    {
+                        context.Response.Redirect(context.RedirectUri);
+                    }
+
+                    return Task.CompletedTask;
+                };
+                o.Events.OnRedirectToAccessDenied = context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
             });
         if (auth.OpenIdConnect is { } oidc)
         {
