@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -16,14 +17,16 @@ namespace PlaoImaging.Tests.Shared;
 public sealed class WorkerProcess : IDisposable
 {
     private readonly Dictionary<string, string> settings;
+    private readonly NetworkCredential? credential;
     private HttpClient? api;
 
-    private WorkerProcess(string folder, int httpPort, int dicomPort, Dictionary<string, string> settings)
+    private WorkerProcess(string folder, int httpPort, int dicomPort, Dictionary<string, string> settings, NetworkCredential? credential)
     {
         Folder = folder;
         HttpPort = httpPort;
         DicomPort = dicomPort;
         this.settings = settings;
+        this.credential = credential;
     }
 
     /// <summary>The built worker assembly (Release).</summary>
@@ -48,7 +51,7 @@ public sealed class WorkerProcess : IDisposable
 
     public PeerProcess? Process { get; private set; }
 
-    /// <summary>An HTTP client for the worker's API, with the admin's Basic credentials.</summary>
+    /// <summary>An HTTP client for the worker's API, with the admin's Basic credentials (or those given at start).</summary>
     public HttpClient Api => api ?? throw new InvalidOperationException("the worker has not started");
 
     /// <summary>
@@ -56,7 +59,15 @@ public sealed class WorkerProcess : IDisposable
     /// (for example <c>["Export:Destinations:0:Name"] = "pacs"</c>); the defaults here are a 1 s quiet period,
     /// loopback ports, CPU, one realtime and one batch worker.
     /// </summary>
-    public static async Task<WorkerProcess> StartAsync(string name, IReadOnlyDictionary<string, string>? overrides = null, CancellationToken cancellationToken = default)
+    public static Task<WorkerProcess> StartAsync(string name, IReadOnlyDictionary<string, string>? overrides = null, CancellationToken cancellationToken = default) =>
+        StartAsync(name, overrides, null, cancellationToken);
+
+    /// <summary>
+    /// Starts a worker as <see cref="StartAsync(string, IReadOnlyDictionary{string, string}?, CancellationToken)"/> does;
+    /// <see cref="Api"/> then signs in with <paramref name="apiCredential"/> (an account of <c>Auth:Users</c>) instead
+    /// of the generated admin, whose password file a worker with configured accounts does not write. Null: the generated admin.
+    /// </summary>
+    public static async Task<WorkerProcess> StartAsync(string name, IReadOnlyDictionary<string, string>? overrides, NetworkCredential? apiCredential, CancellationToken cancellationToken = default)
     {
         string folder = Peers.ScratchDirectory(name);
         int httpPort = PeerProcess.FreeTcpPort();
@@ -78,7 +89,7 @@ public sealed class WorkerProcess : IDisposable
             settings[key] = value;
         }
 
-        var worker = new WorkerProcess(folder, httpPort, dicomPort, settings);
+        var worker = new WorkerProcess(folder, httpPort, dicomPort, settings, apiCredential);
         await worker.RestartAsync(cancellationToken).ConfigureAwait(false);
         return worker;
     }
@@ -117,9 +128,21 @@ public sealed class WorkerProcess : IDisposable
         }
 
         api?.Dispose();
-        api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}/"), Timeout = TimeSpan.FromSeconds(60) };
-        string password = (await File.ReadAllTextAsync(Path.Combine(DataFolder, "secrets", "admin-password"), cancellationToken).ConfigureAwait(false)).Trim();
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:" + password)));
+        var signIn = credential ?? new NetworkCredential("admin",
+            (await File.ReadAllTextAsync(Path.Combine(DataFolder, "secrets", "admin-password"), cancellationToken).ConfigureAwait(false)).Trim());
+        api = CreateClient(signIn, followRedirects: true);
+    }
+
+    /// <summary>A new HTTP client for the worker with Basic credentials, or anonymous when <paramref name="basic"/> is null; redirects are followed only when asked.</summary>
+    public HttpClient CreateClient(NetworkCredential? basic, bool followRedirects = false)
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = followRedirects }) { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}/"), Timeout = TimeSpan.FromSeconds(60) };
+        if (basic is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(basic.UserName + ":" + basic.Password)));
+        }
+
+        return client;
     }
 
     /// <summary>SIGKILL: the process ends at once, wherever it was.</summary>
