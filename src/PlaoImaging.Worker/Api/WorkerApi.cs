@@ -65,7 +65,7 @@ public static class WorkerApi
 
         int total = await query.CountAsync(cancellationToken).ConfigureAwait(false);
         var rows = await query.OrderByDescending(x => x.LastReceivedAt).Skip((page - 1) * pageSize).Take(pageSize)
-            .Select(x => new { Study = x, Analysis = db.Analyses.FirstOrDefault(a => a.Id == x.LatestAnalysisId) })
+            .Select(x => new { Study = x, Analysis = db.Analyses.Where(a => a.Id == x.LatestAnalysisId).OrderBy(a => a.Id).FirstOrDefault() })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new Page<StudySummary>(total, page, pageSize, rows.Select(r => StudySummary.From(r.Study, r.Analysis)).ToList()));
     }
@@ -88,7 +88,7 @@ public static class WorkerApi
     private static async Task<IResult> GetResultAsync(ResultsDbContext db, long id, CancellationToken cancellationToken)
     {
         var json = await db.Studies.AsNoTracking().Where(s => s.Id == id)
-            .Select(s => db.Analyses.Where(a => a.Id == s.LatestAnalysisId).Select(a => a.ResultJson).FirstOrDefault())
+            .Select(s => db.Analyses.Where(a => a.Id == s.LatestAnalysisId).OrderBy(a => a.Id).Select(a => a.ResultJson).FirstOrDefault())
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return json is null ? TypedResults.NotFound() : TypedResults.Text(json, "application/json");
     }
