@@ -92,6 +92,17 @@ public sealed partial class ReprocessService(
                 return;
             }
 
+            if (record.CancelRequested)
+            {
+                // Cancelled while it waited on the queue: it never starts (a request matching no study would
+                // otherwise reach Done, since cancellation is looked at between studies).
+                record.State = ReprocessState.Cancelled;
+                record.FinishedAt = time.GetUtcNow();
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                LogCancelled(logger, id);
+                return;
+            }
+
             filter = JsonSerializer.Deserialize<ReprocessFilter>(record.FilterJson, Json) ?? new ReprocessFilter();
             record.State = ReprocessState.Running;
             record.Done = record.Skipped = record.Failed = 0;
