@@ -9,7 +9,16 @@ using PlaoImaging.Worker.Persistence;
 namespace PlaoImaging.Worker.Ingest;
 
 /// <summary>A file already stored under the storage root (by the SCP, a folder import or the start-up recovery) to index.</summary>
-public sealed record StoredFile(string FullPath, long Length, string? CallingAETitle, DateTimeOffset ReceivedAt);
+/// <param name="FullPath">The stored file.</param>
+/// <param name="Length">Its size in bytes.</param>
+/// <param name="CallingAETitle">Who sent it (null for imports and recovered files).</param>
+/// <param name="ReceivedAt">When it was stored.</param>
+/// <param name="Route">
+/// True: a new or changed input starts the study's quiet period, after which the assembler queues it on <c>realtime</c>.
+/// False (a folder import): the study is marked queued, because the reprocessing request that imports it analyses it on
+/// <c>batch</c>; routing it as well would analyse every imported study twice and fill the realtime queue with batch work.
+/// </param>
+public sealed record StoredFile(string FullPath, long Length, string? CallingAETitle, DateTimeOffset ReceivedAt, bool Route = true);
 
 /// <summary>What indexing did with a stored file.</summary>
 public enum IngestOutcome
@@ -74,7 +83,7 @@ public sealed partial class IngestService(
                 {
                     var outcome = await IndexOnceAsync(file, header, sopInstanceUid, sopClassUid, studyUid, sha256, relative, cancellationToken).ConfigureAwait(false);
                     metrics.InstancesReceived.WithLabels(OutcomeLabel(outcome)).Inc();
-                    if (outcome is IngestOutcome.Added or IngestOutcome.Replaced)
+                    if (file.Route && outcome is IngestOutcome.Added or IngestOutcome.Replaced)
                     {
                         signal.Wake();
                     }
@@ -168,9 +177,19 @@ public sealed partial class IngestService(
                         study.Modalities = string.IsNullOrEmpty(study.Modalities) ? modality : study.Modalities + "\\" + modality;
                     }
 
-                    study.State = StudyState.Receiving;
                     study.Reason = null;
-                    study.DueAt = now + assembly.Value.QuietPeriod;
+                    if (file.Route)
+                    {
+                        study.State = StudyState.Receiving;
+                        study.DueAt = now + assembly.Value.QuietPeriod;
+                    }
+                    else
+                    {
+                        study.State = StudyState.Queued;
+                        study.QueuedGeneration = study.Generation;
+                        study.DueAt = null;
+                    }
+
                     study.LastReceivedAt = file.ReceivedAt;
                     study.UpdatedAt = now;
                 }

@@ -215,7 +215,7 @@ public sealed partial class ReprocessService(
             File.Move(temp, target, overwrite: true);
             try
             {
-                await ingest.IndexAsync(new StoredFile(target, new FileInfo(target).Length, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                await ingest.IndexAsync(new StoredFile(target, new FileInfo(target).Length, null, time.GetUtcNow(), Route: false), cancellationToken).ConfigureAwait(false);
                 uids.Add(keys.StudyInstanceUid);
             }
             catch (DicomException)
