@@ -60,6 +60,16 @@ public sealed partial class StudyAnalysisService(
             var existing = await db.Analyses.AsNoTracking()
                 .SingleOrDefaultAsync(a => a.StudyId == studyId && a.Generation == study.Generation && a.ModelSha256 == engine.Identity.Sha256, cancellationToken)
                 .ConfigureAwait(false);
+            if (existing is { Status: "failed" } && generation is null)
+            {
+                // A failed analysis (the engine or writing its objects threw) is no result: a reprocess runs it again
+                // once the fault is repaired. It has no objects or exports. A routed job (which names its generation)
+                // keeps it, so that a retried or recovered job does not run into the same fault again and again.
+                await db.ProducedObjects.Where(o => o.AnalysisId == existing.Id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                await db.Analyses.Where(a => a.Id == existing.Id && a.Status == "failed").ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                existing = null;
+            }
+
             if (existing is not null)
             {
                 await SettleStudyAsync(db, study, existing, cancellationToken).ConfigureAwait(false);
