@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using PlaoImaging.Dicom;
@@ -155,6 +156,50 @@ public sealed class PipelineTests(PipelineWorker fixture) : IClassFixture<Pipeli
         var (missing, problem) = await WorkerTestKit.PostJsonAsync(Worker.Api, "api/reprocess", "{\"folder\":\"/nonexistent/folder\"}", ct);
         Assert.Equal(400, missing);
         Assert.Contains("/nonexistent/folder", problem!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnalysisThatThrows_StudyFailedWithTheReason_ReprocessingFailedStudiesAnalysesItOnceRepaired()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string file = WorkerTestKit.SampleFiles("03-dx-thoracic-plao-run")[0];
+        string studyUid = StudyUid(file);
+
+        // Study N's produced objects are written to outbox/N: a file in that place makes writing them throw, the one
+        // fault the analysis service records instead of the engine.
+        string blocker = Path.Combine(Worker.DataFolder, "outbox", (await LastStudyIdAsync(ct) + 1).ToString(CultureInfo.InvariantCulture));
+        await File.WriteAllTextAsync(blocker, "in the way", ct);
+        Assert.Equal(DicomStoreResult.Success, Assert.Single(await fixture.Client().StoreAsync([file], null, ct)).Result);
+
+        var failed = await WorkerTestKit.WaitForFinishedStudyAsync(Worker, studyUid, Analysis, ct);
+        Assert.Equal("Failed", WorkerTestKit.State(failed));
+        Assert.Contains("threw IOException", failed["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        await AssertReadyAsync(ct);
+
+        File.Delete(blocker);
+        var (status, request) = await WorkerTestKit.PostJsonAsync(Worker.Api, "api/reprocess", "{\"state\":\"Failed\"}", ct);
+        Assert.Equal(202, status);
+        var done = await WaitForRequestAsync(request!["id"]!.GetValue<long>(), ct);
+        Assert.Equal("Done", WorkerTestKit.State(done));
+        Assert.True(done["done"]!.GetValue<int>() >= 1, done.ToJsonString());
+
+        var study = await WorkerTestKit.WaitForFinishedStudyAsync(Worker, studyUid, Analysis, ct);
+        Assert.Equal("Analysed", WorkerTestKit.State(study));
+        var detail = await Worker.GetJsonAsync($"api/studies/{study["id"]}", ct);
+        var analysis = Assert.Single(detail["analyses"]!.AsArray())!;
+        Assert.Equal("graded", analysis["status"]!.GetValue<string>());
+        Assert.StartsWith("reprocess:", analysis["trigger"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotEmpty((await Worker.GetJsonAsync($"api/studies/{study["id"]}/objects", ct)).AsArray());
+    }
+
+    private async Task<long> LastStudyIdAsync(CancellationToken ct)
+    {
+        var db = fixture.OpenResults();
+        await using (db)
+        {
+            var seq = await db.Database.SqlQueryRaw<long>("SELECT seq AS \"Value\" FROM sqlite_sequence WHERE name = 'studies'").ToListAsync(ct);
+            return seq.Count == 0 ? 0 : seq[0];
+        }
     }
 
     private async Task<JsonNode> WaitForRequestAsync(long id, CancellationToken ct) =>
