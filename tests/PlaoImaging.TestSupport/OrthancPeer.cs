@@ -2,16 +2,17 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using PlaoImaging.Tests.Shared;
 using Xunit;
 
-namespace PlaoImaging.Interop.Tests.Network;
+namespace PlaoImaging.Tests.Shared;
 
 /// <summary>
 /// A private Orthanc (Debian's package) for one test: config, storage and index in the test's scratch folder, free
 /// loopback HTTP and DICOM ports, no plugins, no authentication, RemoteAccessAllowed false; stopped on Dispose.
+/// Lua scripts (for example an <c>OnStoredInstance</c> that routes every instance to a modality) go in with
+/// <c>luaScripts</c>: each is written beside the configuration and named in its <c>LuaScripts</c>.
 /// </summary>
-internal sealed class OrthancPeer : IDisposable
+public sealed class OrthancPeer : IDisposable
 {
     public const string Aet = "ORTHANC";
 
@@ -35,8 +36,15 @@ internal sealed class OrthancPeer : IDisposable
     public static string Executable => File.Exists("/usr/sbin/Orthanc") ? "/usr/sbin/Orthanc" : Peers.Require("Orthanc");
 
     /// <summary>Starts Orthanc with the given DICOM modalities (id → AE title and loopback port) and waits until its REST API answers.</summary>
-    public static async Task<OrthancPeer> StartAsync(string scratch, IReadOnlyDictionary<string, (string Aet, int Port)> modalities, CancellationToken cancellationToken)
+    public static Task<OrthancPeer> StartAsync(string scratch, IReadOnlyDictionary<string, (string Aet, int Port)> modalities, CancellationToken cancellationToken) =>
+        StartAsync(scratch, modalities, [], cancellationToken);
+
+    /// <summary>As <see cref="StartAsync(string, IReadOnlyDictionary{string, ValueTuple{string, int}}, CancellationToken)"/>, with Lua scripts (their source text) loaded at start.</summary>
+    public static async Task<OrthancPeer> StartAsync(string scratch, IReadOnlyDictionary<string, (string Aet, int Port)> modalities, IReadOnlyList<string> luaScripts,
+        CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(modalities);
+        ArgumentNullException.ThrowIfNull(luaScripts);
         string executable = Executable;
         string failures = string.Empty;
         for (int attempt = 0; attempt < 3; attempt++)
@@ -72,6 +80,19 @@ internal sealed class OrthancPeer : IDisposable
                 ["SaveJobs"] = false,
                 ["ConcurrentJobs"] = 1,
             };
+            if (luaScripts.Count > 0)
+            {
+                var scripts = new JsonArray();
+                for (int i = 0; i < luaScripts.Count; i++)
+                {
+                    string script = Path.Combine(dir, $"script-{i.ToString(CultureInfo.InvariantCulture)}.lua");
+                    await File.WriteAllTextAsync(script, luaScripts[i], cancellationToken).ConfigureAwait(false);
+                    scripts.Add(script);
+                }
+
+                config["LuaScripts"] = scripts;
+            }
+
             string configPath = Path.Combine(dir, "orthanc.json");
             await File.WriteAllTextAsync(configPath, config.ToJsonString(), cancellationToken).ConfigureAwait(false);
             var process = PeerProcess.Start(executable, [configPath], workingDirectory: dir);
@@ -106,6 +127,15 @@ internal sealed class OrthancPeer : IDisposable
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
         using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, cancellationToken).ConfigureAwait(false);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>PUTs a JSON body (for example a modality, PUT /modalities/{id}, once its port is known); fails the test on an HTTP error.</summary>
+    public async Task PutAsync(string path, string json, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await http.PutAsync(new Uri(path, UriKind.Relative), content, cancellationToken).ConfigureAwait(false);
+        string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        Assert.True(response.IsSuccessStatusCode, $"Orthanc PUT {path}: {(int)response.StatusCode} {body}");
     }
 
     /// <summary>GETs a JSON resource; fails the test on an HTTP error.</summary>
