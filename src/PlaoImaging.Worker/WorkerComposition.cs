@@ -83,6 +83,10 @@ public static class WorkerComposition
                 options.Queues = [JobQueues.Realtime, JobQueues.Export];
                 options.WorkerCount = jobsSettings.RealtimeWorkers;
                 options.ShutdownTimeout = TimeSpan.FromSeconds(20);
+
+                // Export retries are scheduled jobs: Hangfire's default poll of 15 s would add up to 15 s to every
+                // configured retry delay; a 1 s poll keeps each retry within a second of its delay.
+                options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             });
             services.AddHangfireServer((sp, options) =>
             {
