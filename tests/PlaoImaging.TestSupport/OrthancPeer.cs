@@ -35,14 +35,33 @@ public sealed class OrthancPeer : IDisposable
     /// <summary>The Orthanc executable (the Debian package installs it in /usr/sbin, often not on PATH).</summary>
     public static string Executable => File.Exists("/usr/sbin/Orthanc") ? "/usr/sbin/Orthanc" : Peers.Require("Orthanc");
 
+    /// <summary>Orthanc's DICOMweb plugin (Debian package orthanc-dicomweb); fails in CI and skips loudly elsewhere when it is missing.</summary>
+    public static string DicomWebPlugin
+    {
+        get
+        {
+            const string path = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so";
+            return File.Exists(path) ? path : Peers.Require("libOrthancDicomWeb.so (Debian package orthanc-dicomweb)");
+        }
+    }
+
     /// <summary>Starts Orthanc with the given DICOM modalities (id → AE title and loopback port) and waits until its REST API answers.</summary>
     public static Task<OrthancPeer> StartAsync(string scratch, IReadOnlyDictionary<string, (string Aet, int Port)> modalities, CancellationToken cancellationToken) =>
         StartAsync(scratch, modalities, [], cancellationToken);
 
     /// <summary>As <see cref="StartAsync(string, IReadOnlyDictionary{string, ValueTuple{string, int}}, CancellationToken)"/>, with Lua scripts (their source text) loaded at start.</summary>
+    public static Task<OrthancPeer> StartAsync(string scratch, IReadOnlyDictionary<string, (string Aet, int Port)> modalities, IReadOnlyList<string> luaScripts,
+        CancellationToken cancellationToken) =>
+        StartAsync(scratch, modalities, luaScripts, [], cancellationToken);
+
+    /// <summary>
+    /// As the overload with Lua scripts, with plugins loaded too (their shared-library paths; for example
+    /// <see cref="DicomWebPlugin"/>, whose DICOMweb server answers under <c>/dicom-web/</c>).
+    /// </summary>
     public static async Task<OrthancPeer> StartAsync(string scratch, IReadOnlyDictionary<string, (string Aet, int Port)> modalities, IReadOnlyList<string> luaScripts,
-        CancellationToken cancellationToken)
+        IReadOnlyList<string> plugins, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(plugins);
         ArgumentNullException.ThrowIfNull(modalities);
         ArgumentNullException.ThrowIfNull(luaScripts);
         string executable = Executable;
@@ -73,7 +92,7 @@ public sealed class OrthancPeer : IDisposable
                 ["DicomPort"] = dicomPort,
                 ["RemoteAccessAllowed"] = false,
                 ["AuthenticationEnabled"] = false,
-                ["Plugins"] = new JsonArray(),
+                ["Plugins"] = new JsonArray(plugins.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()),
                 ["DicomModalities"] = modalityConfig,
                 ["DicomScuTimeout"] = 10,
                 ["DicomAssociationCloseDelay"] = 0,
