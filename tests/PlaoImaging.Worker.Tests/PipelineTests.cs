@@ -114,6 +114,9 @@ public sealed class PipelineTests(PipelineWorker fixture) : IClassFixture<Pipeli
             Assert.Equal(1, instance.Duplicates);
             Assert.Equal(1, await db.Instances.CountAsync(i => i.StudyId == instance.StudyId, ct));
         }
+
+        string metrics = await Worker.Api.GetStringAsync(new Uri("metrics", UriKind.Relative), ct);
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("plao_instances_received_total{outcome=\"duplicate\"} ", StringComparison.Ordinal) && !l.EndsWith(" 0", StringComparison.Ordinal));
     }
 
     [Fact]
