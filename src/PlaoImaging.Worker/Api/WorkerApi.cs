@@ -158,6 +158,11 @@ public static class WorkerApi
         return TypedResults.Ok((await query.OrderByDescending(x => x.Id).Take(500).ToListAsync(cancellationToken).ConfigureAwait(false)).Select(ExportSummary.From).ToList());
     }
 
-    private static async Task<Results<Accepted, NotFound>> RetryExportAsync(ExportService exports, long id, CancellationToken cancellationToken) =>
-        await exports.RetryAsync(id, cancellationToken).ConfigureAwait(false) ? TypedResults.Accepted($"/api/exports/{id}") : TypedResults.NotFound();
+    private static async Task<Results<Accepted, NotFound, Conflict<string>>> RetryExportAsync(ExportService exports, long id, CancellationToken cancellationToken) =>
+        await exports.RetryAsync(id, cancellationToken).ConfigureAwait(false) switch
+        {
+            null => TypedResults.NotFound(),
+            ExportState.Failed => TypedResults.Accepted($"/api/exports/{id}"),
+            var state => TypedResults.Conflict($"export {id} is {state}; only a failed export is retried"),
+        };
 }

@@ -90,16 +90,21 @@ public sealed partial class ExportService(
         }
     }
 
-    /// <summary>An admin's retry of a failed export: attempts start again from the first delay.</summary>
-    public async Task<bool> RetryAsync(long exportId, CancellationToken cancellationToken)
+    /// <summary>
+    /// An admin's retry of a failed export: attempts start again from the first delay. Only a
+    /// <see cref="ExportState.Failed"/> export is retried: a pending or retrying one already has its next attempt queued
+    /// (a second chain of attempts would send it twice), and a sent one is never sent again.
+    /// </summary>
+    /// <returns>The export's state when asked (<see cref="ExportState.Failed"/>: retried); null when there is no such export.</returns>
+    public async Task<ExportState?> RetryAsync(long exportId, CancellationToken cancellationToken)
     {
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
             var export = await db.Exports.SingleOrDefaultAsync(x => x.Id == exportId, cancellationToken).ConfigureAwait(false);
-            if (export is null || export.State == ExportState.Sent)
+            if (export is null || export.State != ExportState.Failed)
             {
-                return false;
+                return export?.State;
             }
 
             export.State = ExportState.Pending;
@@ -107,7 +112,7 @@ public sealed partial class ExportService(
             export.NextAttemptAt = null;
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             jobs.Enqueue<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(exportId, CancellationToken.None));
-            return true;
+            return ExportState.Failed;
         }
     }
 
