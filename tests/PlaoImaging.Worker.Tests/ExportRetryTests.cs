@@ -70,8 +70,10 @@ public sealed class ExportRetryTests
         Assert.Equal(1, counted["sent"]!.GetValue<int>());
         Assert.Equal(0, counted["failed"]!.GetValue<int>());
 
-        // A sent export is not sent again.
+        // A sent export is not sent again; an export that does not exist is not found.
         var (again, _) = await WorkerTestKit.PostJsonAsync(worker.Api, $"api/exports/{id}/retry", null, ct);
-        Assert.Equal(404, again);
+        Assert.Equal(409, again);
+        var (missing, _) = await WorkerTestKit.PostJsonAsync(worker.Api, $"api/exports/{id + 1000}/retry", null, ct);
+        Assert.Equal(404, missing);
     }
 }

@@ -1,0 +1,158 @@
+using System.Globalization;
+using Hangfire;
+using Hangfire.Storage.SQLite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Dicom;
+using PlaoImaging.Tests.Shared;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Export;
+using PlaoImaging.Worker.Jobs;
+using PlaoImaging.Worker.Operations;
+using PlaoImaging.Worker.Persistence;
+using Xunit;
+
+namespace PlaoImaging.Worker.Tests;
+
+/// <summary>
+/// One export's recorded attempts against a loopback port with nothing listening (a refused connection, at once), and
+/// an admin's retry, over a real SQLite results database and Hangfire's client over a real SQLite job storage.
+/// </summary>
+[Trait("Category", "unit")]
+public sealed class ExportServiceTests
+{
+    private static readonly TimeSpan[] Delays = [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(20)];
+
+    [Fact]
+    public async Task ExportAsync_DestinationDown_RetriesAfterEachDelayThenFails()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, exports, id) = await CreateAsync("export-attempts", ct);
+        var start = services.Time.GetUtcNow();
+
+        Assert.Equal(ExportState.Retrying, await exports.ExportAsync(id, ct));
+        var first = await ExportAsync(services, id, ct);
+        Assert.Equal(1, first.Attempts);
+        Assert.Equal(start + Delays[0], first.NextAttemptAt);
+        Assert.False(string.IsNullOrWhiteSpace(first.LastError));
+        Assert.Equal(1, storage.GetMonitoringApi().ScheduledCount());
+
+        services.Time.Advance(Delays[0]);
+        Assert.Equal(ExportState.Retrying, await exports.ExportAsync(id, ct));
+        Assert.Equal(services.Time.GetUtcNow() + Delays[1], (await ExportAsync(services, id, ct)).NextAttemptAt);
+
+        services.Time.Advance(Delays[1]);
+        Assert.Equal(ExportState.Failed, await exports.ExportAsync(id, ct));
+        var failed = await ExportAsync(services, id, ct);
+        Assert.Equal(3, failed.Attempts);
+        Assert.Null(failed.NextAttemptAt);
+        Assert.Null(failed.SentAt);
+        Assert.Equal(2, storage.GetMonitoringApi().ScheduledCount());
+
+        // A failed export is not attempted again by a stray job; it waits for an admin.
+        Assert.Equal(ExportState.Failed, await exports.ExportAsync(id, ct));
+        Assert.Equal(3, (await ExportAsync(services, id, ct)).Attempts);
+    }
+
+    [Fact]
+    public async Task RetryAsync_FailedExport_StartsAgainFromTheFirstAttempt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, exports, id) = await CreateAsync("export-retry-failed", ct);
+        await SetStateAsync(services, id, ExportState.Failed, 3, ct);
+
+        Assert.Equal(ExportState.Failed, await exports.RetryAsync(id, ct));
+
+        var export = await ExportAsync(services, id, ct);
+        Assert.Equal(ExportState.Pending, export.State);
+        Assert.Equal(0, export.Attempts);
+        var job = Assert.Single(storage.GetMonitoringApi().EnqueuedJobs(JobQueues.Export, 0, 10)).Value.Job;
+        Assert.Equal(typeof(ExportResultsJob), job.Type);
+        Assert.Equal(id, Convert.ToInt64(job.Args[0], CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData(ExportState.Pending)]
+    [InlineData(ExportState.Retrying)]
+    [InlineData(ExportState.Sent)]
+    public async Task RetryAsync_ExportThatIsNotFailed_ChangesNothingAndQueuesNothing(ExportState state)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, exports, id) = await CreateAsync("export-retry-" + state, ct);
+        await SetStateAsync(services, id, state, 1, ct);
+
+        // A retrying export already has its next attempt scheduled: a second chain of attempts would send it twice.
+        Assert.Equal(state, await exports.RetryAsync(id, ct));
+
+        var export = await ExportAsync(services, id, ct);
+        Assert.Equal(state, export.State);
+        Assert.Equal(1, export.Attempts);
+        Assert.Equal(0, storage.GetMonitoringApi().EnqueuedCount(JobQueues.Export));
+        Assert.Null(await exports.RetryAsync(id + 1000, ct));
+    }
+
+    private static async Task<(WorkerServices Services, SQLiteStorage Storage, ExportService Exports, long ExportId)> CreateAsync(string name, CancellationToken ct)
+    {
+        var services = await WorkerServices.CreateAsync(name, TimeSpan.FromSeconds(1), ct);
+        var storage = new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions());
+        var settings = new ExportSettings
+        {
+            Destinations = [new DestinationSettings { Name = "pacs", Host = "127.0.0.1", Port = PeerProcess.FreeTcpPort(), CalledAETitle = "PACS" }],
+            RetryDelays = [.. Delays],
+        };
+        var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+        var exports = new ExportService(services, Options.Create(settings), services.Paths, new BackgroundJobClient(storage), new StowRsSender(http),
+            new WorkerMetrics(), services.Time, NullLogger<ExportService>.Instance);
+
+        // An analysed study with one produced report in the outbox, and its export.
+        string studyUid = DicomUidGenerator.NewUid();
+        await services.StoreAsync(WorkerServices.Radiograph(studyUid), ct);
+        var report = WorkerServices.Report(studyUid, "PlaoImaging");
+        string file = Path.Combine(services.Paths.Outbox, "1", "sr.dcm");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        new DicomFile(report).Save(file);
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            var study = await db.Studies.SingleAsync(s => s.StudyInstanceUid == studyUid, ct);
+            var analysis = new AnalysisRecord
+            {
+                StudyId = study.Id, Generation = 1, ModelId = "m", ModelVersion = "1", ModelSha256 = "00", Status = "graded", Trigger = "realtime",
+                Objects =
+                [
+                    new ProducedObjectRecord
+                    {
+                        SopInstanceUid = report.GetString(DicomTags.SOPInstanceUID), SopClassUid = report.GetString(DicomTags.SOPClassUID), Kind = "SR",
+                        Path = services.Paths.RelativeToOutbox(file),
+                    },
+                ],
+            };
+            db.Analyses.Add(analysis);
+            await db.SaveChangesAsync(ct);
+            var export = new ExportRecord { AnalysisId = analysis.Id, StudyId = study.Id, Destination = "pacs", State = ExportState.Pending, CreatedAt = services.Time.GetUtcNow() };
+            db.Exports.Add(export);
+            await db.SaveChangesAsync(ct);
+            return (services, storage, exports, export.Id);
+        }
+    }
+
+    private static async Task<ExportRecord> ExportAsync(WorkerServices services, long id, CancellationToken ct)
+    {
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            return await db.Exports.AsNoTracking().SingleAsync(x => x.Id == id, ct);
+        }
+    }
+
+    private static async Task SetStateAsync(WorkerServices services, long id, ExportState state, int attempts, CancellationToken ct)
+    {
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            await db.Exports.Where(x => x.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.State, state).SetProperty(x => x.Attempts, attempts), ct);
+        }
+    }
+}
