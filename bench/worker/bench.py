@@ -176,6 +176,16 @@ def wait_for_srs(pacs, count, seconds):
         time.sleep(0.01)
 
 
+def analysis_ms(log):
+    """The worker's own duration of each analysis (its "analysed: ... N ms" log line: inputs read, engine, SR/GSPS written)."""
+    values = []
+    with open(log) as f:
+        for line in f:
+            if " analysed: " in line and line.rstrip().endswith(" ms"):
+                values.append(float(line.rstrip()[:-3].rsplit(" ", 1)[1]))
+    return values
+
+
 def percentile(values, p):
     ordered = sorted(values)
     k = (len(ordered) - 1) * p / 100
@@ -205,12 +215,18 @@ def main():
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--reprocess", type=int, default=200)
     parser.add_argument("--quiet", type=float, default=2.0)
+    parser.add_argument("--phases", default="latency,burst,reprocess,engine", help="which of latency,burst,reprocess,engine to run")
     options = parser.parse_args()
     out = os.path.abspath(options.out)
     work = os.path.join(out, "worker-bench")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     quiet = options.quiet
+    phases = set(options.phases.split(","))
+    if "latency" not in phases:
+        options.latency = 0
+    if "burst" not in phases:
+        options.burst = 0
     quiet_text = time.strftime("%H:%M:%S", time.gmtime(int(quiet))) + (f"{quiet - int(quiet):.3f}"[1:] if quiet != int(quiet) else "")
     results = {"machine": {"cpus": os.cpu_count(), "load_start": load()}, "quiet_period_s": quiet}
 
@@ -224,10 +240,31 @@ def main():
     for name in sorted(os.listdir(reprocess_folder))[:4]:
         shutil.copy(os.path.join(reprocess_folder, name), small_folder)
 
+    if phases & {"latency", "burst"}:
+        realtime(options, work, quiet, quiet_text, latency_files, burst_files, results)
+    if "reprocess" in phases:
+        reprocess(options, work, reprocess_folder, results)
+    if "engine" in phases:
+        engine(options, work, reprocess_folder, small_folder, results)
+    if "engine" in phases and "reprocess" in phases:
+        per_study = results["engine"]["seconds_per_study"]
+        results["ratios"] = {"reprocess_over_engine": results["reprocess"]["seconds_per_study"] / per_study}
+        if "burst" in results:
+            results["ratios"]["burst_over_engine"] = 3600 / results["burst"]["studies_per_hour"] / per_study
+        print("worker / engine, per study: " + ", ".join(f"{k} {v:.2f}" for k, v in results["ratios"].items()), flush=True)
+    results["machine"]["load_end"] = load()
+    print(f"load average {results['machine']['load_start']} -> {results['machine']['load_end']}", flush=True)
+    with open(os.path.join(out, "worker-results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+
+def realtime(options, work, quiet, quiet_text, latency_files, burst_files, results):
     pacs = Storescp(os.path.join(work, "pacs"))
     worker = Worker(os.path.join(work, "worker"), quiet_text, pacs.port)
     try:
         # 1. latency, one study at a time (a warm-up study first, not counted)
+        if not latency_files:
+            latency_files = make_studies(os.path.join(work, "warm-up"), 1, "W")
         send(worker.dicom, [latency_files[0][0]])
         wait_for_srs(pacs, 1, 120)
         latencies = []
@@ -236,10 +273,13 @@ def main():
             acknowledged = time.time()
             sr = wait_for_srs(pacs, i, 120)[i - 1]
             latencies.append(sr - acknowledged - quiet)
-        results["latency_s"] = {"n": len(latencies), "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
-                                "max": max(latencies), "min": min(latencies), "mean": statistics.mean(latencies)}
-        print(f"latency over {len(latencies)} studies: p50 {results['latency_s']['p50']:.3f} s, p95 {results['latency_s']['p95']:.3f} s, "
-              f"max {results['latency_s']['max']:.3f} s (Q = {quiet} s taken off)", flush=True)
+        if latencies:
+            results["latency_s"] = {"n": len(latencies), "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+                                    "max": max(latencies), "min": min(latencies), "mean": statistics.mean(latencies)}
+            print(f"latency over {len(latencies)} studies: p50 {results['latency_s']['p50']:.3f} s, p95 {results['latency_s']['p95']:.3f} s, "
+                  f"max {results['latency_s']['max']:.3f} s (Q = {quiet} s taken off)", flush=True)
+        if not burst_files:
+            return
 
         # 2. burst
         before = len(latency_files)
@@ -252,13 +292,18 @@ def main():
         srs = len([f for f in os.listdir(pacs.folder) if f.startswith("SR")])
         results["burst"] = {"n": len(burst_files), "send_s": sent - started, "first_to_last_sr_s": last - started,
                             "studies_per_hour": len(burst_files) * 3600 / (last - started), "srs_at_destination": srs, "states": states}
+        worker.log.flush()
+        durations = analysis_ms(worker.log.name)
+        results["burst"]["analysis_ms_mean_all"] = statistics.mean(durations)
         print(f"burst of {len(burst_files)}: sent in {sent - started:.1f} s, last SR after {last - started:.1f} s: "
               f"{results['burst']['studies_per_hour']:.0f} studies/hour; {srs} SRs at the destination; states {states}", flush=True)
     finally:
         worker.stop()
         pacs.stop()
 
-    # 3. reprocess (folder import) on a fresh worker
+
+def reprocess(options, work, reprocess_folder, results):
+    """3. reprocess (folder import) on a fresh worker"""
     fresh = Worker(os.path.join(work, "worker-reprocess"), "01:00:00")
     try:
         started = time.time()
@@ -272,12 +317,17 @@ def main():
         states = fresh.studies_by_state()
         results["reprocess"] = {"n": options.reprocess, "seconds": elapsed, "studies_per_hour": options.reprocess * 3600 / elapsed,
                                 "seconds_per_study": elapsed / options.reprocess, "record": record, "states": states}
+        durations = analysis_ms(fresh.log.name)
+        results["reprocess"]["analysis_ms_mean"] = statistics.mean(durations)
         print(f"reprocess (folder import) of {options.reprocess}: {elapsed:.1f} s, {elapsed / options.reprocess * 1000:.0f} ms per study, "
-              f"{results['reprocess']['studies_per_hour']:.0f} studies/hour; {record['state']} done {record.get('done')} skipped {record.get('skipped')}; states {states}", flush=True)
+              f"{results['reprocess']['studies_per_hour']:.0f} studies/hour (analysis itself {results['reprocess']['analysis_ms_mean']:.0f} ms mean); "
+              f"{record['state']} done {record.get('done')} skipped {record.get('skipped')}; states {states}", flush=True)
     finally:
         fresh.stop()
 
-    # 4. the engine alone on the same folder; its fixed start-up measured on 4 studies and taken off
+
+def engine(options, work, reprocess_folder, small_folder, results):
+    """4. the engine alone on the same folder; its fixed start-up measured on 4 studies and taken off"""
     full, produced = engine_seconds(reprocess_folder, os.path.join(work, "engine-sr"))
     small, _ = engine_seconds(small_folder, os.path.join(work, "engine-sr-small"))
     per_study = (full - small) / (options.reprocess - 4)
@@ -285,15 +335,6 @@ def main():
                          "seconds_per_study": per_study, "studies_per_hour": 3600 / per_study}
     print(f"engine (plao analyze --sr --gsps) on {options.reprocess}: {full:.1f} s ({small:.1f} s for 4), {per_study * 1000:.0f} ms per study, "
           f"{3600 / per_study:.0f} studies/hour; {produced} objects", flush=True)
-
-    burst_per_study = 3600 / results["burst"]["studies_per_hour"]
-    results["ratios"] = {"reprocess_over_engine": results["reprocess"]["seconds_per_study"] / per_study,
-                         "burst_over_engine": burst_per_study / per_study}
-    results["machine"]["load_end"] = load()
-    print(f"worker / engine, per study: reprocess {results['ratios']['reprocess_over_engine']:.2f}, burst {results['ratios']['burst_over_engine']:.2f}; "
-          f"load average {results['machine']['load_start']} -> {results['machine']['load_end']}", flush=True)
-    with open(os.path.join(out, "worker-results.json"), "w") as f:
-        json.dump(results, f, indent=2)
 
 
 if __name__ == "__main__":
