@@ -88,14 +88,19 @@ public sealed class WorkerCrashTests
             }
         }
 
-        // The destination holds exactly one SR per study (a re-sent identical SR overwrites its own file).
-        var reports = pacs.Received().Where(r => WorkerTestKit.ReportClasses.Contains(r.SopClassUid)).GroupBy(r => r.StudyUid, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(r => r.SopInstanceUid).Distinct(StringComparer.Ordinal).Count(), StringComparer.Ordinal);
-        foreach (string uid in studyOf.Values)
+        // The destination holds exactly one SR and one presentation state per study (a re-sent identical object has the
+        // same SOP Instance UID and overwrites its own file, so distinct UIDs count what was produced more than once).
+        var received = pacs.Received();
+        foreach (var (kind, classes) in new[] { ("SR", WorkerTestKit.ReportClasses), ("GSPS", new HashSet<string>(StringComparer.Ordinal) { WorkerTestKit.GspsClass }) })
         {
-            if (reports.GetValueOrDefault(uid) != 1)
+            var perStudy = received.Where(r => classes.Contains(r.SopClassUid)).GroupBy(r => r.StudyUid, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(r => r.SopInstanceUid).Distinct(StringComparer.Ordinal).Count(), StringComparer.Ordinal);
+            foreach (string uid in studyOf.Values)
             {
-                failures.Add($"{uid}: {reports.GetValueOrDefault(uid)} distinct SRs at the destination");
+                if (perStudy.GetValueOrDefault(uid) != 1)
+                {
+                    failures.Add($"{uid}: {perStudy.GetValueOrDefault(uid)} distinct {kind} objects at the destination");
+                }
             }
         }
 
