@@ -30,7 +30,7 @@ public static class LoginEndpoints
             var identity = new ClaimsIdentity(
                 [new Claim(ClaimTypes.Name, account.Name), .. account.Roles.Select(r => new Claim(ClaimTypes.Role, r))], CookieAuthenticationDefaults.AuthenticationScheme);
             await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity)).ConfigureAwait(false);
-            return Results.LocalRedirect(string.IsNullOrEmpty(returnUrl) || !returnUrl.StartsWith('/') || returnUrl.StartsWith("//", StringComparison.Ordinal) ? "/" : returnUrl);
+            return Results.LocalRedirect(IsLocalPath(returnUrl) ? returnUrl : "/");
         }).AllowAnonymous().DisableAntiforgery();
         endpoints.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery) =>
         {
@@ -40,6 +40,13 @@ public static class LoginEndpoints
         }).DisableAntiforgery();
         return endpoints;
     }
+
+    /// <summary>
+    /// A path on this site: one slash, then neither a slash nor a backslash (browsers read both as another host), and no control
+    /// character. Anything else goes home: LocalRedirect throws on it, which answered 500 after signing the user in.
+    /// </summary>
+    private static bool IsLocalPath(string url) =>
+        url.StartsWith('/') && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Any(char.IsControl);
 
     private static string Page(AntiforgeryTokenSet tokens, string? returnUrl, string? error) => $$"""
         <!doctype html>
