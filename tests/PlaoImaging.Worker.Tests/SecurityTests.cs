@@ -159,6 +159,23 @@ public sealed partial class SecurityTests(SecuredWorker fixture) : IClassFixture
         Assert.Equal(302, await WorkerTestKit.StatusOfGetAsync(forged, "hangfire", ct));
     }
 
+    [Theory]
+    [InlineData("//evil.example/x")]
+    [InlineData("/\\evil.example/x")]
+    [InlineData("https://evil.example/x")]
+    [InlineData("")]
+    public async Task SignIn_ReturnUrlThatLeavesTheSite_RedirectsHome(string returnUrl)
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var signIn = await SignInAsync(fixture.Radiologist, ct, returnUrl, "/");
+
+        using (signIn)
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signIn.Status);
+        }
+    }
+
     [Fact]
     public async Task OpenApiDocument_ListsTheApiPaths()
     {
@@ -180,7 +197,7 @@ public sealed partial class SecurityTests(SecuredWorker fixture) : IClassFixture
     }
 
     /// <summary>Signs in with the form (its anti-forgery token and cookie); a client holding the sign-in cookie on success, else null.</summary>
-    private async Task<SignIn> SignInAsync(NetworkCredential credential, CancellationToken ct)
+    private async Task<SignIn> SignInAsync(NetworkCredential credential, CancellationToken ct, string returnUrl = "/hangfire", string expectedLocation = "/hangfire")
     {
         var cookies = new CookieContainer();
         var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false })
@@ -195,7 +212,7 @@ public sealed partial class SecurityTests(SecuredWorker fixture) : IClassFixture
             [WebUtility.HtmlDecode(token.Groups[1].Value)] = WebUtility.HtmlDecode(token.Groups[2].Value),
             ["user"] = credential.UserName,
             ["password"] = credential.Password,
-            ["returnUrl"] = "/hangfire",
+            ["returnUrl"] = returnUrl,
         });
         using var response = await browser.PostAsync(new Uri("login", UriKind.Relative), content, ct);
         if (response.StatusCode != HttpStatusCode.Redirect)
@@ -204,7 +221,7 @@ public sealed partial class SecurityTests(SecuredWorker fixture) : IClassFixture
             return new SignIn(null, response.StatusCode);
         }
 
-        Assert.Equal("/hangfire", response.Headers.Location!.OriginalString);
+        Assert.Equal(expectedLocation, response.Headers.Location!.OriginalString);
         Assert.Contains(cookies.GetAllCookies(), c => c.Name == "plao.auth" && c.HttpOnly);
         return new SignIn(browser, response.StatusCode);
     }
