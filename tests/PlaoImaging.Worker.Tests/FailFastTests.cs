@@ -6,6 +6,7 @@ namespace PlaoImaging.Worker.Tests;
 
 /// <summary>The built worker with one wrong setting: the process ends non-zero before it serves anything, and its output names the key.</summary>
 [Trait("Category", "peer")]
+[Trait("Category", "slow")]
 public sealed class FailFastTests
 {
     public static TheoryData<string, string, string> WrongSettings() => new()
