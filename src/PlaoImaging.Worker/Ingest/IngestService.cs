@@ -55,6 +55,9 @@ public sealed partial class IngestService(
     /// <summary>Manufacturer (0008,0070) our reports, presentation states and captures carry.</summary>
     public const string OwnManufacturer = "PlaoImaging";
 
+    /// <summary>The reason of a study that has received only our own objects.</summary>
+    public const string OnlyOwnObjects = "only objects made by PlaoImaging (reports, presentation states) were received";
+
     private static readonly HashSet<string> DerivedSopClasses = new(StringComparer.Ordinal)
     {
         "1.2.840.10008.5.1.4.1.1.88.11", "1.2.840.10008.5.1.4.1.1.88.22", "1.2.840.10008.5.1.4.1.1.88.33", "1.2.840.10008.5.1.4.1.1.88.34",
@@ -113,10 +116,13 @@ public sealed partial class IngestService(
             var study = await db.Studies.SingleOrDefaultAsync(s => s.StudyInstanceUid == studyUid, cancellationToken).ConfigureAwait(false);
             if (study is null)
             {
+                // A study that begins with one of our own objects (a report routed back for a study this worker never
+                // received) has nothing to analyse: it is not left receiving, and pending, for ever.
                 study = new StudyRecord
                 {
                     StudyInstanceUid = studyUid,
-                    State = StudyState.Receiving,
+                    State = own ? StudyState.NoResult : StudyState.Receiving,
+                    Reason = own ? OnlyOwnObjects : null,
                     FirstReceivedAt = file.ReceivedAt,
                     LastReceivedAt = file.ReceivedAt,
                     UpdatedAt = now,
