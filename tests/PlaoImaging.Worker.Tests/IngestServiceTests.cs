@@ -96,7 +96,16 @@ public sealed class IngestServiceTests
         Assert.Null(record.DueAt);
         Assert.Equal(0, record.Generation);
         Assert.Equal(0, record.InputCount);
+        Assert.Equal(StudyState.NoResult, record.State);
+        Assert.Equal(IngestService.OnlyOwnObjects, record.Reason);
         Assert.Equal(InstanceKind.OwnObject, Assert.Single(await services.InstancesAsync(study, ct)).Kind);
+
+        // Its images arriving later make it a study like any other.
+        Assert.Equal(IngestOutcome.Added, await services.StoreAsync(WorkerServices.Radiograph(study), ct));
+        var later = await services.StudyAsync(study, ct);
+        Assert.Equal(StudyState.Receiving, later.State);
+        Assert.Null(later.Reason);
+        Assert.Equal(services.Time.GetUtcNow() + Quiet, later.DueAt);
     }
 
     [Fact]
