@@ -30,7 +30,9 @@ public sealed class WorkerCrashTests
         var studyOf = files.ToDictionary(f => f, f => WorkerTestKit.Identify(f).StudyUid, StringComparer.Ordinal);
 
         using var pacs = StorescpPeer.Start(Path.Combine(scratch, "pacs"));
-        using var worker = await WorkerProcess.StartAsync("worker-crash", WorkerTestKit.Destination("pacs", pacs.Port, "STORESCP"), ct);
+        var crashSettings = WorkerTestKit.Destination("pacs", pacs.Port, "STORESCP");
+        crashSettings["Jobs:RealtimeWorkers"] = "2"; // the shipped default: jobs queued again after a kill may run side by side
+        using var worker = await WorkerProcess.StartAsync("worker-crash", crashSettings, ct);
         string modelSha256 = (await worker.GetJsonAsync("api/model", ct))["sha256"]!.GetValue<string>();
         int seed = Random.Shared.Next();
         var random = new Random(seed);
