@@ -55,6 +55,22 @@ public sealed class PipelineTests(PipelineWorker fixture) : IClassFixture<Pipeli
     }
 
     [Fact]
+    public async Task UnknownStateInAFilter_Answers400NamingTheStates()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        foreach (string path in new[] { "api/studies?state=Analysd", "api/exports?state=sent-ish", "api/studies?state=99" })
+        {
+            using var response = await Worker.Api.GetAsync(path, ct);
+            string body = await response.Content.ReadAsStringAsync(ct);
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{path}: {(int)response.StatusCode} {body}");
+            Assert.Contains("is not a state", body, StringComparison.Ordinal);
+        }
+
+        using var known = await Worker.Api.GetAsync("api/studies?state=analysed", ct);
+        Assert.True(known.IsSuccessStatusCode, $"a known state in any case is a filter: {(int)known.StatusCode}");
+    }
+
+    [Fact]
     public async Task InstanceThatCannotBeIndexed_IsRefusedWithAFailureStatus_AndTheWorkerStaysReady()
     {
         var ct = TestContext.Current.CancellationToken;

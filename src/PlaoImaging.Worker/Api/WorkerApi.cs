@@ -35,15 +35,20 @@ public static class WorkerApi
         return endpoints;
     }
 
-    private static async Task<Ok<Page<StudySummary>>> ListStudiesAsync(
+    private static async Task<Results<Ok<Page<StudySummary>>, ValidationProblem>> ListStudiesAsync(
         ResultsDbContext db, string? state, DateTimeOffset? from, DateTimeOffset? to, int? minGrade, int page = 1, int pageSize = 50,
         CancellationToken cancellationToken = default)
     {
         page = Math.Max(1, page);
         pageSize = Math.Clamp(pageSize, 1, 500);
         var query = db.Studies.AsNoTracking().AsQueryable();
-        if (state is not null && Enum.TryParse<StudyState>(state, ignoreCase: true, out var s))
+        if (state is not null)
         {
+            if (!Enum.TryParse<StudyState>(state, ignoreCase: true, out var s) || !Enum.IsDefined(s))
+            {
+                return UnknownState(state, Enum.GetNames<StudyState>());
+            }
+
             query = query.Where(x => x.State == s);
         }
 
@@ -147,11 +152,16 @@ public static class WorkerApi
             Count(d.Name, ExportState.Pending), Count(d.Name, ExportState.Retrying), Count(d.Name, ExportState.Sent), Count(d.Name, ExportState.Failed))).ToList());
     }
 
-    private static async Task<Ok<List<ExportSummary>>> ListExportsAsync(ResultsDbContext db, string? state, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<List<ExportSummary>>, ValidationProblem>> ListExportsAsync(ResultsDbContext db, string? state, CancellationToken cancellationToken)
     {
         var query = db.Exports.AsNoTracking().AsQueryable();
-        if (state is not null && Enum.TryParse<ExportState>(state, ignoreCase: true, out var s))
+        if (state is not null)
         {
+            if (!Enum.TryParse<ExportState>(state, ignoreCase: true, out var s) || !Enum.IsDefined(s))
+            {
+                return UnknownState(state, Enum.GetNames<ExportState>());
+            }
+
             query = query.Where(x => x.State == s);
         }
 
@@ -165,4 +175,8 @@ public static class WorkerApi
             ExportState.Failed => TypedResults.Accepted($"/api/exports/{id}"),
             var state => TypedResults.Conflict($"export {id} is {state}; only a failed export is retried"),
         };
+
+    /// <summary>An unknown state in a filter is an error, not a filter that silently matches everything.</summary>
+    private static ValidationProblem UnknownState(string state, string[] known) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"'{state}' is not a state; use one of {string.Join(", ", known)}"] });
 }
