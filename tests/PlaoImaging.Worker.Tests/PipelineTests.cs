@@ -55,6 +55,24 @@ public sealed class PipelineTests(PipelineWorker fixture) : IClassFixture<Pipeli
     }
 
     [Fact]
+    public async Task AnalysedStudy_IsCountedAndTimedInTheMetrics()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string file = WorkerTestKit.SampleFiles("04-cr-normal-implicit")[0];
+        Assert.Equal(DicomStoreResult.Success, Assert.Single(await fixture.Client().StoreAsync([file], null, ct)).Result);
+        var study = await WorkerTestKit.WaitForFinishedStudyAsync(Worker, StudyUid(file), Analysis, ct);
+        Assert.Equal("Analysed", WorkerTestKit.State(study));
+
+        var lines = (await Worker.Api.GetStringAsync(new Uri("metrics", UriKind.Relative), ct)).Split('\n');
+        static bool Positive(string line) => !line.EndsWith(" 0", StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("plao_instances_received_total{outcome=\"added\"} ", StringComparison.Ordinal) && Positive(l));
+        Assert.Contains(lines, l => l.StartsWith("plao_studies_analysed_total{status=\"graded\",trigger=\"realtime\"} ", StringComparison.Ordinal) && Positive(l));
+        Assert.Contains(lines, l => l.StartsWith("plao_job_duration_seconds_count{job=\"analyze-study\"} ", StringComparison.Ordinal) && Positive(l));
+        Assert.Contains(lines, l => l.StartsWith("plao_analysis_duration_seconds_count ", StringComparison.Ordinal) && Positive(l));
+        Assert.Contains(lines, l => l.StartsWith("plao_queue_length{queue=\"realtime\"} ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task UnknownStateInAFilter_Answers400NamingTheStates()
     {
         var ct = TestContext.Current.CancellationToken;

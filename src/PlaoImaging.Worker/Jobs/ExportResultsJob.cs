@@ -1,12 +1,18 @@
 using Hangfire;
+using PlaoImaging.Worker.Operations;
+using Prometheus;
 using PlaoImaging.Worker.Export;
 
 namespace PlaoImaging.Worker.Jobs;
 
 /// <summary>Hangfire job: one export (queue <c>export</c>). Its retries are its own (recorded, with configured delays), not Hangfire's.</summary>
-public sealed class ExportResultsJob(ExportService exports)
+public sealed class ExportResultsJob(ExportService exports, WorkerMetrics metrics)
 {
     [AutomaticRetry(Attempts = 0)]
     [JobDisplayName("Export {0}")]
-    public Task RunAsync(long exportId, CancellationToken cancellationToken) => exports.ExportAsync(exportId, cancellationToken);
+    public async Task RunAsync(long exportId, CancellationToken cancellationToken)
+    {
+        using var timer = metrics.JobDuration.WithLabels("export-results").NewTimer();
+        await exports.ExportAsync(exportId, cancellationToken).ConfigureAwait(false);
+    }
 }

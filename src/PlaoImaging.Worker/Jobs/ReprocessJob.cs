@@ -1,11 +1,17 @@
 using Hangfire;
+using PlaoImaging.Worker.Operations;
+using Prometheus;
 
 namespace PlaoImaging.Worker.Jobs;
 
 /// <summary>Hangfire job: one reprocessing request (queue <c>batch</c>).</summary>
-public sealed class ReprocessJob(ReprocessService reprocess)
+public sealed class ReprocessJob(ReprocessService reprocess, WorkerMetrics metrics)
 {
     [AutomaticRetry(Attempts = 2)]
     [JobDisplayName("Reprocess request {0}")]
-    public Task RunAsync(long requestId, CancellationToken cancellationToken) => reprocess.RunAsync(requestId, cancellationToken);
+    public async Task RunAsync(long requestId, CancellationToken cancellationToken)
+    {
+        using var timer = metrics.JobDuration.WithLabels("reprocess").NewTimer();
+        await reprocess.RunAsync(requestId, cancellationToken).ConfigureAwait(false);
+    }
 }
