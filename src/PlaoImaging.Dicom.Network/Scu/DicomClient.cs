@@ -291,10 +291,14 @@ public sealed class DicomClient
                 catch (Exception e) when (e is DicomNetworkException or IOException)
                 {
                     // The file in flight failed (reported once, not retried); the files after it get a new association.
+                    // When the release itself failed, every file already has the peer's answer: those outcomes stand.
                     await association.AbortAsync().ConfigureAwait(false);
-                    var (index, entry) = batch[next];
-                    report(index, new DicomStoreOutcome(entry.Path, DicomStoreResult.Failure, e.Message) { SopInstanceUid = entry.SopInstanceUid });
-                    next++;
+                    if (next < batch.Count)
+                    {
+                        var (index, entry) = batch[next];
+                        report(index, new DicomStoreOutcome(entry.Path, DicomStoreResult.Failure, e.Message) { SopInstanceUid = entry.SopInstanceUid });
+                        next++;
+                    }
                 }
                 catch
                 {

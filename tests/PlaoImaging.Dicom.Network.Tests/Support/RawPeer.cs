@@ -42,6 +42,17 @@ internal sealed class RawPeer : IAsyncDisposable
         }
     }
 
+    /// <summary>The other side: waits (bounded) for a client to connect to <paramref name="listener"/>, for tests of the client against a misbehaving SCP.</summary>
+    public static async Task<RawPeer> AcceptAsync(TcpListener listener, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        var socket = await listener.AcceptSocketAsync(timeout.Token);
+        socket.NoDelay = true;
+        return new RawPeer(socket);
+    }
+
     /// <summary>An A-ASSOCIATE-RQ from STORESCU to the given called AE with the given contexts.</summary>
     public static AssociateRequestPdu Request(string called, params PresentationContextProposal[] contexts) => new(
         called,
