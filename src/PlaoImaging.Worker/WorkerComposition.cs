@@ -90,6 +90,15 @@ public static class WorkerComposition
             });
             services.AddHangfireServer((sp, options) =>
             {
+                // With export served only after realtime, a burst of studies kept every report back until the last
+                // of them was analysed (the first tenth of 500 reached the PACS after 89 s, bench/README.md).
+                options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:export";
+                options.Queues = [JobQueues.Export];
+                options.WorkerCount = jobsSettings.ExportWorkers;
+                options.ShutdownTimeout = TimeSpan.FromSeconds(20);
+            });
+            services.AddHangfireServer((sp, options) =>
+            {
                 options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:batch";
                 options.Queues = [JobQueues.Batch];
                 options.WorkerCount = jobsSettings.BatchWorkers;

@@ -125,6 +125,12 @@ public sealed class JobsSettings
     /// <summary>Workers serving the queues <c>realtime</c> then <c>export</c>.</summary>
     public int RealtimeWorkers { get; set; } = 2;
 
+    /// <summary>
+    /// Workers serving the queue <c>export</c> alone, so that reports leave while analyses are queued (the realtime
+    /// workers take <c>realtime</c> first and reach <c>export</c> only when it is empty).
+    /// </summary>
+    public int ExportWorkers { get; set; } = 1;
+
     /// <summary>Workers serving the queue <c>batch</c> alone.</summary>
     public int BatchWorkers { get; set; } = 1;
 

@@ -105,6 +105,11 @@ public sealed partial class WorkerSettingsValidator :
             errors.Add($"Jobs:RealtimeWorkers is {options.RealtimeWorkers}; use 1 to 64");
         }
 
+        if (options.ExportWorkers is < 1 or > 64)
+        {
+            errors.Add($"Jobs:ExportWorkers is {options.ExportWorkers}; use 1 to 64");
+        }
+
         if (options.BatchWorkers is < 1 or > 64)
         {
             errors.Add($"Jobs:BatchWorkers is {options.BatchWorkers}; use 1 to 64");
