@@ -141,8 +141,10 @@ public sealed partial class ExportService(
             var bad = outcomes.Where(o => o.Result is not (DicomStoreResult.Success or DicomStoreResult.Warning)).ToList();
             return bad.Count == 0 ? null : $"{bad.Count} of {outcomes.Count} objects not stored: {bad[0].Message}";
         }
-        catch (Exception e) when (e is DicomException or IOException or System.Net.Sockets.SocketException or TimeoutException or HttpRequestException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Any failure to send (the network, the peer, a fault in the client) is a recorded attempt, retried with the
+            // configured delays: an exception escaping here would fail the job and leave the export pending with no job.
             return e.Message;
         }
     }
