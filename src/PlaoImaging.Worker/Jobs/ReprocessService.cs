@@ -41,6 +41,8 @@ public sealed partial class ReprocessService(
     TimeProvider time,
     ILogger<ReprocessService> logger)
 {
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     public async Task<ReprocessRecord> RequestAsync(ReprocessFilter filter, string requestedBy, CancellationToken cancellationToken)
@@ -121,30 +123,41 @@ public sealed partial class ReprocessService(
         }
 
         await UpdateAsync(id, r => r.Total = studyIds.Count, cancellationToken).ConfigureAwait(false);
+        // Progress is written, and a cancel looked for, at most once a second (and at the end): one commit per study
+        // was a tenth of a batch's time on SQLite.
+        int done = 0, skipped = 0;
+        var sinceWrite = System.Diagnostics.Stopwatch.StartNew();
         foreach (long studyId in studyIds)
         {
-            if (await IsCancelRequestedAsync(id, cancellationToken).ConfigureAwait(false))
+            if (sinceWrite.Elapsed >= ProgressInterval || done + skipped == 0)
             {
-                await UpdateAsync(id, r => { r.State = ReprocessState.Cancelled; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
-                LogCancelled(logger, id);
-                return;
+                if (await IsCancelRequestedAsync(id, cancellationToken).ConfigureAwait(false))
+                {
+                    await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; r.State = ReprocessState.Cancelled; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
+                    LogCancelled(logger, id);
+                    return;
+                }
+
+                if (done + skipped > 0)
+                {
+                    await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; }, cancellationToken).ConfigureAwait(false);
+                }
+
+                sinceWrite.Restart();
             }
 
             var outcome = await analysis.AnalyzeAsync(studyId, null, $"reprocess:{id}", cancellationToken).ConfigureAwait(false);
-            await UpdateAsync(id, r =>
+            if (outcome.Skipped)
             {
-                if (outcome.Skipped)
-                {
-                    r.Skipped++;
-                }
-                else
-                {
-                    r.Done++;
-                }
-            }, cancellationToken).ConfigureAwait(false);
+                skipped++;
+            }
+            else
+            {
+                done++;
+            }
         }
 
-        await UpdateAsync(id, r => { r.State = ReprocessState.Done; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
+        await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; r.State = ReprocessState.Done; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
         LogFinished(logger, id, studyIds.Count);
     }
 

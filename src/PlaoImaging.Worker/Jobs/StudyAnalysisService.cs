@@ -84,7 +84,9 @@ public sealed partial class StudyAnalysisService(
 
             inputs = await db.Instances.AsNoTracking().Where(i => i.StudyId == studyId && i.Kind == InstanceKind.Input).OrderBy(i => i.Id)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            if (study.Generation == (generation ?? study.Generation))
+            // A routed study shows "analysing" while it runs; a batch skips that commit (one fsync fewer per study),
+            // its request shows the progress instead.
+            if (generation is not null && study.Generation == generation)
             {
                 study.State = StudyState.Analysing;
                 study.UpdatedAt = time.GetUtcNow();
