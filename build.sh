@@ -12,10 +12,10 @@ set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Debian packages the tests use as peers (DCMTK, dicom3tools, GDCM, pydicom, Orthanc, PostgreSQL) and the Python packages of
+# Debian packages the tests use as peers (DCMTK, dicom3tools, GDCM, pydicom, Orthanc, PostgreSQL, Chromium) and the Python packages of
 # training/ (its smoke tests run with Debian's /usr/bin/python3).
 PEER_PACKAGES=(dcmtk dicom3tools libgdcm-tools python3-pydicom python3-numpy libcharls2 libopenjp2-7 libopenjp2-tools orthanc orthanc-dicomweb openssl
-  python3-scipy python3-torch python3-onnx python3-jsonschema postgresql)
+  python3-scipy python3-torch python3-onnx python3-jsonschema postgresql chromium)
 
 install_peers() {
   local missing=()

@@ -11,6 +11,7 @@ using PlaoImaging.Dicom.Hosting;
 using PlaoImaging.Dicom.Network;
 using PlaoImaging.Worker.Api;
 using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Dashboard;
 using PlaoImaging.Worker.Export;
 using PlaoImaging.Worker.Ingest;
 using PlaoImaging.Worker.Jobs;
@@ -161,7 +162,7 @@ public static class WorkerComposition
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/", DashboardTitle = "PlaoImaging jobs" })
             .RequireAuthorization(Policies.Admin);
         app.MapLogin();
-        app.MapGet("/", () => Results.Redirect("/api/studies")).RequireAuthorization(Policies.Reader);
+        app.MapDashboard();
         var retention = app.Services.GetRequiredService<IOptions<RetentionSettings>>().Value;
         app.Services.GetRequiredService<IRecurringJobManager>()
             .AddOrUpdate<RetentionJob>(RetentionJob.RecurringId, JobQueues.Batch, job => job.RunAsync(CancellationToken.None), retention.Schedule);
