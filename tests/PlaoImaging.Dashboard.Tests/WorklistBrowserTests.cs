@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using PlaoImaging.Dicom.Network;
 using PlaoImaging.Tests.Shared;
@@ -148,6 +148,19 @@ public sealed class WorklistBrowserTests(DashboardWorker fixture) : IClassFixtur
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "worklist-1366x768.png") });
         await page.SetViewportSizeAsync(2560, 1440);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "worklist-2560x1440.png") });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Worklist_HasNoSeriousOrCriticalAccessibilityViolations()
+    {
+        var page = await fixture.OpenAsync("/?sort=grade");
+
+        var result = await page.RunAxe();
+
+        Assert.NotEmpty(result.Passes); // the scan ran: rules were checked
+        var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(serious.Count == 0, string.Join("\n", serious.Select(v => $"{v.Id} ({v.Impact}): {v.Help}: {string.Join(", ", v.Nodes.Select(n => n.Html))}")));
         await page.Context.CloseAsync();
     }
 
