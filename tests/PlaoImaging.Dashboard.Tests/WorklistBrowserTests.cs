@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using PlaoImaging.Dicom;
 using PlaoImaging.Dicom.Network;
 using PlaoImaging.Tests.Shared;
 using Xunit;
@@ -97,6 +99,35 @@ public sealed class DashboardWorker : IAsyncLifetime
 [Trait("Category", "slow")]
 public sealed class WorklistBrowserTests(DashboardWorker fixture) : IClassFixture<DashboardWorker>
 {
+    /// <summary>A 64 × 64 radiograph with nothing to measure, in UTF-8 (ISO_IR 192), for a patient of our choosing.</summary>
+    private static DicomDataset TinyImage(string patientId, string patientName)
+    {
+        var pixels = new byte[64 * 64 * 2];
+        for (int i = 0; i + 1 < pixels.Length; i += 2)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(pixels.AsSpan(i), (ushort)(i * 37 % 4096));
+        }
+
+        return new DicomDataset()
+            .AddString(DicomTags.SpecificCharacterSet, DicomVR.CS, "ISO_IR 192")
+            .AddString(DicomTags.SOPClassUID, DicomVR.UI, "1.2.840.10008.5.1.4.1.1.1.1")
+            .AddString(DicomTags.SOPInstanceUID, DicomVR.UI, DicomUidGenerator.NewUid())
+            .AddString(DicomTags.Modality, DicomVR.CS, "DX")
+            .AddString(DicomTags.PatientName, DicomVR.PN, patientName)
+            .AddString(DicomTags.PatientID, DicomVR.LO, patientId)
+            .AddString(DicomTags.StudyInstanceUID, DicomVR.UI, DicomUidGenerator.NewUid())
+            .AddString(DicomTags.SeriesInstanceUID, DicomVR.UI, DicomUidGenerator.NewUid())
+            .AddValues(new DicomTag(0x0028, 0x0002), DicomVR.US, (ushort)1)
+            .AddString(new DicomTag(0x0028, 0x0004), DicomVR.CS, "MONOCHROME2")
+            .AddValues(new DicomTag(0x0028, 0x0010), DicomVR.US, (ushort)64)
+            .AddValues(new DicomTag(0x0028, 0x0011), DicomVR.US, (ushort)64)
+            .AddValues(new DicomTag(0x0028, 0x0100), DicomVR.US, (ushort)16)
+            .AddValues(new DicomTag(0x0028, 0x0101), DicomVR.US, (ushort)12)
+            .AddValues(new DicomTag(0x0028, 0x0102), DicomVR.US, (ushort)11)
+            .AddValues(new DicomTag(0x0028, 0x0103), DicomVR.US, (ushort)0)
+            .AddBytes(DicomTag.PixelData, DicomVR.OW, pixels);
+    }
+
     private static ILocator Row(IPage page, string patientId) => page.Locator("#rows tr", new PageLocatorOptions { HasText = patientId });
 
     [Fact]
@@ -178,19 +209,48 @@ public sealed class WorklistBrowserTests(DashboardWorker fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task LongGreekNameWithMarkup_IsShownAsText_AndThePageDoesNotOverflowAt1366()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string family = "Παπαδοπούλου-Χατζηγεωργίου-Κωνσταντινίδου";
+        const string given = "Αικατερίνη <i>&amp;</i>";
+        var outcome = await new DicomClient("127.0.0.1", fixture.Worker.DicomPort, new DicomClientOptions { CalledAETitle = "PLAO" })
+            .StoreAsync(TinyImage("GR-0001", $"{family}^{given}"), cancellationToken: ct);
+        Assert.Equal(DicomStoreResult.Success, outcome.Result);
+        await fixture.Worker.WaitForStudiesAsync(
+            s => s.Any(x => x!["patientId"]?.GetValue<string>() == "GR-0001" && x["state"]!.GetValue<string>() is "NoResult" or "Failed" or "Analysed"),
+            TimeSpan.FromSeconds(90), ct);
+
+        var page = await fixture.OpenAsync("/");
+
+        var row = Row(page, "GR-0001");
+        Assert.Equal($"{family}, {given}", await row.Locator("td").First.InnerTextAsync());
+        Assert.Equal(0, await row.Locator("i").CountAsync());
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"),
+            "the page scrolls sideways at 1366 px");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task NewStudy_AppearsWithoutAReload_AndIsAnnounced()
     {
         var ct = TestContext.Current.CancellationToken;
         var page = await fixture.OpenAsync("/");
         Assert.Equal(0, await Row(page, "PHANTOM-0004").CountAsync());
-        await page.EvaluateAsync("() => { window.stillTheSamePage = true; }");
+        await page.EvaluateAsync("""
+            () => {
+              window.stillTheSamePage = true;
+              window.announced = [];
+              const live = document.getElementById('live');
+              new MutationObserver(() => window.announced.push(live.textContent)).observe(live, { childList: true, characterData: true, subtree: true });
+            }
+            """);
 
         await fixture.StoreAsync("04-cr-normal-implicit", ct);
 
         await Row(page, "PHANTOM-0004").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
         Assert.True(await page.EvaluateAsync<bool>("() => window.stillTheSamePage === true"), "the page was reloaded");
-        await page.Locator("#live", new PageLocatorOptions { HasTextRegex = new System.Text.RegularExpressions.Regex("new stud") })
-            .WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 10_000 });
+        await page.WaitForFunctionAsync("() => window.announced.some(t => /new stud/.test(t))", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
         await page.Context.CloseAsync();
     }
 }
