@@ -164,6 +164,25 @@ public sealed class WorklistBrowserTests(DashboardWorker fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task GradeAndDateFiltersAndSortingInTheUrl_SelectAndOrderTheRows()
+    {
+        var page = await fixture.OpenAsync("/?minGrade=2&sort=grade");
+
+        var grades = (await page.Locator("#rows tr td:nth-child(8)").AllInnerTextsAsync()).Select(int.Parse).ToList();
+        Assert.NotEmpty(grades);
+        Assert.All(grades, g => Assert.True(g >= 2, string.Join(", ", grades)));
+        Assert.Equal(grades.OrderDescending(), grades);
+        Assert.Equal(0, await Row(page, "PHANTOM-0007").CountAsync());
+
+        await page.GotoAsync("/?from=2026-01-01&to=2026-03-31");
+        Assert.Equal(1, await Row(page, "PHANTOM-0001").CountAsync());
+        Assert.Equal(0, await Row(page, "PHANTOM-0003").CountAsync());
+        Assert.Equal(0, await Row(page, "PHANTOM-0002").CountAsync());
+        Assert.Equal("2026-01-01", await page.Locator("#from").InputValueAsync());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task PlaoRunStudy_IsMarkedAsHavingAdjacentFractures()
     {
         var page = await fixture.OpenAsync("/");
