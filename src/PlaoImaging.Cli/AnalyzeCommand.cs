@@ -22,7 +22,7 @@ namespace PlaoImaging.Cli;
 internal static class AnalyzeCommand
 {
     /// <summary>The manifest used when <c>--model</c> is not given: shipped beside the binary, else found in a <c>models/</c> folder above the working directory.</summary>
-    public const string DefaultModel = "plao-vertebra-landmarks-v2.json";
+    public const string DefaultModel = ModelManifestLocator.DefaultManifest;
 
     public static Command Create()
     {
@@ -226,25 +226,7 @@ internal static class AnalyzeCommand
         }
     }
 
-    private static string? FindDefaultModel()
-    {
-        string beside = Path.Combine(AppContext.BaseDirectory, "models", DefaultModel);
-        if (File.Exists(beside))
-        {
-            return beside;
-        }
-
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "models", DefaultModel);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    private static string? FindDefaultModel() => ModelManifestLocator.Find(DefaultModel, AppContext.BaseDirectory, Environment.CurrentDirectory);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

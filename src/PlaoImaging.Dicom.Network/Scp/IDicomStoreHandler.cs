@@ -7,7 +7,21 @@ public sealed record DicomInstanceKeys(
     string? StudyInstanceUid,
     string? SeriesInstanceUid,
     string? PatientId,
-    string? Modality);
+    string? Modality)
+{
+    /// <summary>The keys of a data set (empty strings for absent SOP class and instance UIDs).</summary>
+    public static DicomInstanceKeys FromDataset(DicomDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return new DicomInstanceKeys(
+            dataset.GetStringOrDefault(DicomTags.SOPClassUID) ?? string.Empty,
+            dataset.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? string.Empty,
+            dataset.GetStringOrDefault(DicomTags.StudyInstanceUID),
+            dataset.GetStringOrDefault(DicomTags.SeriesInstanceUID),
+            dataset.GetStringOrDefault(DicomTags.PatientID),
+            dataset.GetStringOrDefault(DicomTags.Modality));
+    }
+}
 
 /// <summary>An instance the SCP has received, written, synced to disk and renamed into place.</summary>
 public sealed record DicomStoredInstance(string Path, long Length, DicomTransferSyntax TransferSyntax, DicomInstanceKeys Keys, string CallingAETitle, DateTimeOffset ReceivedAt);

@@ -78,13 +78,7 @@ internal sealed partial class InstanceStorage
             // Every element is walked (large values only by their lengths, not read): a data set cut short inside or
             // after the pixel data, even one whose last fragment said "last", is refused here, never stored.
             var header = DicomFile.Open(tempPath, new DicomReadOptions { LargeValueThreshold = 4096 }).Dataset;
-            keys = new DicomInstanceKeys(
-                header.GetStringOrDefault(DicomTags.SOPClassUID) ?? string.Empty,
-                header.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? string.Empty,
-                header.GetStringOrDefault(DicomTags.StudyInstanceUID),
-                header.GetStringOrDefault(DicomTags.SeriesInstanceUID),
-                header.GetStringOrDefault(DicomTags.PatientID),
-                header.GetStringOrDefault(DicomTags.Modality));
+            keys = DicomInstanceKeys.FromDataset(header);
         }
         catch (DicomException)
         {

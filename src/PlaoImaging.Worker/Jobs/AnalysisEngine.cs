@@ -18,7 +18,7 @@ namespace PlaoImaging.Worker.Jobs;
 public sealed partial class AnalysisEngine : IDisposable
 {
     /// <summary>The manifest used when <c>Analysis:Model</c> is empty.</summary>
-    public const string DefaultModel = "plao-vertebra-landmarks-v2.json";
+    public const string DefaultModel = ModelManifestLocator.DefaultManifest;
 
     private readonly OnnxModelRunner runner;
     private readonly StudyAnalyzer analyzer;
@@ -74,25 +74,7 @@ public sealed partial class AnalysisEngine : IDisposable
 
     public void Dispose() => runner.Dispose();
 
-    private static string? FindDefaultModel()
-    {
-        string beside = Path.Combine(AppContext.BaseDirectory, "models", DefaultModel);
-        if (File.Exists(beside))
-        {
-            return beside;
-        }
-
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "models", DefaultModel);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    private static string? FindDefaultModel() => ModelManifestLocator.Find(DefaultModel, AppContext.BaseDirectory, Environment.CurrentDirectory);
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Model {ModelId} {ModelVersion} (sha256 {Sha256}) loaded on {Provider}")]
     private static partial void LogLoaded(ILogger logger, string modelId, string modelVersion, string sha256, string provider);

@@ -209,13 +209,7 @@ public sealed partial class ReprocessService(
                 continue; // not DICOM: an import takes what it can read
             }
 
-            var keys = new DicomInstanceKeys(
-                header.GetStringOrDefault(DicomTags.SOPClassUID) ?? string.Empty,
-                header.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? string.Empty,
-                header.GetStringOrDefault(DicomTags.StudyInstanceUID),
-                header.GetStringOrDefault(DicomTags.SeriesInstanceUID),
-                header.GetStringOrDefault(DicomTags.PatientID),
-                header.GetStringOrDefault(DicomTags.Modality));
+            var keys = DicomInstanceKeys.FromDataset(header);
             if (keys.StudyInstanceUid is null || keys.SopInstanceUid.Length == 0)
             {
                 continue;

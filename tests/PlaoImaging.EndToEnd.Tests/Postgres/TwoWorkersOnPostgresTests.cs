@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using PlaoImaging.EndToEnd.Tests.Worker;
 using PlaoImaging.Tests.Shared;
 using Xunit;
 
@@ -26,7 +27,7 @@ public sealed class TwoWorkersOnPostgresTests
         string storescu = Peers.Require("storescu");
         using var cluster = PostgresCluster.Start("two-workers");
         string shared = Peers.ScratchDirectory("pg-two-workers-shared");
-        using var pacs = DestinationStorescp.Start(Path.Combine(shared, "pacs"));
+        using var pacs = StorescpPeer.Start(Path.Combine(shared, "pacs"));
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Storage:Provider"] = "PostgreSql",
@@ -120,46 +121,4 @@ public sealed class TwoWorkersOnPostgresTests
         PlaoImaging.Dicom.DicomFile.Open(file, new PlaoImaging.Dicom.DicomReadOptions { StopBeforePixelData = true }).Dataset.GetString(PlaoImaging.Dicom.DicomTags.StudyInstanceUID);
 
     private static List<string> Uids(JsonArray studies) => [.. studies.Select(s => (string)s!["studyInstanceUid"]!).Order(StringComparer.Ordinal)];
-}
-
-/// <summary>DCMTK storescp as an export destination: a free loopback port, files under one folder, killed on Dispose.</summary>
-internal sealed class DestinationStorescp : IDisposable
-{
-    private DestinationStorescp(PeerProcess process, int port, string outDirectory)
-    {
-        Process = process;
-        Port = port;
-        OutDirectory = outDirectory;
-    }
-
-    public PeerProcess Process { get; }
-
-    public int Port { get; }
-
-    public string OutDirectory { get; }
-
-    /// <summary>Starts <c>storescp -aet PACS -od DIR PORT</c> (plus <paramref name="options"/>) and waits until it accepts connections.</summary>
-    public static DestinationStorescp Start(string outDirectory, params string[] options)
-    {
-        string storescp = Peers.Require("storescp");
-        Directory.CreateDirectory(outDirectory);
-        string failures = string.Empty;
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            int port = PeerProcess.FreeTcpPort();
-            var process = PeerProcess.Start(storescp, ["-aet", "PACS", .. options, "-od", outDirectory, port.ToString(CultureInfo.InvariantCulture)]);
-            if (PeerProcess.WaitForTcpPort(port, TimeSpan.FromSeconds(15), () => process.HasExited))
-            {
-                return new DestinationStorescp(process, port, outDirectory);
-            }
-
-            failures += process.Describe() + "\n";
-            process.Dispose();
-        }
-
-        Assert.Fail("storescp did not start: " + failures);
-        throw new InvalidOperationException();
-    }
-
-    public void Dispose() => Process.Dispose();
 }
