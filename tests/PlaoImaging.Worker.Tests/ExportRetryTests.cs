@@ -22,7 +22,6 @@ public sealed class ExportRetryTests
     public async Task DestinationDown_ExportFailsAfterItsDelays_AdminRetrySendsWhenItIsUp()
     {
         var ct = TestContext.Current.CancellationToken;
-        string storescp = Peers.Require("storescp");
         int pacsPort = PeerProcess.FreeTcpPort();
         var settings = WorkerTestKit.Destination("pacs", pacsPort, "STORESCP");
         settings["Export:RetryDelays:0"] = "00:00:00.500";
@@ -48,9 +47,7 @@ public sealed class ExportRetryTests
         Assert.Equal(0, destination["sent"]!.GetValue<int>());
 
         string received = Path.Combine(worker.Folder, "pacs");
-        Directory.CreateDirectory(received);
-        using var pacs = PeerProcess.Start(storescp, ["-od", received, pacsPort.ToString(CultureInfo.InvariantCulture)]);
-        Assert.True(PeerProcess.WaitForTcpPort(pacsPort, TimeSpan.FromSeconds(15), () => pacs.HasExited), pacs.Describe());
+        using var pacs = StorescpPeer.StartOnPort(received, pacsPort);
         long id = export["id"]!.GetValue<long>();
         var (status, _) = await WorkerTestKit.PostJsonAsync(worker.Api, $"api/exports/{id}/retry", null, ct);
         Assert.Equal(202, status);

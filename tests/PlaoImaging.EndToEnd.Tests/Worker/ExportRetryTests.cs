@@ -38,7 +38,7 @@ public sealed class ExportRetryTests
             Assert.False(string.IsNullOrEmpty(x["lastError"]?.GetValue<string>()));
         });
 
-        using var pacs = StorescpPeer.Start(Path.Combine(scratch, "pacs"), pacsPort);
+        using var pacs = StorescpPeer.StartOnPort(Path.Combine(scratch, "pacs"), pacsPort);
         var exports = await WorkerTestKit.WaitForExportsAsync(worker, e => e.All(x => x!["state"]!.GetValue<string>() is "Sent" or "Failed"), TimeSpan.FromMinutes(1), ct);
         Assert.All(exports, x =>
         {

@@ -152,6 +152,19 @@ internal static class WorkerTestKit
             yield return truth.RootElement.Clone();
         }
     }
+
+    /// <summary>What a storescp destination wrote (complete files only: it names them MODALITY.SOPInstanceUID), identified.</summary>
+    public static IReadOnlyList<(string Path, string StudyUid, string SopClassUid, string SopInstanceUid)> Received(this StorescpPeer storescp)
+    {
+        var list = new List<(string, string, string, string)>();
+        foreach (string file in Directory.GetFiles(storescp.OutDirectory))
+        {
+            var (study, sopClass, sop) = Identify(file);
+            list.Add((file, study, sopClass, sop));
+        }
+
+        return list;
+    }
 }
 
 /// <summary>
@@ -220,59 +233,4 @@ internal sealed class GradeAgreement
 
     public override string ToString() =>
         $"truth vertebrae {truths}, matched by level {Recall:0.000}, specificity {Specificity:0.000} ({normals} normal), sensitivity {Sensitivity:0.000} ({fractures} fractured)";
-}
-
-/// <summary>DCMTK storescp as an export destination on a loopback port (chosen by the caller, so that a worker can be configured before it runs), killed on Dispose.</summary>
-internal sealed class StorescpPeer : IDisposable
-{
-    private StorescpPeer(PeerProcess process, int port, string outDirectory)
-    {
-        Process = process;
-        Port = port;
-        OutDirectory = outDirectory;
-    }
-
-    public PeerProcess Process { get; }
-
-    public int Port { get; }
-
-    public string OutDirectory { get; }
-
-    /// <summary>Starts <c>storescp -od DIR PORT</c> on <paramref name="port"/> (a free one when 0) and waits until it accepts connections.</summary>
-    public static StorescpPeer Start(string outDirectory, int port = 0)
-    {
-        string storescp = Peers.Require("storescp");
-        Directory.CreateDirectory(outDirectory);
-        string failures = string.Empty;
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            int p = port == 0 ? PeerProcess.FreeTcpPort() : port;
-            var process = PeerProcess.Start(storescp, ["-od", outDirectory, p.ToString(CultureInfo.InvariantCulture)]);
-            if (PeerProcess.WaitForTcpPort(p, TimeSpan.FromSeconds(15), () => process.HasExited))
-            {
-                return new StorescpPeer(process, p, outDirectory);
-            }
-
-            failures += process.Describe() + "\n";
-            process.Dispose();
-        }
-
-        Assert.Fail("storescp did not start: " + failures);
-        throw new InvalidOperationException();
-    }
-
-    /// <summary>What storescp wrote (complete files only: it names them MODALITY.SOPInstanceUID), identified.</summary>
-    public IReadOnlyList<(string Path, string StudyUid, string SopClassUid, string SopInstanceUid)> Received()
-    {
-        var list = new List<(string, string, string, string)>();
-        foreach (string file in Directory.GetFiles(OutDirectory))
-        {
-            var (study, sopClass, sop) = WorkerTestKit.Identify(file);
-            list.Add((file, study, sopClass, sop));
-        }
-
-        return list;
-    }
-
-    public void Dispose() => Process.Dispose();
 }

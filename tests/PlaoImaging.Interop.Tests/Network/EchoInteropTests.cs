@@ -31,7 +31,7 @@ public sealed class EchoInteropTests
     public void PlaoEcho_ToStorescp_Succeeds()
     {
         string scratch = Peers.ScratchDirectory("net-echo-storescp");
-        using var scp = Storescp.Start(Path.Combine(scratch, "out"), "-aet", "STORESCP");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "out"), "-aet", "STORESCP");
         var (code, stdout, stderr) = NetworkPeers.Plao(30, "echo", "127.0.0.1", scp.Port.ToString(CultureInfo.InvariantCulture),
             "--calling", "PLAOTEST", "--called", "STORESCP", "--timeout", "10");
         Assert.True(code == 0, $"plao echo exited {code}: {stdout}{stderr}\n{scp.Process.Describe()}");

@@ -66,7 +66,7 @@ public sealed class InMemoryStoreInteropTests
         string scratch = Peers.ScratchDirectory("net-memory-storescp");
         string patient = charset[0] == "ISO_IR 100" ? "Ødegård^Åse" : PatientName;
         var report = ReportTree(charset, patient);
-        using var scp = Storescp.Start(Path.Combine(scratch, "out"), syntaxOption, "+B");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "out"), syntaxOption, "+B");
 
         var outcome = await new DicomClient("127.0.0.1", scp.Port, Options()).StoreAsync(report, cancellationToken: ct);
 

@@ -37,7 +37,7 @@ public sealed class SendInteropTests
         Peers.Require("dcmconv");
         string scratch = Peers.ScratchDirectory("net-send-implicit");
         var cases = new (string Id, string Decoder)[] { ("jpeg-sv1-u16", "dcmdjpeg"), ("jpeg-sv1-s16", "dcmdjpeg"), ("rle-s16", "dcmdrle"), ("rle-rgb", "dcmdrle"), ("ex-u16", "dcmconv") };
-        using var scp = Storescp.Start(Path.Combine(scratch, "out"), "+xi", "+B");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "out"), "+xi", "+B");
         var (code, stdout, stderr) = NetworkPeers.Plao(60, ["send", "127.0.0.1", scp.Port.ToString(CultureInfo.InvariantCulture), .. cases.Select(c => NetworkSources.Get(c.Id)), "--timeout", "10"]);
         Assert.True(code == 0, $"plao send to an Implicit-only storescp exited {code}:\n{stdout}\n{stderr}\n{scp.Process.Describe()}");
 
@@ -108,7 +108,7 @@ public sealed class SendInteropTests
         }
 
         File.WriteAllText(Path.Combine(input, "notes.txt"), "This is not a DICOM file.\nIt has two lines.\n");
-        using var scp = Storescp.Start(Path.Combine(scratch, "out"), "+xa", "+B");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "out"), "+xa", "+B");
         var (code, stdout, stderr) = NetworkPeers.Plao(60, "send", "127.0.0.1", scp.Port.ToString(CultureInfo.InvariantCulture), input, "--timeout", "10");
         string output = stdout + "\n" + stderr;
         Assert.True(code is 0 or 1, $"plao send exited {code} (crash?):\n{output}");
@@ -124,7 +124,7 @@ public sealed class SendInteropTests
 
     private static void SendAndCheck(string scratch, IReadOnlyList<string> files, params string[] paths)
     {
-        using var scp = Storescp.Start(Path.Combine(scratch, "out"), "+xa", "+B");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "out"), "+xa", "+B");
         var (code, stdout, stderr) = NetworkPeers.Plao(120, ["send", "127.0.0.1", scp.Port.ToString(CultureInfo.InvariantCulture), .. paths, "--timeout", "10"]);
         var failures = new List<string>();
         if (code != 0)

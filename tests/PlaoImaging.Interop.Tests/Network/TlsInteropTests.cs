@@ -61,7 +61,7 @@ public sealed class TlsInteropTests
         var tls = TlsMaterial.Instance;
         string scratch = Peers.ScratchDirectory("net-tls-send");
         // -vc: verify a client certificate when one is presented, accept clients without one.
-        using var scp = Storescp.Start(Path.Combine(scratch, "out"), "+tls", tls.ServerKey, tls.ServerCertificate, "+cf", tls.CaCertificate, "-vc", "+xa", "+B");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "out"), "+tls", tls.ServerKey, tls.ServerCertificate, "+cf", tls.CaCertificate, "-vc", "+xa", "+B");
         string port = scp.Port.ToString(CultureInfo.InvariantCulture);
 
         var files = new[] { NetworkSources.Get("ex-u16"), NetworkSources.Get("jls-u16"), NetworkSources.Get("rle-rgb") };
