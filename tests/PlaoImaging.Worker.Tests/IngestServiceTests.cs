@@ -1,3 +1,4 @@
+using PlaoImaging.Tests.Shared;
 using PlaoImaging.Dicom;
 using PlaoImaging.Worker.Ingest;
 using PlaoImaging.Worker.Persistence;
@@ -57,6 +58,66 @@ public sealed class IngestServiceTests
         Assert.Equal(1, after.InputCount);
         var instance = Assert.Single(await services.InstancesAsync(study, ct));
         Assert.Equal(1, instance.Duplicates);
+    }
+
+    [Fact]
+    [Trait("Category", "peer")]
+    public async Task IndexAsync_SameDatasetRewrittenByDcmtk_IdenticalDuplicateWhateverTheMetaHeader()
+    {
+        // A folder import of what the SCP received, or a PACS whose files another toolkit wrote: the file meta
+        // information differs (implementation class UID, version name, source AE) while the instance is the same.
+        var ct = TestContext.Current.CancellationToken;
+        string dcmconv = Peers.Require("dcmconv");
+        var services = await WorkerServices.CreateAsync("ingest-rewritten", Quiet, ct);
+        string study = DicomUidGenerator.NewUid();
+        var dataset = WorkerServices.Radiograph(study);
+        await services.StoreAsync(dataset, ct);
+        var stored = Assert.Single(await services.InstancesAsync(study, ct));
+        string ours = services.Paths.InStorage(stored.Path);
+        string theirs = Path.Combine(services.Folder, "dcmconv.dcm");
+        Peers.RunOk(dcmconv, ours, theirs);
+        Assert.NotEqual(await File.ReadAllBytesAsync(ours, ct), await File.ReadAllBytesAsync(theirs, ct));
+        File.Move(theirs, ours, overwrite: true);
+
+        var outcome = await services.Ingest.IndexAsync(new StoredFile(ours, new FileInfo(ours).Length, "OTHER", services.Time.GetUtcNow()), ct);
+
+        Assert.Equal(IngestOutcome.IdenticalDuplicate, outcome);
+        Assert.Equal(1, (await services.StudyAsync(study, ct)).Generation);
+        Assert.Equal(stored.Sha256, Assert.Single(await services.InstancesAsync(study, ct)).Sha256);
+    }
+
+    [Fact]
+    [Trait("Category", "peer")]
+    public async Task DatasetOffset_AgreesWithTheGroupLengthDcdumpReads_AndIsZeroWithoutAPreamble()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string dcdump = Peers.Require("dcdump");
+        string dcmconv = Peers.Require("dcmconv");
+        string folder = Peers.ScratchDirectory("ingest-offset");
+        string ours = Path.Combine(folder, "ours.dcm");
+        string dcmtk = Path.Combine(folder, "dcmtk.dcm");
+        new DicomFile(WorkerServices.Radiograph(DicomUidGenerator.NewUid())).Save(ours);
+        Peers.RunOk(dcmconv, ours, dcmtk);
+        var files = new List<string> { ours, dcmtk };
+        files.AddRange(Directory.GetFiles(Path.Combine(Peers.RepositoryRoot, "sample-data"), "*.dcm", SearchOption.AllDirectories).Take(6));
+
+        foreach (string file in files)
+        {
+            // Preamble and "DICM" (132 bytes), the group length element (12 bytes), then the group length's value.
+            var (exit, stdout, stderr) = Peers.Run(dcdump, [file]);
+            Assert.True(exit == 0, $"dcdump {file}: {stderr}");
+            string dump = stdout + stderr; // dcdump writes the dump to stderr
+            var match = System.Text.RegularExpressions.Regex.Match(dump, @"\(0x0002,0x0000\) UL .*\[0x([0-9a-f]+)\]");
+            Assert.True(match.Success, $"{file}: no meta group length in\n{dump[..Math.Min(dump.Length, 400)]}");
+            long expected = 132 + 12 + Convert.ToInt64(match.Groups[1].Value, 16);
+            await using var stream = File.OpenRead(file);
+            Assert.Equal(expected, await IngestService.DatasetOffsetAsync(stream, ct));
+        }
+
+        await using var bare = new MemoryStream();
+        DicomFile.WriteDataset(bare, WorkerServices.Radiograph(DicomUidGenerator.NewUid()), DicomTransferSyntax.ExplicitVRLittleEndian);
+        bare.Position = 0;
+        Assert.Equal(0, await IngestService.DatasetOffsetAsync(bare, ct));
     }
 
     [Fact]

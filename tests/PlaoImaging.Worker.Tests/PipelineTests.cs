@@ -58,7 +58,8 @@ public sealed class PipelineTests(PipelineWorker fixture) : IClassFixture<Pipeli
     public async Task AnalysedStudy_IsCountedAndTimedInTheMetrics()
     {
         var ct = TestContext.Current.CancellationToken;
-        string file = WorkerTestKit.SampleFiles("04-cr-normal-implicit")[0];
+        // A sample no other test here sends: the folder-import test below counts this fixture's analyses of 04.
+        string file = WorkerTestKit.SampleFiles("01-cr-lumbar-mono1-jpegll")[0];
         Assert.Equal(DicomStoreResult.Success, Assert.Single(await fixture.Client().StoreAsync([file], null, ct)).Result);
         var study = await WorkerTestKit.WaitForFinishedStudyAsync(Worker, StudyUid(file), Analysis, ct);
         Assert.Equal("Analysed", WorkerTestKit.State(study));
@@ -193,6 +194,29 @@ public sealed class PipelineTests(PipelineWorker fixture) : IClassFixture<Pipeli
         var (missing, problem) = await WorkerTestKit.PostJsonAsync(Worker.Api, "api/reprocess", "{\"folder\":\"/nonexistent/folder\"}", ct);
         Assert.Equal(400, missing);
         Assert.Contains("/nonexistent/folder", problem!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FolderImportOfAStudyAlreadyReceived_IsADuplicate_NotAnalysedAgain()
+    {
+        // The SCP writes its own file meta information; the imported files carry the generator's. Same datasets, so the
+        // import changes nothing and its analysis is skipped (this model already analysed this generation).
+        var ct = TestContext.Current.CancellationToken;
+        string folder = WorkerTestKit.Sample("05-chest-pa-skip-plus-lateral");
+        var files = WorkerTestKit.SampleFiles("05-chest-pa-skip-plus-lateral");
+        Assert.All(await fixture.Client().StoreAsync(files, null, ct), o => Assert.Equal(DicomStoreResult.Success, o.Result));
+        var study = await WorkerTestKit.WaitForFinishedStudyAsync(Worker, StudyUid(files[0]), Analysis, ct);
+
+        var (status, imported) = await WorkerTestKit.PostJsonAsync(Worker.Api, "api/reprocess", new JsonObject { ["folder"] = folder }.ToJsonString(), ct);
+        Assert.Equal(202, status);
+        var done = await WaitForRequestAsync(imported!["id"]!.GetValue<long>(), ct);
+
+        Assert.Equal("Done", WorkerTestKit.State(done));
+        Assert.Equal(1, done["skipped"]!.GetValue<int>());
+        Assert.Equal(0, done["done"]!.GetValue<int>());
+        var detail = await Worker.GetJsonAsync($"api/studies/{study["id"]}", ct);
+        Assert.Equal(files.Count, detail["generation"]!.GetValue<int>()); // one per instance received, none for the import
+        Assert.Single(detail["analyses"]!.AsArray());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public enum IngestOutcome
     /// <summary>A new input instance: its study's quiet period (re)starts.</summary>
     Added,
 
-    /// <summary>The same SOP Instance UID with the same bytes: counted, nothing else changes.</summary>
+    /// <summary>The same SOP Instance UID with the same dataset bytes (the file meta information aside): counted, nothing else changes.</summary>
     IdenticalDuplicate,
 
     /// <summary>The same SOP Instance UID with other bytes: the new file replaced the old one and the study is analysed again.</summary>
@@ -38,9 +39,9 @@ public enum IngestOutcome
 
 /// <summary>
 /// Indexes stored instances in the results database: the study (created on its first instance), the instance (path,
-/// size, sha256, calling AE, time) and the study's quiet period. The SCP calls it before answering the C-STORE, so an
+/// size, sha256 of the dataset, calling AE, time) and the study's quiet period. The SCP calls it before answering the C-STORE, so an
 /// acknowledged instance is both on disk and in the index; when the database fails, the C-STORE fails and the PACS
-/// sends again. Duplicate SOP Instance UIDs follow one rule: identical bytes change nothing, other bytes replace the
+/// sends again. Duplicate SOP Instance UIDs follow one rule: identical dataset bytes change nothing (whoever wrote the file's meta information), other bytes replace the
 /// stored instance (the SCP already renamed the new file over the old) and start a new generation of the study.
 /// </summary>
 public sealed partial class IngestService(
@@ -229,12 +230,66 @@ public sealed partial class IngestService(
         study.StudyDescription ??= header.GetStringOrDefault(DicomTags.StudyDescription);
     }
 
+    /// <summary>
+    /// The sha256 of the instance's content: the bytes after the file meta information, so a file written by another
+    /// application (a folder import, another SCP) of the same dataset in the same transfer syntax counts as the same
+    /// instance. A file without a preamble and meta group is hashed whole.
+    /// </summary>
     internal static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
         await using (stream.ConfigureAwait(false))
         {
+            stream.Position = await DatasetOffsetAsync(stream, cancellationToken).ConfigureAwait(false);
             return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>Where the dataset begins: after the preamble, "DICM" and every group 0002 element (always explicit VR little endian).</summary>
+    internal static async Task<long> DatasetOffsetAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var head = new byte[132];
+        if (await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) < head.Length
+            || head[128] != 'D' || head[129] != 'I' || head[130] != 'C' || head[131] != 'M')
+        {
+            return 0;
+        }
+
+        long position = head.Length;
+        var element = new byte[12];
+        while (true)
+        {
+            stream.Position = position;
+            int read = await stream.ReadAtLeastAsync(element, 8, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read < 8 || BinaryPrimitives.ReadUInt16LittleEndian(element) != 0x0002)
+            {
+                return position;
+            }
+
+            // VRs with a 2-byte reserved field and a 4-byte length (PS3.5 7.1.2).
+            bool longForm = System.Text.Encoding.ASCII.GetString(element, 4, 2) is "OB" or "OD" or "OF" or "OL" or "OV" or "OW"
+                or "SQ" or "SV" or "UC" or "UN" or "UR" or "UT" or "UV";
+            long length;
+            if (longForm)
+            {
+                if (read < 12)
+                {
+                    return 0;
+                }
+
+                length = BinaryPrimitives.ReadUInt32LittleEndian(element.AsSpan(8));
+                position += 12 + length;
+            }
+            else
+            {
+                length = BinaryPrimitives.ReadUInt16LittleEndian(element.AsSpan(6));
+                position += 8 + length;
+            }
+
+            if (length == 0xFFFFFFFF || position > stream.Length)
+            {
+                return 0; // not a meta group we can step over: the whole file is the content
+            }
         }
     }
 
