@@ -52,6 +52,57 @@ public static class VertebraGrading
     }
 
     /// <summary>
+    /// Measures and grades the vertebrae of one measured image again from their points (a reader's corrected ones), by
+    /// the same rule and code as <see cref="Grade(ModelManifest, SpineImage, ImageLandmarks, double)"/>: points keyed by
+    /// the manifest's point names (x = column, y = row, pixels of the measured frame), the spacing the result recorded
+    /// for the image (null or without millimetres: heights in pixels). Every vertebra of the image is passed, because
+    /// the crush reduction of one depends on its neighbours; they are graded in the manifest's level order (cranial
+    /// first), the order the engine lists them in. Pure; the result is in the order graded.
+    /// </summary>
+    /// <exception cref="ArgumentException">A level is not one of the model's, or a vertebra lacks one of the six points.</exception>
+    public static IReadOnlyList<VertebraMorphometry> Regrade(
+        ModelManifest manifest, SpacingInfo? spacing, IReadOnlyList<KeyValuePair<string, IReadOnlyDictionary<string, double[]>>> vertebrae)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(vertebrae);
+        var levels = manifest.OutputDecoding.LevelNames;
+        var names = manifest.OutputDecoding.PointNames;
+        var ordered = new List<VertebraPoints>(vertebrae.Count);
+        foreach (var (level, points) in vertebrae.OrderBy(v => IndexOf(levels, v.Key)))
+        {
+            ArgumentNullException.ThrowIfNull(points);
+            var list = new List<ImagePoint>(names.Count);
+            foreach (string name in names)
+            {
+                if (!points.TryGetValue(name, out var p) || p is not { Length: 2 } || !double.IsFinite(p[0]) || !double.IsFinite(p[1]))
+                {
+                    throw new ArgumentException($"{level}: point \"{name}\" is missing or not two finite numbers", nameof(vertebrae));
+                }
+
+                list.Add(new ImagePoint(p[0], p[1]));
+            }
+
+            ordered.Add(new VertebraPoints(level, list));
+        }
+
+        MeasurementSpacing? mm = spacing is { RowMm: { } row, ColumnMm: { } column } ? new MeasurementSpacing(row, column) : null;
+        return new GenantGrader(manifest).Grade(ordered, mm);
+    }
+
+    private static int IndexOf(IReadOnlyList<string> levels, string level)
+    {
+        for (int i = 0; i < levels.Count; i++)
+        {
+            if (string.Equals(levels[i], level, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException($"\"{level}\" is not one of the model's levels", nameof(level));
+    }
+
+    /// <summary>
     /// The grades within ± <paramref name="multiple"/> propagated errors of each reduction. Heights take the two
     /// points' errors in quadrature; a ratio the relative errors of both heights; crush only the vertebra's own
     /// posterior height (its neighbours' errors are left out). Points in the manifest's order: sa, sm, sp, ia, im, ip.
