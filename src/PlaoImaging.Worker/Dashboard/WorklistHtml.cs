@@ -136,7 +136,7 @@ internal static class WorklistHtml
             // Figures only for a graded study: an analysis with no result has zeros that mean nothing.
             bool graded = r.State == Persistence.StudyState.Analysed;
             string row = string.Create(CultureInfo.InvariantCulture, $"""
-                <td><a href="/api/studies/{r.Id}">{E(Name(r.PatientName) is { Length: > 0 } n ? n : "(no name)")}</a></td>
+                <td><a href="/studies/{r.Id}">{E(Name(r.PatientName) is { Length: > 0 } n ? n : "(no name)")}</a></td>
                 <td class="nowrap">{E(r.PatientId)}</td><td class="num">{(r.Age is { } age ? age.ToString(CultureInfo.InvariantCulture) : "unknown")}</td>
                 <td class="nowrap">{E(FormatDate(r.StudyDate))}</td><td>{E(r.Modalities?.Replace('\\', ' '))}</td>
                 <td><span class="state">{state}</span>{(r.ExportFailed ? "<span class=\"note\">Export failed</span>" : "")}{(r.ReviewFlags > 0 ? $"<span class=\"note\">{r.ReviewFlags} review flag{(r.ReviewFlags == 1 ? "" : "s")}</span>" : "")}</td>
@@ -176,7 +176,7 @@ internal static class WorklistHtml
     private static string Signature(string row) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(row)), 0, 8);
 
     /// <summary>DICOM PN (Family^Given^Middle^Prefix^Suffix) as "Family, Given Middle".</summary>
-    private static string Name(string? pn)
+    internal static string Name(string? pn)
     {
         if (string.IsNullOrWhiteSpace(pn))
         {
@@ -190,5 +190,6 @@ internal static class WorklistHtml
 
     private static string? FormatDate(string? da) => WorklistRow.Parse(da)?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? da;
 
-    private static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
+    /// <summary>The one HTML encoder of the dashboard's pages.</summary>
+    internal static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
 }
