@@ -17,6 +17,7 @@ using PlaoImaging.Worker.Ingest;
 using PlaoImaging.Worker.Jobs;
 using PlaoImaging.Worker.Operations;
 using PlaoImaging.Worker.Persistence;
+using PlaoImaging.Worker.Review;
 using PlaoImaging.Worker.Security;
 using Prometheus;
 
@@ -114,6 +115,8 @@ public static class WorkerComposition
         services.AddSingleton<StudyAnalysisService>();
         services.AddSingleton<ExportService>();
         services.AddSingleton<ReprocessService>();
+        services.AddSingleton(sp => sp.GetRequiredService<AnalysisEngine>().Manifest);
+        services.AddSingleton<ReviewService>();
         services.AddTransient<AnalyzeStudyJob>();
         services.AddTransient<ExportResultsJob>();
         services.AddTransient<ReprocessJob>();
@@ -149,6 +152,7 @@ public static class WorkerComposition
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseAuthentication();
+        app.UseApiAntiforgery();
         app.UseAuthorization();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
@@ -157,6 +161,7 @@ public static class WorkerComposition
             ResponseWriter = HealthResponse.WriteAsync,
         }).AllowAnonymous();
         app.MapWorkerApi();
+        app.MapReview();
         app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(Policies.Reader);
         app.MapMetrics("/metrics", app.Services.GetRequiredService<WorkerMetrics>().Registry).RequireAuthorization(Policies.Admin);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/", DashboardTitle = "PlaoImaging jobs" })

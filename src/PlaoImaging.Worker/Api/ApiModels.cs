@@ -49,12 +49,16 @@ public sealed record AnalysisSummary(
         a.Trigger, a.FinishedAt, a.DurationMs);
 }
 
-/// <summary>An export of an analysis to a destination.</summary>
+/// <summary>
+/// An export of an analysis to a destination: <see cref="Kind"/> <c>analysis</c> (the model's report, review number 0) or
+/// <c>amended</c> (the report signed in review <see cref="ReviewNumber"/>).
+/// </summary>
 public sealed record ExportSummary(long Id, long AnalysisId, long StudyId, string Destination, string State, int Attempts, string? LastError,
-    DateTimeOffset? LastAttemptAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt)
+    DateTimeOffset? LastAttemptAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt, int ReviewNumber, string Kind)
 {
     internal static ExportSummary From(ExportRecord x) => new(
-        x.Id, x.AnalysisId, x.StudyId, x.Destination, x.State.ToString(), x.Attempts, x.LastError, x.LastAttemptAt, x.NextAttemptAt, x.SentAt);
+        x.Id, x.AnalysisId, x.StudyId, x.Destination, x.State.ToString(), x.Attempts, x.LastError, x.LastAttemptAt, x.NextAttemptAt, x.SentAt,
+        x.ReviewNumber, x.ReviewNumber == 0 ? "analysis" : "amended");
 }
 
 /// <summary>A study with its analyses and exports.</summary>

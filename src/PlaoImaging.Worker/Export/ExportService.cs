@@ -46,7 +46,8 @@ public sealed partial class ExportService(
             }
             else
             {
-                var objects = await db.ProducedObjects.AsNoTracking().Where(o => o.AnalysisId == export.AnalysisId).OrderBy(o => o.Id)
+                // The analysis's own objects (review 0), or those a signed review N produced: each export sends its own.
+                var objects = await db.ProducedObjects.AsNoTracking().Where(o => o.AnalysisId == export.AnalysisId && o.ReviewNumber == export.ReviewNumber).OrderBy(o => o.Id)
                     .ToListAsync(cancellationToken).ConfigureAwait(false);
                 var files = objects.Where(o => o.Kind != "SC" || destination.SendSecondaryCaptures).Select(o => paths.InOutbox(o.Path)).ToList();
                 error = await SendAsync(destination, files, cancellationToken).ConfigureAwait(false);
@@ -83,6 +84,27 @@ public sealed partial class ExportService(
                     export.NextAttemptAt = null;
                     LogFailed(logger, export.Id, export.Destination, export.Attempts, error);
                 }
+            }
+
+            if (export.ReviewNumber > 0)
+            {
+                // A signed review's export is part of the study's audit trail: sent, retried or failed, in the same transaction.
+                string modelVersion = await db.Analyses.AsNoTracking().Where(a => a.Id == export.AnalysisId).Select(a => a.ModelVersion)
+                    .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? "unknown";
+                db.AuditEntries.Add(Review.ReviewService.Audit(export.StudyId, now, "worker", export.State switch
+                {
+                    ExportState.Sent => "export-sent",
+                    ExportState.Retrying => "export-retry",
+                    _ => "export-failed",
+                }, null, null, System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    exportId = export.Id,
+                    destination = export.Destination,
+                    state = export.State.ToString(),
+                    attempts = export.Attempts,
+                    error = export.LastError,
+                    nextAttemptAt = export.NextAttemptAt,
+                }, Review.ReviewService.Json), modelVersion, export.ReviewNumber));
             }
 
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);

@@ -201,6 +201,9 @@ public sealed class ProducedObjectRecord
 
     /// <summary>Relative to the outbox (<c>Worker:OutboxFolder</c>), which workers sharing a database share.</summary>
     public required string Path { get; set; }
+
+    /// <summary>0 for the analysis's own objects; N for the amended report and presentation states signed in review N.</summary>
+    public int ReviewNumber { get; set; }
 }
 
 /// <summary>The export of one analysis's objects to one destination.</summary>
@@ -213,6 +216,12 @@ public sealed class ExportRecord
     public long StudyId { get; set; }
 
     public required string Destination { get; set; }
+
+    /// <summary>
+    /// 0: the analysis's own objects; N: the objects signed in review N (<see cref="ProducedObjectRecord.ReviewNumber"/>).
+    /// Part of the unique key with the analysis and the destination, so each signed amendment is an export of its own.
+    /// </summary>
+    public int ReviewNumber { get; set; }
 
     public ExportState State { get; set; }
 
@@ -256,4 +265,90 @@ public sealed class ReprocessRecord
     public string? Error { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+}
+
+/// <summary>Where a review stands.</summary>
+public enum ReviewState
+{
+    /// <summary>Being read: levels may be decided, moved, added and removed.</summary>
+    Open,
+
+    /// <summary>Signed by a radiologist; the amended report went out. A later change opens the next review number.</summary>
+    Signed,
+}
+
+/// <summary>
+/// A radiologist's review of a study's analysis: one row per study and analysis, started on the first read from the
+/// analysis's result. The levels are one JSON document (<see cref="LevelsJson"/>) rather than rows: a review is read and
+/// changed as a whole, and every change is then one UPDATE of one row guarded by <see cref="Version"/> (a concurrency
+/// token: <c>UPDATE … WHERE Id = @id AND Version = @seen</c>), atomic on SQLite and PostgreSQL alike, so of two readers
+/// changing the same version only one wins. Each change appends an <see cref="AuditRecord"/> in the same transaction.
+/// </summary>
+public sealed class ReviewRecord
+{
+    public long Id { get; set; }
+
+    public long StudyId { get; set; }
+
+    /// <summary>The analysis whose result the review started from.</summary>
+    public long AnalysisId { get; set; }
+
+    /// <summary>1 at first; a change to a signed review starts the next number (copying the signed levels).</summary>
+    public int ReviewNumber { get; set; }
+
+    /// <summary>Counts changes (1 when started); the version a client must name to change the review.</summary>
+    public long Version { get; set; }
+
+    public ReviewState State { get; set; }
+
+    /// <summary>The levels as they stand (<c>ReviewLevel</c> list, camelCase JSON).</summary>
+    public required string LevelsJson { get; set; }
+
+    /// <summary>The levels as last signed (null until the first signature): what agreement and the results export read.</summary>
+    public string? SignedLevelsJson { get; set; }
+
+    /// <summary>The review number last signed.</summary>
+    public int? SignedReviewNumber { get; set; }
+
+    public string? SignedBy { get; set; }
+
+    public DateTimeOffset? SignedAt { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public required string LastChangedBy { get; set; }
+
+    public DateTimeOffset LastChangedAt { get; set; }
+}
+
+/// <summary>
+/// One entry of a study's review audit trail. Append-only: nothing in the worker updates or deletes these rows, and the
+/// database refuses both (triggers made by the AddReview migration). Retention removes images only, never studies, so
+/// no row is ever purged.
+/// </summary>
+public sealed class AuditRecord
+{
+    public long Id { get; set; }
+
+    public long StudyId { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    /// <summary>The signed-in user, or <c>worker</c> for what the worker did itself (export outcomes).</summary>
+    public required string User { get; set; }
+
+    /// <summary>decision, points, add-level, remove-level, sign, export-sent, export-failed or export-retry.</summary>
+    public required string Action { get; set; }
+
+    public string? Level { get; set; }
+
+    /// <summary>The level (or review) before the change, as JSON; null when there was none.</summary>
+    public string? BeforeJson { get; set; }
+
+    /// <summary>The level (or review, or export) after the change, as JSON.</summary>
+    public string? AfterJson { get; set; }
+
+    public required string ModelVersion { get; set; }
+
+    public int ReviewNumber { get; set; }
 }

@@ -22,6 +22,10 @@ public abstract class ResultsDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<ReprocessRecord> ReprocessRequests => Set<ReprocessRecord>();
 
+    public DbSet<ReviewRecord> Reviews => Set<ReviewRecord>();
+
+    public DbSet<AuditRecord> AuditEntries => Set<AuditRecord>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -29,6 +33,7 @@ public abstract class ResultsDbContext(DbContextOptions options) : DbContext(opt
         configurationBuilder.Properties<InstanceKind>().HaveConversion<EnumToStringConverter<InstanceKind>>().HaveMaxLength(16);
         configurationBuilder.Properties<ExportState>().HaveConversion<EnumToStringConverter<ExportState>>().HaveMaxLength(16);
         configurationBuilder.Properties<ReprocessState>().HaveConversion<EnumToStringConverter<ReprocessState>>().HaveMaxLength(16);
+        configurationBuilder.Properties<ReviewState>().HaveConversion<EnumToStringConverter<ReviewState>>().HaveMaxLength(16);
         // SQLite cannot order or compare DateTimeOffset values; UTC ticks compare correctly on both providers.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
     }
@@ -70,10 +75,22 @@ public abstract class ResultsDbContext(DbContextOptions options) : DbContext(opt
         modelBuilder.Entity<ExportRecord>(e =>
         {
             e.ToTable("exports");
-            e.HasIndex(x => new { x.AnalysisId, x.Destination }).IsUnique();
+            e.HasIndex(x => new { x.AnalysisId, x.Destination, x.ReviewNumber }).IsUnique();
             e.HasIndex(x => x.State);
         });
         modelBuilder.Entity<ReprocessRecord>(e => e.ToTable("reprocess_requests"));
+        modelBuilder.Entity<ReviewRecord>(e =>
+        {
+            e.ToTable("reviews");
+            e.HasIndex(r => new { r.StudyId, r.AnalysisId }).IsUnique();
+            e.Property(r => r.Version).IsConcurrencyToken();
+        });
+        modelBuilder.Entity<AuditRecord>(e =>
+        {
+            e.ToTable("audit_entries");
+            e.HasIndex(a => new { a.StudyId, a.Id });
+            e.Property(a => a.Action).HasMaxLength(32);
+        });
     }
 }
 

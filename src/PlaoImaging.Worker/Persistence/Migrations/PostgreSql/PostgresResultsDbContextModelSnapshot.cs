@@ -92,6 +92,52 @@ namespace PlaoImaging.Worker.Persistence.Migrations.PostgreSql
                     b.ToTable("analyses", (string)null);
                 });
 
+            modelBuilder.Entity("PlaoImaging.Worker.Persistence.AuditRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("AfterJson")
+                        .HasColumnType("text");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("BeforeJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Level")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ModelVersion")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("ReviewNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("StudyId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("User")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StudyId", "Id");
+
+                    b.ToTable("audit_entries", (string)null);
+                });
+
             modelBuilder.Entity("PlaoImaging.Worker.Persistence.ExportRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -122,6 +168,9 @@ namespace PlaoImaging.Worker.Persistence.Migrations.PostgreSql
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("ReviewNumber")
+                        .HasColumnType("integer");
+
                     b.Property<long?>("SentAt")
                         .HasColumnType("bigint");
 
@@ -137,7 +186,7 @@ namespace PlaoImaging.Worker.Persistence.Migrations.PostgreSql
 
                     b.HasIndex("State");
 
-                    b.HasIndex("AnalysisId", "Destination")
+                    b.HasIndex("AnalysisId", "Destination", "ReviewNumber")
                         .IsUnique();
 
                     b.ToTable("exports", (string)null);
@@ -225,6 +274,9 @@ namespace PlaoImaging.Worker.Persistence.Migrations.PostgreSql
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<int>("ReviewNumber")
+                        .HasColumnType("integer");
+
                     b.Property<string>("SopClassUid")
                         .IsRequired()
                         .HasColumnType("text");
@@ -290,6 +342,66 @@ namespace PlaoImaging.Worker.Persistence.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.ToTable("reprocess_requests", (string)null);
+                });
+
+            modelBuilder.Entity("PlaoImaging.Worker.Persistence.ReviewRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("AnalysisId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastChangedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LastChangedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("LevelsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("ReviewNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("SignedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SignedBy")
+                        .HasColumnType("text");
+
+                    b.Property<string>("SignedLevelsJson")
+                        .HasColumnType("text");
+
+                    b.Property<int?>("SignedReviewNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("StudyId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StudyId", "AnalysisId")
+                        .IsUnique();
+
+                    b.ToTable("reviews", (string)null);
                 });
 
             modelBuilder.Entity("PlaoImaging.Worker.Persistence.StudyRecord", b =>

@@ -85,6 +85,50 @@ namespace PlaoImaging.Worker.Persistence.Migrations.Sqlite
                     b.ToTable("analyses", (string)null);
                 });
 
+            modelBuilder.Entity("PlaoImaging.Worker.Persistence.AuditRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AfterJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BeforeJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Level")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelVersion")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReviewNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StudyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("User")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StudyId", "Id");
+
+                    b.ToTable("audit_entries", (string)null);
+                });
+
             modelBuilder.Entity("PlaoImaging.Worker.Persistence.ExportRecord", b =>
                 {
                     b.Property<long>("Id")
@@ -113,6 +157,9 @@ namespace PlaoImaging.Worker.Persistence.Migrations.Sqlite
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ReviewNumber")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("SentAt")
                         .HasColumnType("INTEGER");
 
@@ -128,7 +175,7 @@ namespace PlaoImaging.Worker.Persistence.Migrations.Sqlite
 
                     b.HasIndex("State");
 
-                    b.HasIndex("AnalysisId", "Destination")
+                    b.HasIndex("AnalysisId", "Destination", "ReviewNumber")
                         .IsUnique();
 
                     b.ToTable("exports", (string)null);
@@ -212,6 +259,9 @@ namespace PlaoImaging.Worker.Persistence.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ReviewNumber")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SopClassUid")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -275,6 +325,64 @@ namespace PlaoImaging.Worker.Persistence.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.ToTable("reprocess_requests", (string)null);
+                });
+
+            modelBuilder.Entity("PlaoImaging.Worker.Persistence.ReviewRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AnalysisId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastChangedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LevelsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReviewNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SignedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SignedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignedLevelsJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("SignedReviewNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StudyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StudyId", "AnalysisId")
+                        .IsUnique();
+
+                    b.ToTable("reviews", (string)null);
                 });
 
             modelBuilder.Entity("PlaoImaging.Worker.Persistence.StudyRecord", b =>
