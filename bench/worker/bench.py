@@ -8,9 +8,11 @@
    - (time storescu returned: the C-STORE response and the association release) - Q. p50 / p95 / max.
 2. burst: N more studies in one storescu association, as fast as it sends; studies per hour = N / (last SR at the
    destination - start of the send). Every study must end with its SR at the destination (none lost).
-3. reprocess: a fresh worker imports a folder of N studies (POST /api/reprocess {"folder": ...}, queue batch) with no
-   destination; throughput from the request to its Done state. The quiet period is an hour there, so that the
-   realtime queue does not analyse the imported studies as well (see bench/README.md).
+3. reprocess: N studies stored in a worker are analysed again by a new model, the batch case the product exists for.
+   A worker on the previous model (v1) imports a folder of N studies (POST /api/reprocess {"folder": ...}; that import
+   is timed too, as "folder_import"); the same worker is restarted on the shipped model and reprocesses every analysed
+   study (POST /api/reprocess {"state": "Analysed"}, queue batch, no destination); throughput from the request to its
+   Done state, the restarted process's warm-up included. The quiet period is an hour, so the realtime queue stays out.
 4. engine: `plao analyze FOLDER --sr DIR --gsps` on the same folder (the same SR and GSPS the worker writes); its
    start-up (process, model load) is taken out by a second run on 4 of the studies.
 
@@ -33,8 +35,8 @@ import pydicom
 from pydicom.uid import generate_uid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-WORKER = os.path.join(ROOT, "src", "PlaoImaging.Worker", "bin", "Release", "net10.0", "plao-worker.dll")
-PLAO = os.path.join(ROOT, "src", "PlaoImaging.Cli", "bin", "Release", "net10.0", "plao.dll")
+WORKER = os.environ.get("PLAO_WORKER_DLL") or os.path.join(ROOT, "src", "PlaoImaging.Worker", "bin", "Release", "net10.0", "plao-worker.dll")
+PLAO = os.environ.get("PLAO_CLI_DLL") or os.path.join(ROOT, "src", "PlaoImaging.Cli", "bin", "Release", "net10.0", "plao.dll")
 SAMPLES = [os.path.join(ROOT, "sample-data", d, "lateral.dcm")
            for d in ("01-cr-lumbar-mono1-jpegll", "02-dx-thoracolumbar-explicit", "03-dx-thoracic-plao-run", "04-cr-normal-implicit")]
 
@@ -88,17 +90,19 @@ class Storescp:
 
 
 class Worker:
-    def __init__(self, folder, quiet, destination_port=None):
+    def __init__(self, folder, quiet, destination_port=None, model=None):
         os.makedirs(folder, exist_ok=True)
         self.folder = folder
         self.http = free_port()
         self.dicom = free_port()
         args = ["dotnet", WORKER, f"--Urls=http://127.0.0.1:{self.http}", f"--Dicom:Scp:Port={self.dicom}", "--Dicom:Scp:BindAddress=127.0.0.1",
                 f"--Assembly:QuietPeriod={quiet}", "--Analysis:Provider=cpu"]
+        if model:
+            args.append(f"--Analysis:Model={model}")
         if destination_port:
             args += ["--Export:Destinations:0:Name=pacs", "--Export:Destinations:0:Host=127.0.0.1",
                      f"--Export:Destinations:0:Port={destination_port}", "--Export:Destinations:0:CalledAETitle=PACS"]
-        self.log = open(os.path.join(folder, "worker.log"), "w")
+        self.log = open(os.path.join(folder, "worker.log"), "a")
         self.process = subprocess.Popen(args, cwd=folder, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while True:
@@ -122,6 +126,15 @@ class Worker:
                                          headers={"Authorization": self.auth, "Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as r:
             return json.loads(r.read())
+
+    def metric(self, name):
+        """The value of one unlabelled Prometheus sample from /metrics (e.g. plao_analysis_duration_seconds_sum)."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.http}/metrics", headers={"Authorization": self.auth})
+        with urllib.request.urlopen(request, timeout=60) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+        return None
 
     def studies_by_state(self):
         counts, page = {}, 1
@@ -297,27 +310,53 @@ def realtime(options, work, quiet, quiet_text, latency_files, burst_files, resul
 
 
 def reprocess(options, work, reprocess_folder, results):
-    """3. reprocess (folder import) on a fresh worker"""
-    fresh = Worker(os.path.join(work, "worker-reprocess"), "01:00:00")
+    """3. reprocessing stored studies: import the folder with the previous model, restart on the shipped one, reprocess"""
+    folder = os.path.join(work, "worker-reprocess")
+    previous = os.path.join(ROOT, "models", "plao-vertebra-landmarks-v1.json")
+    # 3a. the folder import, analysed by the previous model (v1): how studies get into storage here; timed for the record
+    importer = Worker(folder, "01:00:00", model=previous)
     try:
         started = time.time()
-        request = fresh.api("reprocess", {"folder": reprocess_folder})
-        while True:
-            record = fresh.api(f"reprocess/{request['id']}")
-            if record["state"] in ("Done", "Failed", "Cancelled"):
-                break
-            time.sleep(0.1)
+        record = wait_request(importer, importer.api("reprocess", {"folder": reprocess_folder}))
+        elapsed = time.time() - started
+        results["folder_import"] = {"n": options.reprocess, "model": "v1", "seconds": elapsed, "seconds_per_study": elapsed / options.reprocess,
+                                    "record": record}
+        print(f"folder import of {options.reprocess} (analysed by the previous model, v1): {elapsed:.1f} s, "
+              f"{elapsed / options.reprocess * 1000:.0f} ms per study", flush=True)
+    finally:
+        importer.stop()
+
+    # 3b. the same worker restarted on the shipped model: every stored study is analysed again (the model changed)
+    fresh = Worker(folder, "01:00:00")
+    try:
+        started = time.time()
+        record = wait_request(fresh, fresh.api("reprocess", {"state": "Analysed"}))
         elapsed = time.time() - started
         states = fresh.studies_by_state()
         results["reprocess"] = {"n": options.reprocess, "seconds": elapsed, "studies_per_hour": options.reprocess * 3600 / elapsed,
                                 "seconds_per_study": elapsed / options.reprocess, "record": record, "states": states}
-        durations = analysis_ms(fresh.log.name)
+        fresh.log.flush()
+        durations = analysis_ms(fresh.log.name)[-options.reprocess:]
         results["reprocess"]["analysis_ms_mean"] = statistics.mean(durations)
-        print(f"reprocess (folder import) of {options.reprocess}: {elapsed:.1f} s, {elapsed / options.reprocess * 1000:.0f} ms per study, "
-              f"{results['reprocess']['studies_per_hour']:.0f} studies/hour (analysis itself {results['reprocess']['analysis_ms_mean']:.0f} ms mean); "
+        # The engine's own call inside the worker (plao_analysis_duration_seconds): the same work plao analyze does per
+        # study, less reading the headers and writing SR and GSPS.
+        engine_sum, engine_count = fresh.metric("plao_analysis_duration_seconds_sum"), fresh.metric("plao_analysis_duration_seconds_count")
+        if engine_count:
+            results["reprocess"]["engine_call_ms_mean"] = engine_sum / engine_count * 1000
+        print(f"reprocess of {options.reprocess} stored studies (state Analysed, new model): {elapsed:.1f} s, {elapsed / options.reprocess * 1000:.0f} ms per study, "
+              f"{results['reprocess']['studies_per_hour']:.0f} studies/hour (analysis itself {results['reprocess']['analysis_ms_mean']:.0f} ms mean, "
+              f"the engine call {results['reprocess'].get('engine_call_ms_mean', 0):.0f} ms); "
               f"{record['state']} done {record.get('done')} skipped {record.get('skipped')}; states {states}", flush=True)
     finally:
         fresh.stop()
+
+
+def wait_request(worker, request):
+    while True:
+        record = worker.api(f"reprocess/{request['id']}")
+        if record["state"] in ("Done", "Failed", "Cancelled"):
+            return record
+        time.sleep(0.1)
 
 
 def engine(options, work, reprocess_folder, small_folder, results):
