@@ -8,96 +8,11 @@ using Xunit;
 
 namespace PlaoImaging.Dashboard.Tests;
 
-/// <summary>
-/// One worker with four sample studies analysed (01 and 02: scattered fractures, 03: the PLAO run, 06: a frontal view
-/// with no result), and Debian's Chromium, headless, signed in through the form once.
-/// </summary>
-public sealed class DashboardWorker : IAsyncLifetime
-{
-    private static readonly string[] Initial =
-        ["01-cr-lumbar-mono1-jpegll", "02-dx-thoracolumbar-explicit", "03-dx-thoracic-plao-run", "06-cr-frontal-spine-skip"];
-
-    private IPlaywright? playwright;
-
-    public WorkerProcess Worker { get; private set; } = null!;
-
-    public IBrowser Browser { get; private set; } = null!;
-
-    /// <summary>The signed-in session's cookies, for each test's own context.</summary>
-    public string StorageState { get; private set; } = null!;
-
-    public string BaseUrl => $"http://127.0.0.1:{Worker.HttpPort}";
-
-    public async ValueTask InitializeAsync()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        string chromium = Peers.Require("chromium");
-        Worker = await WorkerProcess.StartAsync("worker-dashboard", cancellationToken: ct);
-        foreach (string sample in Initial)
-        {
-            await StoreAsync(sample, ct);
-        }
-
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        playwright = await Playwright.CreateAsync();
-        Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox"] });
-        await Worker.WaitForStudiesAsync(s => s.Count == Initial.Length && s.All(x => x!["state"]!.GetValue<string>() is "Analysed" or "NoResult" or "Failed"),
-            TimeSpan.FromSeconds(120), ct);
-
-        // Sign in through the form: "/" sends an anonymous browser to the sign-in page and back.
-        await using var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/");
-        Assert.Contains("/login", page.Url, StringComparison.Ordinal);
-        string password = (await File.ReadAllTextAsync(Path.Combine(Worker.DataFolder, "secrets", "admin-password"), ct)).Trim();
-        await page.Locator("#user").FillAsync("admin");
-        await page.Locator("#password").FillAsync(password);
-        await page.Locator("button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync($"{BaseUrl}/");
-        Assert.Equal("PlaoImaging worklist", await page.Locator("h1").InnerTextAsync());
-        StorageState = await context.StorageStateAsync();
-    }
-
-    /// <summary>C-STOREs a sample study's files to the worker.</summary>
-    public async Task StoreAsync(string sample, CancellationToken cancellationToken)
-    {
-        string[] files = [.. Directory.GetFiles(Path.Combine(Peers.RepositoryRoot, "sample-data", sample), "*.dcm", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
-        var client = new DicomClient("127.0.0.1", Worker.DicomPort, new DicomClientOptions { CalledAETitle = "PLAO" });
-        var outcomes = await client.StoreAsync(files, null, cancellationToken);
-        Assert.All(outcomes, o => Assert.Equal(DicomStoreResult.Success, o.Result));
-    }
-
-    /// <summary>A new signed-in page at the given size.</summary>
-    public async Task<IPage> OpenAsync(string path, int width = 1366, int height = 768)
-    {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = BaseUrl,
-            StorageState = StorageState,
-            ViewportSize = new ViewportSize { Width = width, Height = height },
-        });
-        var page = await context.NewPageAsync();
-        var response = await page.GotoAsync(path);
-        Assert.True(response is { Ok: true }, $"GET {path}: {response?.Status}");
-        return page;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Browser is not null)
-        {
-            await Browser.CloseAsync();
-        }
-
-        playwright?.Dispose();
-        Worker?.Dispose();
-    }
-}
-
 /// <summary>The worklist at <c>/</c> in a real browser: rows and states, filters in the URL, the adjacent-fracture marker, live updates.</summary>
 [Trait("Category", "peer")]
 [Trait("Category", "slow")]
-public sealed class WorklistBrowserTests(DashboardWorker fixture) : IClassFixture<DashboardWorker>
+[Collection(DashboardCollection.Name)]
+public sealed class WorklistBrowserTests(DashboardWorker fixture)
 {
     /// <summary>A 64 × 64 radiograph with nothing to measure, in UTF-8 (ISO_IR 192), for a patient of our choosing.</summary>
     private static DicomDataset TinyImage(string patientId, string patientName)
@@ -255,7 +170,7 @@ public sealed class WorklistBrowserTests(DashboardWorker fixture) : IClassFixtur
     {
         var ct = TestContext.Current.CancellationToken;
         var page = await fixture.OpenAsync("/");
-        Assert.Equal(0, await Row(page, "PHANTOM-0004").CountAsync());
+        Assert.Equal(0, await Row(page, "PHANTOM-0009").CountAsync());
         await page.EvaluateAsync("""
             () => {
               window.stillTheSamePage = true;
@@ -265,9 +180,9 @@ public sealed class WorklistBrowserTests(DashboardWorker fixture) : IClassFixtur
             }
             """);
 
-        await fixture.StoreAsync("04-cr-normal-implicit", ct);
+        await fixture.StoreAsync("08-cr-no-pixel-spacing", ct);
 
-        await Row(page, "PHANTOM-0004").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await Row(page, "PHANTOM-0009").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
         Assert.True(await page.EvaluateAsync<bool>("() => window.stillTheSamePage === true"), "the page was reloaded");
         await page.WaitForFunctionAsync("() => window.announced.some(t => /new stud/.test(t))", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
         await page.Context.CloseAsync();
