@@ -115,6 +115,10 @@ public sealed class ReviewBrowserTests(DashboardWorker fixture)
         int next = block.IndexOf("Tracking Identifier", 40, StringComparison.Ordinal);
         block = next > 0 ? block[..next] : block;
         Assert.Contains($"Genant grade {newGrade}", block, StringComparison.Ordinal);
+
+        // The study page tells the amended report's export apart from the analysis's own.
+        await page.ReloadAsync();
+        Assert.Contains("amended report (review 1): ", await page.Locator("#exports summary").InnerTextAsync(), StringComparison.Ordinal);
         await page.Context.CloseAsync();
     }
 

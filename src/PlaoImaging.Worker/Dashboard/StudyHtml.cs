@@ -18,6 +18,10 @@ internal static class StudyHtml
 
     private const string Style = """
         :root{color-scheme:light}
+        [hidden]{display:none !important}
+        button kbd{background:transparent;color:inherit;border-color:currentColor}
+        details#flags,details#exports{margin:.25rem 0}summary{cursor:pointer}
+        .flag.small{font-size:.75rem;font-weight:600;display:block;width:max-content;max-width:9rem;white-space:normal}
         body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#111;background:#fff}
         a{color:#0b4ea2}a:hover{color:#062e61}
         a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,summary:focus-visible,tr:focus-visible,h2:focus-visible,svg:focus-visible{outline:3px solid #b8480b;outline-offset:2px}
@@ -106,7 +110,7 @@ internal static class StudyHtml
             <nav aria-label="Study pages"><a href="/">Worklist</a>{{(print ? $"<a href=\"/studies/{s.Id}\">Study page</a>" : $"<a href=\"/studies/{s.Id}/print\">Printable report</a>")}}</nav></header>
             <main>
             """);
-        Facts(h, p);
+        Facts(h, p, print);
         if (!print)
         {
             Exports(h, p);
@@ -138,7 +142,7 @@ internal static class StudyHtml
         Overlay(h, p, image, preset);
         h.Append("</section><section aria-labelledby=\"levels-heading\"><h2 id=\"levels-heading\" tabindex=\"-1\">Levels</h2>");
         ReviewBar(h, print);
-        Table(h, image, print);
+        Table(h, p.Result!, image, print);
         h.Append("</section></div>");
         if (!print)
         {
@@ -164,7 +168,7 @@ internal static class StudyHtml
         return h.ToString();
     }
 
-    private static void Facts(StringBuilder h, StudyPage p)
+    private static void Facts(StringBuilder h, StudyPage p, bool print)
     {
         var s = p.Study;
         var r = p.Result;
@@ -189,13 +193,14 @@ internal static class StudyHtml
         h.Append("</dl>");
         if (r is { ReviewFlags.Count: > 0 })
         {
-            h.Append(CultureInfo.InvariantCulture, $"<h2 id=\"flags-heading\">Review flags ({r.ReviewFlags.Count})</h2><ul class=\"flags\" aria-labelledby=\"flags-heading\">");
+            string words = string.Join(", ", r.ReviewFlags.GroupBy(f => FlagWords(f.Code)).Select(g => g.Count() > 1 ? $"{g.Key} ×{g.Count()}" : g.Key));
+            h.Append(CultureInfo.InvariantCulture, $"<details id=\"flags\"{(print ? " open" : "")}><summary>Review flags ({r.ReviewFlags.Count}): {E(words)}</summary><ul class=\"flags\">");
             foreach (var f in r.ReviewFlags)
             {
                 h.Append(CultureInfo.InvariantCulture, $"<li><span class=\"flag\">{E(FlagWords(f.Code))}</span> {E(f.Message)}</li>");
             }
 
-            h.Append("</ul>");
+            h.Append("</ul></details>");
         }
 
         h.Append("</section>");
@@ -213,10 +218,11 @@ internal static class StudyHtml
         h.Append("</summary>");
         if (p.Exports.Count > 0)
         {
-            h.Append("<div class=\"tablewrap\"><table><thead><tr><th scope=\"col\">Destination</th><th scope=\"col\">Objects of</th><th scope=\"col\">State</th><th scope=\"col\">Attempts</th><th scope=\"col\">Last error</th><th scope=\"col\">Sent</th></tr></thead><tbody>");
+            h.Append("<div class=\"tablewrap\"><table><thead><tr><th scope=\"col\">Destination</th><th scope=\"col\">Objects</th><th scope=\"col\">State</th><th scope=\"col\">Attempts</th><th scope=\"col\">Last error</th><th scope=\"col\">Sent</th></tr></thead><tbody>");
             foreach (var x in p.Exports)
             {
-                string of = x.AnalysisId == p.Study.LatestAnalysisId ? "latest analysis" : $"analysis {x.AnalysisId}";
+                string of = (x.ReviewNumber > 0 ? $"amended report, review {x.ReviewNumber}, of " : "report of ") +
+                    (x.AnalysisId == p.Study.LatestAnalysisId ? "the latest analysis" : $"analysis {x.AnalysisId}");
                 h.Append(CultureInfo.InvariantCulture, $"""
                     <tr data-export="{x.Id}"><td>{E(x.Destination)}</td><td>{E(of)}</td><td>{E(ExportWords(x.State))}</td><td class="num">{x.Attempts}</td><td>{E(x.LastError ?? "–")}</td><td>{E(x.SentAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "–")}</td></tr>
                     """);
@@ -241,7 +247,15 @@ internal static class StudyHtml
             return "nothing sent for the latest analysis";
         }
 
-        return string.Join(", ", latest.GroupBy(x => x.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {ExportWords(g.Key).ToLowerInvariant()}"));
+        string Words(IEnumerable<ExportRecord> exports) =>
+            string.Join(", ", exports.GroupBy(x => x.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {ExportWords(g.Key).ToLowerInvariant()}"));
+        string text = "report: " + Words(latest.Where(x => x.ReviewNumber == 0));
+        if (latest.Where(x => x.ReviewNumber > 0).MaxBy(x => x.ReviewNumber) is { } amended)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"; amended report (review {amended.ReviewNumber}): ") + Words(latest.Where(x => x.ReviewNumber == amended.ReviewNumber));
+        }
+
+        return text;
     }
 
     private static string ExportWords(ExportState state) => state switch
@@ -281,30 +295,32 @@ internal static class StudyHtml
             return;
         }
 
-        h.Append(CultureInfo.InvariantCulture, $"<form class=\"toolbar\" method=\"get\" action=\"/studies/{p.Study.Id}\" id=\"image-choice\">");
+        h.Append("<div class=\"toolbar\" id=\"image-choice\">");
         int n = 0;
         foreach (var series in p.Images.GroupBy(i => i.Source.SeriesInstanceUid))
         {
             n++;
             var first = series.First();
             string label = first.Kind == "sagittal-mr" ? $"MR {first.MrSequence ?? "series"} slice" : "Radiograph";
-            h.Append(CultureInfo.InvariantCulture, $"<div class=\"group\"><label for=\"series-{n}\">{E(label)} (series {n})</label><select id=\"series-{n}\" name=\"image\" class=\"image-select\">");
+            h.Append(CultureInfo.InvariantCulture, $"<form class=\"group\" method=\"get\" action=\"/studies/{p.Study.Id}\"><label for=\"series-{n}\">{E(label)} (series {n})</label><select id=\"series-{n}\" name=\"image\" class=\"image-select\">");
             if (!series.Contains(p.Image))
             {
                 h.Append("<option value=\"\">–</option>");
             }
 
+            int k = 0;
             foreach (var i in series)
             {
+                k++;
                 string value = $"{i.Source.SopInstanceUid}:{i.Source.Frame}";
                 int acute = i.Vertebrae.Count(v => v.Marrow is { Acute: true });
-                h.Append(CultureInfo.InvariantCulture, $"<option value=\"{E(value)}\"{(ReferenceEquals(i, p.Image) ? " selected" : "")}>{E(i.Note ?? $"image {i.Source.Frame + 1}")} — {i.Vertebrae.Count} levels{(acute > 0 ? $", {acute} acute" : "")}</option>");
+                h.Append(CultureInfo.InvariantCulture, $"<option value=\"{E(value)}\"{(ReferenceEquals(i, p.Image) ? " selected" : "")} title=\"{E(i.Note)}\">Measured image {k}: {i.Vertebrae.Count} levels{(acute > 0 ? $", {acute} acute" : "")}</option>");
             }
 
-            h.Append("</select></div>");
+            h.Append(CultureInfo.InvariantCulture, $"</select><button type=\"submit\" class=\"secondary\">Show <span class=\"visually-hidden\">series {n}</span></button></form>");
         }
 
-        h.Append("<button type=\"submit\" class=\"secondary\">Show</button></form>");
+        h.Append("</div>");
     }
 
     private static void Toolbar(StringBuilder h, string preset)
@@ -399,7 +415,7 @@ internal static class StudyHtml
               """);
     }
 
-    private static void Table(StringBuilder h, ImageResult image, bool print)
+    private static void Table(StringBuilder h, StudyResult result, ImageResult image, bool print)
     {
         bool mr = image.Kind == "sagittal-mr";
         h.Append(CultureInfo.InvariantCulture, $"""
@@ -421,7 +437,7 @@ internal static class StudyHtml
             }
 
             h.Append(CultureInfo.InvariantCulture, $"""
-                <th scope="row">{(print ? id : $"<button type=\"button\" class=\"level-link\">{id}</button>")}</th>
+                <th scope="row">{(print ? id : $"<button type=\"button\" class=\"level-link\">{id}</button>")}{LevelFlags(result, image, v.Level)}</th>
                 <td class="num" data-f="ha">{Height(v.Heights.Anterior, unit)}</td><td class="num" data-f="hm">{Height(v.Heights.Middle, unit)}</td><td class="num" data-f="hp">{Height(v.Heights.Posterior, unit)}</td>
                 <td class="num" data-f="rap">{Ratio(v.Ratios.AnteriorPosterior)}</td><td class="num" data-f="rmp">{Ratio(v.Ratios.MiddlePosterior)}</td><td class="num" data-f="rpn">{Ratio(v.Ratios.PosteriorNeighbours)}</td>
                 <td class="num" data-f="grade">{(v.Graded ? v.GenantGrade.ToString(CultureInfo.InvariantCulture) : "not graded")}</td><td data-f="type">{E(v.Deformity)}</td>
@@ -445,6 +461,13 @@ internal static class StudyHtml
             h.Append("<p class=\"note\">No pixel spacing: heights are in pixels and the grades rest on height ratios only.</p>");
         }
     }
+
+    /// <summary>The review flags of one level on this image, as small text badges.</summary>
+    private static string LevelFlags(StudyResult result, ImageResult image, string level) =>
+        string.Concat(result.ReviewFlags
+            .Where(f => f.Level == level && (f.SopInstanceUid is null || f.SopInstanceUid == image.Source.SopInstanceUid))
+            .Select(f => FlagWords(f.Code)).Distinct(StringComparer.Ordinal)
+            .Select(w => $"<span class=\"flag small\">{E(w)}</span>"));
 
     private static string Points(IReadOnlyDictionary<string, double[]> pt, params string[] names) =>
         string.Join(' ', names.Select(n => $"{F(pt[n][0])},{F(pt[n][1])}"));
@@ -480,6 +503,10 @@ internal static class StudyHtml
         "low-confidence" => "Low detection score",
         "level-uncertain" => "Level uncertain",
         "possible-fracture" => "Possible mild fracture",
+        "grade-uncertain" => "Grade uncertain",
+        "level-gap" => "Gap between levels",
+        "tilted" => "Tilted vertebra",
+        "vertebra-at-edge" => "Vertebra at the image edge",
         _ => code.Replace('-', ' '),
     };
 
