@@ -152,8 +152,10 @@ public static class WorkerComposition
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseAuthentication();
-        app.UseApiAntiforgery();
         app.UseAuthorization();
+
+        // After authorization: a request that may not reach the endpoint is answered 401 or 403 first.
+        app.UseApiAntiforgery();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
