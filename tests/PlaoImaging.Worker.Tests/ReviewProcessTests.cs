@@ -209,6 +209,27 @@ public sealed partial class ReviewProcessTests(ReviewWorker fixture) : IClassFix
         Assert.Equal("sam", (await accepted.Content.ReadFromJsonAsync<JsonNode>(ct))!["lastChangedBy"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheReviewRoutesAndTheirProblemAnswers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var paths = (await Worker.GetJsonAsync("openapi/v1.json", ct))["paths"]!.AsObject();
+
+        foreach (string path in new[]
+        {
+            "/api/studies/{id}/review", "/api/studies/{id}/review/levels/{level}/decision", "/api/studies/{id}/review/levels/{level}/points",
+            "/api/studies/{id}/review/preview", "/api/studies/{id}/review/levels", "/api/studies/{id}/review/levels/{level}",
+            "/api/studies/{id}/review/sign", "/api/studies/{id}/audit", "/api/agreement", "/api/results.csv",
+        })
+        {
+            Assert.True(paths.ContainsKey(path), $"{path} is not in the OpenAPI document");
+        }
+
+        var sign = paths["/api/studies/{id}/review/sign"]!["post"]!["responses"]!.AsObject();
+        Assert.All(new[] { "200", "400", "403", "404", "409" }, code => Assert.True(sign.ContainsKey(code), $"sign has no {code} answer"));
+        Assert.True(paths["/api/studies/{id}/review/levels/{level}"]!.AsObject().ContainsKey("delete"));
+    }
+
     /// <summary>The Genant grade dsrdump shows in a level's measurement group.</summary>
     private static int GradeIn(string dump, string level)
     {
