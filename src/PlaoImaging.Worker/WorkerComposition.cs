@@ -207,7 +207,8 @@ public static class WorkerComposition
         var authentication = services.AddAuthentication(o =>
             {
                 o.DefaultScheme = "plao";
-                o.DefaultChallengeScheme = "plao";
+                // With a provider configured, browsers that must sign in go to it (the local form stays at /login).
+                o.DefaultChallengeScheme = auth.OpenIdConnect is null ? "plao" : OpenIdConnectSignIn.BrowserChallengeScheme;
             })
             // Basic credentials win; then a signed-in browser's cookie (on every path: the API included, where "/"
             // sends it); without either, API paths answer 401 and browser paths redirect to the sign-in page.
@@ -223,7 +224,11 @@ public static class WorkerComposition
                 o.LogoutPath = "/logout";
                 o.Cookie.Name = AuthCookieName;
                 o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Strict;
+                // Strict for local accounts. With a provider, Lax: the browser comes back from the provider's site, and
+                // a Strict cookie set at /signin-oidc is not sent on the redirect that follows, so every sign-in ended
+                // at the provider again. Lax still keeps it off cross-site POSTs; unsafe cookie-authenticated API
+                // requests also need the anti-forgery header, and forms carry an anti-forgery token.
+                o.Cookie.SameSite = auth.OpenIdConnect is null ? SameSiteMode.Strict : SameSiteMode.Lax;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
@@ -251,16 +256,12 @@ public static class WorkerComposition
             });
         if (auth.OpenIdConnect is { } oidc)
         {
-            authentication.AddOpenIdConnect("oidc", o =>
-            {
-                o.Authority = oidc.Authority;
-                o.ClientId = oidc.ClientId;
-                o.ClientSecret = oidc.ClientSecret;
-                o.ResponseType = "code";
-                o.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
-                o.TokenValidationParameters.RoleClaimType = oidc.RoleClaim;
-                o.GetClaimsFromUserInfoEndpoint = true;
-            });
+            authentication
+                .AddPolicyScheme(OpenIdConnectSignIn.BrowserChallengeScheme, "The provider for browsers, 401 for API clients", o => o.ForwardDefaultSelector = context =>
+                    IsApiPath(context.Request.Path) || context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
+                        ? "plao"
+                        : OpenIdConnectSignIn.SchemeName)
+                .AddPlaoOpenIdConnect(oidc);
         }
 
         services.AddAuthorizationBuilder()

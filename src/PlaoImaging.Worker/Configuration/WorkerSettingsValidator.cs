@@ -144,9 +144,18 @@ public sealed partial class WorkerSettingsValidator :
 
         if (options.OpenIdConnect is { } oidc)
         {
-            if (!Uri.TryCreate(oidc.Authority, UriKind.Absolute, out _))
+            if (!Uri.TryCreate(oidc.Authority, UriKind.Absolute, out var authority))
             {
                 errors.Add("Auth:OpenIdConnect:Authority is not an absolute URL");
+            }
+            else if (authority.Scheme != Uri.UriSchemeHttps && oidc.RequireHttpsMetadata)
+            {
+                errors.Add("Auth:OpenIdConnect:Authority must be an https URL (RequireHttpsMetadata false allows http, for a test provider only)");
+            }
+
+            if (string.IsNullOrWhiteSpace(oidc.RoleClaim))
+            {
+                errors.Add("Auth:OpenIdConnect:RoleClaim is empty; name the claim that carries radiologist and admin");
             }
 
             if (string.IsNullOrWhiteSpace(oidc.ClientId))

@@ -36,8 +36,14 @@ public sealed class OpenIdConnectSettings
     /// <summary>From the environment or a secrets file, never from a committed file.</summary>
     public string? ClientSecret { get; set; }
 
-    /// <summary>The claim that carries roles.</summary>
+    /// <summary>The claim that carries roles (in the ID token or the userinfo answer; an array or one string).</summary>
     public string RoleClaim { get; set; } = "roles";
+
+    /// <summary>The provider's name on the sign-in page ("Sign in with …").</summary>
+    public string DisplayName { get; set; } = "single sign-on";
+
+    /// <summary>Whether the provider's metadata must be fetched over HTTPS; turn off only for a provider on the loopback in tests.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
 }
 
 /// <summary>Role names.</summary>

@@ -50,6 +50,9 @@ public sealed partial class LocalAccounts
         }
     }
 
+    /// <summary>Whether there is any local account (none when only OpenID Connect is configured).</summary>
+    public bool HasAccounts => accounts.Count > 0;
+
     /// <summary>Where the generated admin password was written, when there is one.</summary>
     public string? GeneratedAdminPasswordFile { get; }
 
