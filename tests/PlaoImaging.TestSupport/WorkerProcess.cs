@@ -49,6 +49,12 @@ public sealed class WorkerProcess : IDisposable
 
     public int DicomPort { get; }
 
+    /// <summary>
+    /// The HTTPS port, when the overrides give Kestrel a default certificate (<c>Kestrel:Certificates:Default:Path</c>):
+    /// the worker then listens on HTTPS too, on another free loopback port. Null otherwise.
+    /// </summary>
+    public int? HttpsPort { get; private init; }
+
     public PeerProcess? Process { get; private set; }
 
     /// <summary>An HTTP client for the worker's API, with the admin's Basic credentials (or those given at start).</summary>
@@ -89,7 +95,13 @@ public sealed class WorkerProcess : IDisposable
             settings[key] = value;
         }
 
-        var worker = new WorkerProcess(folder, httpPort, dicomPort, settings, apiCredential);
+        int? httpsPort = settings.ContainsKey("Kestrel:Certificates:Default:Path") ? PeerProcess.FreeTcpPort() : null;
+        if (httpsPort is { } tls)
+        {
+            settings["Urls"] = $"http://127.0.0.1:{httpPort};https://127.0.0.1:{tls}";
+        }
+
+        var worker = new WorkerProcess(folder, httpPort, dicomPort, settings, apiCredential) { HttpsPort = httpsPort };
         await worker.RestartAsync(cancellationToken).ConfigureAwait(false);
         return worker;
     }
