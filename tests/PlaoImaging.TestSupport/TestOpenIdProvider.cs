@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -50,13 +51,14 @@ public sealed class TestOpenIdProvider : IDisposable
     /// <param name="clientId">The one registered client.</param>
     /// <param name="clientSecret">Its secret.</param>
     /// <param name="roleClaim">The name of the claim that carries the roles.</param>
-    public TestOpenIdProvider(string clientId, string clientSecret, string roleClaim = "roles")
+    /// <param name="host">The host name in the issuer: <c>localhost</c> makes the provider another site than a client at 127.0.0.1.</param>
+    public TestOpenIdProvider(string clientId, string clientSecret, string roleClaim = "roles", string host = "127.0.0.1")
     {
         ClientId = clientId;
         ClientSecret = clientSecret;
         RoleClaim = roleClaim;
         int port = PeerProcess.FreeTcpPort();
-        Issuer = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        Issuer = $"http://{host}:{port.ToString(CultureInfo.InvariantCulture)}";
         listener.Prefixes.Add(Issuer + "/");
         listener.Start();
         loop = Task.Run(ServeAsync);
@@ -440,4 +442,27 @@ public sealed class TestOpenIdProvider : IDisposable
     }
 
     private sealed record PendingCode(string RedirectUri, string? Nonce, string? Challenge, OpenIdUser User, DateTimeOffset Expires);
+}
+
+/// <summary>A self-signed server certificate for 127.0.0.1, valid a day either side of now, written as a password-protected PFX.</summary>
+/// <param name="Path">The PFX file (for <c>Kestrel:Certificates:Default:Path</c>).</param>
+/// <param name="Password">Its password.</param>
+/// <param name="Sha256">The certificate's SHA-256 hash (hex), the one a test's client accepts.</param>
+public sealed record LoopbackCertificate(string Path, string Password, string Sha256)
+{
+    public static LoopbackCertificate Create(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string path = System.IO.Path.Combine(folder, "loopback.pfx");
+        string password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, password));
+        return new LoopbackCertificate(path, password, certificate.GetCertHashString(HashAlgorithmName.SHA256));
+    }
 }

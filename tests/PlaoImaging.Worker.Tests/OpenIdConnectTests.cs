@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using PlaoImaging.Tests.Shared;
 using PlaoImaging.Worker.Security;
@@ -30,21 +29,8 @@ public sealed class OpenIdConnectWorker : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        string folder = Peers.ScratchDirectory("worker-oidc-certificate");
-        string pfx = Path.Combine(folder, "worker.pfx");
-        string password = Guid.NewGuid().ToString("N");
-        using (var key = RSA.Create(2048))
-        {
-            var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            var names = new SubjectAlternativeNameBuilder();
-            names.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(names.Build());
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, password), TestContext.Current.CancellationToken);
-            CertificateHash = certificate.GetCertHashString(HashAlgorithmName.SHA256);
-        }
-
+        var certificate = LoopbackCertificate.Create(Peers.ScratchDirectory("worker-oidc-certificate"));
+        CertificateHash = certificate.Sha256;
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Auth:Users:0:Name"] = Admin.UserName,
@@ -56,8 +42,8 @@ public sealed class OpenIdConnectWorker : IAsyncLifetime
             ["Auth:OpenIdConnect:RoleClaim"] = Provider.RoleClaim,
             ["Auth:OpenIdConnect:DisplayName"] = "Test IdP",
             ["Auth:OpenIdConnect:RequireHttpsMetadata"] = "false",
-            ["Kestrel:Certificates:Default:Path"] = pfx,
-            ["Kestrel:Certificates:Default:Password"] = password,
+            ["Kestrel:Certificates:Default:Path"] = certificate.Path,
+            ["Kestrel:Certificates:Default:Password"] = certificate.Password,
         };
         Worker = await WorkerProcess.StartAsync("worker-oidc", settings, Admin, TestContext.Current.CancellationToken);
         Provider.RedirectUris.Add(new Uri(HttpsBase, "signin-oidc").AbsoluteUri);
