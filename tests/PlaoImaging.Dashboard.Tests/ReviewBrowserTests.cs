@@ -48,9 +48,20 @@ public sealed class ReviewBrowserTests(DashboardWorker fixture)
         string level = target["level"]!.GetValue<string>();
         var g = page.Locator($"svg g.level[data-level='{level}']");
 
-        // Drag the superior anterior point 45 % of the way down the anterior wall: a wedge.
+        // Esc during a drag puts the point back and saves nothing.
         var (sx, sy) = await CentreAsync(g.Locator("circle.hit[data-point='sa']"));
         var (ix, iy) = await CentreAsync(g.Locator("circle.hit[data-point='ia']"));
+        string? cy = await g.Locator("circle.lm[data-point='sa']").GetAttributeAsync("cy");
+        await page.Mouse.MoveAsync(sx, sy);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(sx, sy + ((iy - sy) * 0.3f), new MouseMoveOptions { Steps = 5 });
+        Assert.NotEqual(cy, await g.Locator("circle.lm[data-point='sa']").GetAttributeAsync("cy"));
+        await page.Keyboard.PressAsync("Escape");
+        await page.Mouse.UpAsync();
+        Assert.Equal(cy, await g.Locator("circle.lm[data-point='sa']").GetAttributeAsync("cy"));
+        Assert.Equal("undecided", Level(await ReviewAsync(id), level)["decision"]!.GetValue<string>());
+
+        // Drag the superior anterior point 45 % of the way down the anterior wall: a wedge.
         await page.Mouse.MoveAsync(sx, sy);
         await page.Mouse.DownAsync();
         await page.Mouse.MoveAsync(sx + ((ix - sx) * 0.45f), sy + ((iy - sy) * 0.45f), new MouseMoveOptions { Steps = 12 });
@@ -115,6 +126,15 @@ public sealed class ReviewBrowserTests(DashboardWorker fixture)
         int next = block.IndexOf("Tracking Identifier", 40, StringComparison.Ordinal);
         block = next > 0 ? block[..next] : block;
         Assert.Contains($"Genant grade {newGrade}", block, StringComparison.Ordinal);
+
+        // The audit trail lists the changes and the signature.
+        await page.Locator("#audit summary").ClickAsync();
+        var audit = page.Locator("#audit-body table");
+        await audit.WaitForAsync();
+        string trail = await audit.InnerTextAsync();
+        Assert.Contains("points", trail, StringComparison.Ordinal);
+        Assert.Contains("sign", trail, StringComparison.Ordinal);
+        Assert.Contains("rad1", trail, StringComparison.Ordinal);
 
         // The study page tells the amended report's export apart from the analysis's own.
         await page.ReloadAsync();

@@ -73,6 +73,10 @@ public sealed class StudyPageBrowserTests(DashboardWorker fixture)
         Directory.CreateDirectory(folder);
         await page.Locator("#review-status").Filter(new LocatorFilterOptions { HasNotText = "loading" }).WaitForAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "study-1366x768.png") });
+        await page.SetViewportSizeAsync(1920, 1080);
+        await page.Locator("svg g.level").Nth(vertebrae.Count / 2).Locator("text.label").ClickAsync();
+        await page.Locator("#image-heading").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "study-1920x1080.png") });
         await page.SetViewportSizeAsync(2560, 1440);
         await page.Locator("svg g.level").Nth(vertebrae.Count / 2).Locator("text.label").ClickAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "study-2560x1440.png") });

@@ -21,7 +21,8 @@ internal static class StudyHtml
         [hidden]{display:none !important}
         button kbd{background:transparent;color:inherit;border-color:currentColor}
         details#flags,details#exports{margin:.25rem 0}summary{cursor:pointer}
-        .flag.small{font-size:.75rem;font-weight:600;display:block;width:max-content;max-width:9rem;white-space:normal}
+        .flag.small{font-size:.72rem;font-weight:600;display:block;width:max-content;max-width:7.5rem;white-space:normal;margin-left:1.6rem}
+        .nowrap{white-space:nowrap}
         body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#111;background:#fff}
         a{color:#0b4ea2}a:hover{color:#062e61}
         a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,summary:focus-visible,tr:focus-visible,h2:focus-visible,svg:focus-visible{outline:3px solid #b8480b;outline-offset:2px}
@@ -37,7 +38,7 @@ internal static class StudyHtml
         .state-page{border:2px solid #333;border-radius:4px;padding:1rem 1.25rem;margin:1rem 0;max-width:50rem}
         .state-page p{margin:.25rem 0}
         .work{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}
-        @media (min-width:1500px){.work{grid-template-columns:minmax(0,11fr) minmax(0,10fr)}}
+        @media (min-width:1800px){.work{grid-template-columns:minmax(0,9fr) minmax(0,11fr)}}
         .toolbar{display:flex;flex-wrap:wrap;gap:.4rem .75rem;align-items:center;margin:.25rem 0 .5rem}
         .toolbar .group{display:flex;gap:.25rem;align-items:center}
         select,input,button{font:inherit;padding:.25rem .45rem;border:1px solid #555;border-radius:3px;background:#fff;color:#111}
@@ -61,7 +62,8 @@ internal static class StudyHtml
         svg .selected-point{fill:#f0c000 !important;stroke:#000}
         svg.overlay-off .level,svg .level.off{display:none}
         .tablewrap{overflow-x:auto}
-        table{border-collapse:collapse;width:100%}
+        table{border-collapse:collapse;width:100%;font-size:.9rem}
+        td[data-f=decision]{min-width:11rem}.actions{flex-wrap:nowrap}
         caption{text-align:left;font-weight:600;padding:.25rem 0}
         th,td{border-bottom:1px solid #bbb;padding:.3rem .4rem;text-align:left;vertical-align:top}
         thead th{background:#eef1f5;font-size:.9rem}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -349,7 +351,7 @@ internal static class StudyHtml
         string src = $"/dashboard/studies/{p.Study.Id}/image?sop={Uri.EscapeDataString(image.Source.SopInstanceUid)}&frame={image.Source.Frame}&preset=";
         h.Append(CultureInfo.InvariantCulture, $"""
             <div class="viewport"><svg id="overlay" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {columns} {rows}" data-columns="{columns}" data-rows="{rows}" data-scale="{scale.ToString("0.######", CultureInfo.InvariantCulture)}"
-             data-sop="{E(image.Source.SopInstanceUid)}" data-frame="{image.Source.Frame}" data-src="{E(src)}" data-text="{F(text)}" tabindex="0" role="img" aria-labelledby="overlay-title">
+             data-sop="{E(image.Source.SopInstanceUid)}" data-frame="{image.Source.Frame}" data-src="{E(src)}" data-text="{F(text)}" data-unit="{(image.Vertebrae.All(v => v.Heights.Unit == "mm") ? "mm" : "px")}" tabindex="0" role="img" aria-labelledby="overlay-title">
             <title id="overlay-title">{E(image.Kind == "sagittal-mr" ? "Sagittal MR slice" : "Lateral radiograph")} with {image.Vertebrae.Count} measured levels: {E(string.Join(", ", image.Vertebrae.Select(OverlayLayout.Label)))}</title>
             <image id="frame" href="{E(src + preset)}" x="0" y="0" width="{columns}" height="{rows}" preserveAspectRatio="none"/>
             <g id="marks" transform="translate(0.5 0.5)" font-size="{F(text)}">
@@ -418,10 +420,11 @@ internal static class StudyHtml
     private static void Table(StringBuilder h, StudyResult result, ImageResult image, bool print)
     {
         bool mr = image.Kind == "sagittal-mr";
+        string headUnit = image.Vertebrae.All(v => v.Heights.Unit == "mm") ? "mm" : "px";
         h.Append(CultureInfo.InvariantCulture, $"""
             <div class="tablewrap"><table id="levels"><caption class="visually-hidden">Measured levels of the image shown, top to bottom</caption><thead><tr>
-            {(print ? "" : "<th scope=\"col\">Show</th>")}<th scope="col">Level</th><th scope="col">Ha</th><th scope="col">Hm</th><th scope="col">Hp</th><th scope="col"><abbr title="anterior / posterior height">Ha/Hp</abbr></th><th scope="col"><abbr title="middle / posterior height">Hm/Hp</abbr></th><th scope="col"><abbr title="posterior height / the neighbours' mean">Hp/nb</abbr></th>
-            <th scope="col">Grade</th><th scope="col">Type</th><th scope="col">Confidence</th><th scope="col">{(mr ? "Oedema / acute" : "Acute")}</th><th scope="col">Decision</th></tr></thead><tbody id="level-rows">
+            <th scope="col">{(print ? "Level" : "Show, level")}</th><th scope="col">Ha {headUnit}</th><th scope="col">Hm {headUnit}</th><th scope="col">Hp {headUnit}</th><th scope="col"><abbr title="anterior / posterior height">Ha/Hp</abbr></th><th scope="col"><abbr title="middle / posterior height">Hm/Hp</abbr></th><th scope="col"><abbr title="posterior height / the neighbours' mean">Hp/nb</abbr></th>
+            <th scope="col">Grade</th><th scope="col">Type</th><th scope="col"><abbr title="detection score, or the review's confidence">Conf.</abbr></th><th scope="col">{(mr ? "Oedema / acute" : "Acute")}</th><th scope="col">Decision</th></tr></thead><tbody id="level-rows">
             """);
         foreach (var v in image.Vertebrae)
         {
@@ -431,14 +434,10 @@ internal static class StudyHtml
                 : "–";
             string id = E(v.Level);
             h.Append(CultureInfo.InvariantCulture, $"<tr class=\"level-row\" data-level=\"{id}\" id=\"row-{id}\" tabindex=\"-1\">");
-            if (!print)
-            {
-                h.Append(CultureInfo.InvariantCulture, $"<td><input type=\"checkbox\" class=\"show-level\" checked aria-label=\"Show {id} on the image\"></td>");
-            }
-
+            string show = print ? string.Empty : $"<input type=\"checkbox\" class=\"show-level\" checked aria-label=\"Show {id} on the image\"> ";
             h.Append(CultureInfo.InvariantCulture, $"""
-                <th scope="row">{(print ? id : $"<button type=\"button\" class=\"level-link\">{id}</button>")}{LevelFlags(result, image, v.Level)}</th>
-                <td class="num" data-f="ha">{Height(v.Heights.Anterior, unit)}</td><td class="num" data-f="hm">{Height(v.Heights.Middle, unit)}</td><td class="num" data-f="hp">{Height(v.Heights.Posterior, unit)}</td>
+                <th scope="row" class="nowrap">{show}{(print ? id : $"<button type=\"button\" class=\"level-link\">{id}</button>")}{LevelFlags(result, image, v.Level)}</th>
+                <td class="num" data-f="ha">{Height(v.Heights.Anterior, unit, headUnit)}</td><td class="num" data-f="hm">{Height(v.Heights.Middle, unit, headUnit)}</td><td class="num" data-f="hp">{Height(v.Heights.Posterior, unit, headUnit)}</td>
                 <td class="num" data-f="rap">{Ratio(v.Ratios.AnteriorPosterior)}</td><td class="num" data-f="rmp">{Ratio(v.Ratios.MiddlePosterior)}</td><td class="num" data-f="rpn">{Ratio(v.Ratios.PosteriorNeighbours)}</td>
                 <td class="num" data-f="grade">{(v.Graded ? v.GenantGrade.ToString(CultureInfo.InvariantCulture) : "not graded")}</td><td data-f="type">{E(v.Deformity)}</td>
                 <td class="num" data-f="confidence">{v.Score.ToString("0.00", CultureInfo.InvariantCulture)}</td><td data-f="acute">{E(acute)}</td>
@@ -472,8 +471,9 @@ internal static class StudyHtml
     private static string Points(IReadOnlyDictionary<string, double[]> pt, params string[] names) =>
         string.Join(' ', names.Select(n => $"{F(pt[n][0])},{F(pt[n][1])}"));
 
-    private static string Height(double value, string unit) =>
-        E(value.ToString(unit == "mm" ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + unit);
+    /// <summary>A height as a number; its unit is in the column head, and written out only when it differs from the head's.</summary>
+    private static string Height(double value, string unit, string headUnit) =>
+        E(value.ToString(unit == "mm" ? "0.0" : "0", CultureInfo.InvariantCulture) + (unit == headUnit ? "" : " " + unit));
 
     private static string Ratio(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.00", CultureInfo.InvariantCulture) : "–";
 

@@ -136,7 +136,8 @@
     function cell(f, text) { var td = $('td[data-f="' + f + '"]', tr); if (td && text !== undefined) { td.textContent = text; } }
     var h = figures.heights;
     if (h) {
-      var fmt = function (v) { return (h.unit === "mm" ? v.toFixed(1) : Math.round(v).toString()) + " " + h.unit; };
+      var headUnit = svg.getAttribute("data-unit");
+      var fmt = function (v) { return (h.unit === "mm" ? v.toFixed(1) : Math.round(v).toString()) + (h.unit === headUnit ? "" : " " + h.unit); };
       cell("ha", fmt(h.anterior)); cell("hm", fmt(h.middle)); cell("hp", fmt(h.posterior));
     }
     var r = figures.ratios;
