@@ -146,6 +146,11 @@ public sealed partial class ReviewProcessTests(ReviewWorker fixture) : IClassFix
         string csv = await Worker.Api.GetStringAsync(new Uri("api/results.csv", UriKind.Relative), ct);
         var row = csv.Split("\r\n").Single(r => r.StartsWith($"{fixture.StudyId},", StringComparison.Ordinal) && r.Contains($",{level},", StringComparison.Ordinal)).Split(',');
         Assert.Equal(("modified", grade.ToString(CultureInfo.InvariantCulture), "rita"), (row[11], row[12], row[14]));
+        var agreement = (await Worker.GetJsonAsync("api/agreement", ct)).AsArray().Single()!;
+        Assert.Equal(review["model"]!["version"]!.GetValue<string>(), agreement["modelVersion"]!.GetValue<string>());
+        Assert.Equal(1, agreement["studiesSigned"]!.GetValue<int>());
+        Assert.True(agreement["modified"]!.GetValue<int>() >= 1);
+        Assert.True(agreement["exactGradeAgreement"]!.GetValue<double>() < 1);
     }
 
     [Fact]
