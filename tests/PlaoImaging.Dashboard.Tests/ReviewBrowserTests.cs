@@ -168,6 +168,23 @@ public sealed class ReviewBrowserTests(DashboardWorker fixture)
         Assert.Equal("accepted", Level(review, levels[0])["decision"]!.GetValue<string>());
         Assert.Equal("undecided", Level(review, levels[1])["decision"]!.GetValue<string>());
         Assert.Equal("rad1", review["lastChangedBy"]!.GetValue<string>());
+
+        // Keyboard only: p selects the level's first landmark, Shift+↓ moves it 10 px at a time, saved after the last press.
+        string third = levels[2];
+        await Row(first, third).Locator("button.level-link").ClickAsync();
+        await first.Keyboard.PressAsync("p");
+        for (int i = 0; i < 3; i++)
+        {
+            await first.Keyboard.PressAsync("Shift+ArrowDown");
+        }
+
+        await Decision(first, third).Filter(new LocatorFilterOptions { HasText = "Modified" }).WaitForAsync();
+        var nudged = Level(await ReviewAsync(id), third);
+        Assert.Equal(nudged["modelPoints"]!["sa"]![1]!.GetValue<double>() + 30, nudged["points"]!["sa"]![1]!.GetValue<double>(), 0.11);
+        Assert.Equal(nudged["modelPoints"]!["sa"]![0]!.GetValue<double>(), nudged["points"]!["sa"]![0]!.GetValue<double>(), 0.11);
+        await first.Keyboard.PressAsync("Escape");
+        await first.Keyboard.PressAsync("u");
+        await Decision(first, third).Filter(new LocatorFilterOptions { HasText = "Not reviewed" }).WaitForAsync();
         await first.Context.CloseAsync();
         await second.Context.CloseAsync();
     }

@@ -60,7 +60,10 @@
     var d = new Date(iso);
     return isNaN(d.getTime()) ? iso : d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
   }
+  // The points as last set, unrounded (the SVG keeps 0.1 px): untouched points go back to the server exactly as they came.
+  var exact = {};
   function readPoints(level) {
+    if (exact[level]) { return copyPoints(exact[level]); }
     var g = group(level);
     var p = {};
     NAMES.forEach(function (n) {
@@ -83,6 +86,7 @@
   function setPoints(level, p) {
     var g = group(level);
     if (!g) { return; }
+    exact[level] = copyPoints(p);
     NAMES.forEach(function (n) {
       all('circle.lm[data-point="' + n + '"], circle.hit[data-point="' + n + '"]', g).forEach(function (c) {
         c.setAttribute("cx", round1(p[n][0]));
@@ -478,6 +482,7 @@
         var p = toImage(e);
         var points = readPoints(drag.level);
         points[drag.name] = [Math.max(0, Math.min(columns - 1, round1(p.x))), Math.max(0, Math.min(rows - 1, round1(p.y)))];
+        if (!drag.moved && Math.abs(points[drag.name][0] - drag.start[drag.name][0]) < 0.5 && Math.abs(points[drag.name][1] - drag.start[drag.name][1]) < 0.5) { return; }
         drag.moved = true;
         setPoints(drag.level, points);
         var l = reviewLevel(drag.level);
