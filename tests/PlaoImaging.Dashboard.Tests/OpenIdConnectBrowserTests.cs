@@ -7,8 +7,8 @@ namespace PlaoImaging.Dashboard.Tests;
 
 /// <summary>
 /// Chromium signing in to a worker behind HTTPS (https://127.0.0.1) through the test OpenID provider on another site
-/// (http://localhost): the cookies of the sign-in must survive a browser's SameSite and Secure rules, which an HTTP
-/// client does not apply.
+/// (http://localhost), pressing "Continue" on the provider's page: the cookies of the sign-in must survive a browser's
+/// SameSite and Secure rules, which an HTTP client does not apply.
 /// </summary>
 [Trait("Category", "peer")]
 [Trait("Category", "slow")]
@@ -65,6 +65,7 @@ public sealed class OpenIdConnectBrowserTests : IAsyncLifetime
     public async Task Chromium_SignsInAtTheProvider_LandsOnTheWorklistOnce_AndSignsOutThere()
     {
         provider.SignedInUser = Radiologist;
+        provider.ConsentPending = true;
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true, BaseURL = BaseUrl });
         var page = await context.NewPageAsync();
         var navigations = new List<string>();
@@ -76,8 +77,12 @@ public sealed class OpenIdConnectBrowserTests : IAsyncLifetime
             }
         };
 
+        // The way back starts from the provider's page (the user presses its button), as at a real provider: a
+        // navigation that another site started carries no SameSite=Strict cookie, not even on the redirect from
+        // /signin-oidc to "/", so a Strict sign-in cookie sent the browser back to the provider again and again.
         await page.GotoAsync("/");
-        await page.WaitForURLAsync($"{BaseUrl}/");
+        await page.Locator("#continue").ClickAsync();
+        await page.WaitForURLAsync($"{BaseUrl}/", new PageWaitForURLOptions { Timeout = 20_000 });
 
         Assert.Equal("PlaoImaging worklist", await page.Locator("h1").InnerTextAsync());
         Assert.Contains("Signed in as Dr Browser", await page.Locator("form.signout").InnerTextAsync(), StringComparison.Ordinal);

@@ -44,6 +44,7 @@ public sealed class TestOpenIdProvider : IDisposable
     private readonly string keyId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
     private readonly ConcurrentDictionary<string, PendingCode> codes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, OpenIdUser> accessTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Dictionary<string, string>> pendingAuthorizations = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> log = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly Task loop;
@@ -81,6 +82,13 @@ public sealed class TestOpenIdProvider : IDisposable
 
     /// <summary>The fault put into the ID tokens issued from now on.</summary>
     public IdTokenFault Fault { get; set; }
+
+    /// <summary>
+    /// When true, the next authorization request shows a page where the user presses "Continue" (a form posted to the
+    /// provider), as a sign-in at a real provider does, so the way back to the client starts from the provider's page;
+    /// pressing it clears the flag, and later requests go straight back (the provider's session).
+    /// </summary>
+    public bool ConsentPending { get; set; }
 
     /// <summary>When true, the roles go to the userinfo answer only, not into the ID token (as providers that keep ID tokens small do).</summary>
     public bool RolesInUserInfoOnly { get; set; }
@@ -144,6 +152,9 @@ public sealed class TestOpenIdProvider : IDisposable
                     break;
                 case "/authorize":
                     await AuthorizeAsync(response, parameters).ConfigureAwait(false);
+                    break;
+                case "/authorize/continue" when request.HttpMethod == "POST":
+                    await ContinueAsync(response, parameters).ConfigureAwait(false);
                     break;
                 case "/token" when request.HttpMethod == "POST":
                     await TokenAsync(request, response, parameters).ConfigureAwait(false);
@@ -214,6 +225,32 @@ public sealed class TestOpenIdProvider : IDisposable
             return;
         }
 
+        if (ConsentPending)
+        {
+            string id = Base64Url(RandomNumberGenerator.GetBytes(16));
+            pendingAuthorizations[id] = p;
+            await HtmlAsync(response, $"<!doctype html><html lang=\"en\"><head><title>Test IdP</title></head><body><form method=\"post\" action=\"/authorize/continue\">"
+                + $"<input type=\"hidden\" name=\"request\" value=\"{id}\"><button id=\"continue\" type=\"submit\">Continue as {WebUtility.HtmlEncode(SignedInUser?.Name)}</button></form></body></html>").ConfigureAwait(false);
+            return;
+        }
+
+        await AnswerAsync(response, p, redirectUri).ConfigureAwait(false);
+    }
+
+    private async Task ContinueAsync(HttpListenerResponse response, Dictionary<string, string> form)
+    {
+        if (form.GetValueOrDefault("request") is not { } id || !pendingAuthorizations.TryRemove(id, out var p))
+        {
+            await TextAsync(response, 400, "unknown authorization request").ConfigureAwait(false);
+            return;
+        }
+
+        ConsentPending = false;
+        await AnswerAsync(response, p, p["redirect_uri"]).ConfigureAwait(false);
+    }
+
+    private async Task AnswerAsync(HttpListenerResponse response, Dictionary<string, string> p, string redirectUri)
+    {
         string mode = p.GetValueOrDefault("response_mode") ?? "query";
         var answer = new Dictionary<string, string>(StringComparer.Ordinal) { ["iss"] = Issuer };
         if (p.GetValueOrDefault("state") is { } state)
