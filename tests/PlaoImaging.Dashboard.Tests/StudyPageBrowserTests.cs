@@ -251,8 +251,15 @@ public sealed class StudyPageBrowserTests(DashboardWorker fixture)
         Assert.Contains("for review by a radiologist", await page.Locator("header").InnerTextAsync(), StringComparison.Ordinal);
         Assert.True(await page.Locator("svg#overlay g.level").CountAsync() >= 8);
         Assert.Equal(0, await page.Locator("button[data-act]").CountAsync());
+        await page.Locator("#review-status").Filter(new LocatorFilterOptions { HasNotText = "loading" }).WaitForAsync();
         await page.EmulateMediaAsync(new PageEmulateMediaOptions { Media = Media.Print });
         Assert.False(await page.Locator("header nav").IsVisibleAsync());
+        string folder = Path.Combine(Peers.RepositoryRoot, "artifacts", "dashboard");
+        Directory.CreateDirectory(folder);
+        await page.SetViewportSizeAsync(794, 1123);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "study-print.png"), FullPage = true });
+        byte[] pdf = await page.PdfAsync(new PagePdfOptions { Path = Path.Combine(folder, "study-print.pdf"), Format = "A4", PrintBackground = true });
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(System.Text.Encoding.Latin1.GetString(pdf), @"/Type\s*/Page[^s]"));
         await page.Context.CloseAsync();
     }
 }

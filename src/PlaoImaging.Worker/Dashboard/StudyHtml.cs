@@ -83,9 +83,12 @@ internal static class StudyHtml
         .note{font-size:.9rem;color:#333}
         @media print{
           header nav,.toolbar,.actions,.reviewbar button,.skip,details,#keys,.no-print{display:none !important}
-          body{font-size:11pt}main{padding:0}.viewport{height:auto;min-height:0;border:none;background:#fff}
-          .viewport svg{width:100%;height:auto;max-height:15cm}
-          table{font-size:9pt}th,td{padding:.1rem .25rem}
+          body{font-size:10pt}main{padding:0}header{padding:0 0 .2cm}header h1{font-size:14pt}h2{font-size:11pt;margin:.2cm 0 .1cm}
+          dl.facts{grid-template-columns:repeat(4,1fr);font-size:8.5pt;margin:.15cm 0}details#flags{font-size:8pt}.flag{font-size:7.5pt}
+          .work{display:block}.viewport{height:auto;min-height:0;border:none;background:#fff;break-inside:avoid}
+          .viewport svg{width:100%;height:9.5cm}
+          .tablewrap{overflow:visible}table{font-size:7.5pt;break-inside:auto}th,td{padding:.02cm .08cm}thead th{white-space:nowrap}
+          .flag.small{display:inline-block;margin:0 0 0 .1cm;max-width:none;font-size:6.5pt;padding:0 .05cm}td[data-f=decision]{min-width:0}
           @page{size:A4;margin:1.2cm}
         }
         """;
