@@ -139,6 +139,15 @@ public sealed class ReviewBrowserTests(DashboardWorker fixture)
         // The study page tells the amended report's export apart from the analysis's own.
         await page.ReloadAsync();
         Assert.Contains("amended report (review 1): ", await page.Locator("#exports summary").InnerTextAsync(), StringComparison.Ordinal);
+
+        // "Change" on the signed review: the next change starts review 2.
+        await ReviewLoadedAsync(page);
+        await page.Locator("#change").ClickAsync();
+        await Row(page, rejected).Locator("button.level-link").ClickAsync();
+        await page.Keyboard.PressAsync("a");
+        await Decision(page, rejected).Filter(new LocatorFilterOptions { HasText = "Accepted" }).WaitForAsync();
+        Assert.StartsWith("Review 2 ", await page.Locator("#review-status").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("open", (await ReviewAsync(id))["state"]!.GetValue<string>());
         await page.Context.CloseAsync();
     }
 
