@@ -153,6 +153,11 @@ public sealed partial class WorkerSettingsValidator :
                 errors.Add("Auth:OpenIdConnect:Authority must be an https URL (RequireHttpsMetadata false allows http, for a test provider only)");
             }
 
+            if (oidc.SessionLifetime <= TimeSpan.Zero || oidc.SessionLifetime > TimeSpan.FromDays(7))
+            {
+                errors.Add($"Auth:OpenIdConnect:SessionLifetime is {oidc.SessionLifetime}; use up to 7 days");
+            }
+
             if (string.IsNullOrWhiteSpace(oidc.RoleClaim))
             {
                 errors.Add("Auth:OpenIdConnect:RoleClaim is empty; name the claim that carries radiologist and admin");

@@ -42,6 +42,12 @@ public sealed class OpenIdConnectSettings
     /// <summary>The provider's name on the sign-in page ("Sign in with …").</summary>
     public string DisplayName { get; set; } = "single sign-on";
 
+    /// <summary>
+    /// How long a sign-in at the provider lasts in the worker, however active the user (the cookie slides otherwise):
+    /// then the browser goes through the provider again and roles changed there take effect.
+    /// </summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
+
     /// <summary>Whether the provider's metadata must be fetched over HTTPS; turn off only for a provider on the loopback in tests.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -25,10 +26,33 @@ public static partial class OpenIdConnectSignIn
     /// <summary>The scheme that answers the challenges of browsers: the provider; API clients keep Basic's 401.</summary>
     public const string BrowserChallengeScheme = "plao-browser-challenge";
 
+    /// <summary>The sign-in cookie's item holding when the provider signed the user in (round-trip UTC).</summary>
+    private const string SignedInAtItem = "plao.oidc.signed-in";
+
     public static AuthenticationBuilder AddPlaoOpenIdConnect(this AuthenticationBuilder builder, OpenIdConnectSettings settings)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
+
+        // The sign-in cookie slides, so without a limit of its own a user active every day would never see the provider
+        // again, and roles taken away there (or the account disabled) would never reach the worker. After
+        // SessionLifetime the cookie of a provider's sign-in is refused: browsers go through the provider again (at
+        // once when its session is still open) and come back with the roles it gives now.
+        builder.Services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+        {
+            var previous = o.Events.OnValidatePrincipal;
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                await previous(context).ConfigureAwait(false);
+                if (context.Principal is not null && context.Properties.Items.TryGetValue(SignedInAtItem, out string? at)
+                    && DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var signedInAt)
+                    && context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow() - signedInAt > settings.SessionLifetime)
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+                }
+            };
+        });
         return builder.AddOpenIdConnect(SchemeName, settings.DisplayName, o =>
         {
             o.Authority = settings.Authority;
@@ -77,6 +101,8 @@ public static partial class OpenIdConnectSignIn
             };
             o.Events.OnTicketReceived = context =>
             {
+                context.Properties!.Items[SignedInAtItem] = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>()
+                    .GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
                 var user = context.Principal!;
                 var identity = user.Identities.First();
                 LogSignedIn(Logger(context.HttpContext), user.Identity?.Name ?? string.Empty, user.FindFirst("sub")?.Value ?? string.Empty,
