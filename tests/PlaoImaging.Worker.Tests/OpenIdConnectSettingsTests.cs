@@ -35,6 +35,17 @@ public sealed class OpenIdConnectSettingsTests
         Assert.Contains(failures, f => f.Contains("Auth:OpenIdConnect:RoleClaim is empty", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("8.00:00:00")]
+    public void Validate_SessionLifetimeOutOfRange_NamesIt(string lifetime)
+    {
+        var failures = Failures(("Auth:OpenIdConnect:Authority", "https://login.example/"), ("Auth:OpenIdConnect:ClientId", "plao"),
+            ("Auth:OpenIdConnect:SessionLifetime", lifetime));
+
+        Assert.Contains(failures, f => f.StartsWith("Auth:OpenIdConnect:SessionLifetime is", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Bind_Defaults_RolesClaimSingleSignOnAndHttpsMetadata()
     {
@@ -43,6 +54,7 @@ public sealed class OpenIdConnectSettingsTests
         Assert.Equal("roles", settings.RoleClaim);
         Assert.Equal("single sign-on", settings.DisplayName);
         Assert.True(settings.RequireHttpsMetadata);
+        Assert.Equal(TimeSpan.FromHours(12), settings.SessionLifetime);
     }
 
     private static AuthSettings Bind(params (string Key, string Value)[] settings) =>

@@ -12,7 +12,7 @@ namespace PlaoImaging.Worker.Tests;
 /// A worker behind HTTPS (a self-signed certificate made here) with OpenID Connect against the <see cref="TestOpenIdProvider"/>
 /// and one local admin account, for Basic API clients and the sign-in form.
 /// </summary>
-public sealed class OpenIdConnectWorker : IAsyncLifetime
+public class OpenIdConnectWorker : IAsyncLifetime
 {
     public NetworkCredential Admin { get; } = new("ops", "ops-" + Guid.NewGuid().ToString("N"));
 
@@ -45,6 +45,7 @@ public sealed class OpenIdConnectWorker : IAsyncLifetime
             ["Kestrel:Certificates:Default:Path"] = certificate.Path,
             ["Kestrel:Certificates:Default:Password"] = certificate.Password,
         };
+        AddSettings(settings);
         Worker = await WorkerProcess.StartAsync("worker-oidc", settings, Admin, TestContext.Current.CancellationToken);
         Provider.RedirectUris.Add(new Uri(HttpsBase, "signin-oidc").AbsoluteUri);
         Provider.RedirectUris.Add(new Uri(HttpsBase, "signout-callback-oidc").AbsoluteUri);
@@ -58,7 +59,13 @@ public sealed class OpenIdConnectWorker : IAsyncLifetime
     {
         Worker?.Dispose();
         Provider.Dispose();
+        GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Settings a derived fixture adds or replaces.</summary>
+    protected virtual void AddSettings(Dictionary<string, string> settings)
+    {
     }
 }
 
