@@ -204,6 +204,21 @@ public sealed partial class OpenIdConnectTests(OpenIdConnectWorker fixture) : IC
     }
 
     [Fact]
+    public async Task ProviderAnswersWithAnError_IsRefusedWithA401Page()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Provider.Fault = IdTokenFault.None;
+        Provider.SignedInUser = null;
+        using var browser = fixture.NewBrowser();
+
+        var result = await browser.GetAsync(fixture.HttpsBase, ct);
+
+        Assert.True(result.Status == HttpStatusCode.Unauthorized, result.Describe());
+        Assert.Equal("login_required", QueryOf(result.Hops[2].Url)["error"]);
+        Assert.Contains("Sign-in refused", result.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProviderAnswerReplayed_IsRefused()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -277,6 +292,17 @@ public sealed partial class OpenIdConnectTests(OpenIdConnectWorker fixture) : IC
             Assert.True(signedIn.Status == HttpStatusCode.OK, signedIn.Describe());
             Assert.Equal("/hangfire", signedIn.Hops[^1].Url.AbsolutePath);
             Assert.DoesNotContain(signedIn.Hops, h => h.Url.AbsolutePath == "/authorize");
+
+            // A local account's sign-out stays local: the provider is not asked to end a session it never had.
+            var worklist = await local.GetAsync(fixture.HttpsBase, ct);
+            var signOutToken = HiddenField().Match(worklist.Body[worklist.Body.IndexOf("class=\"signout\"", StringComparison.Ordinal)..]);
+            int endSessions = Provider.EndSessions.Count;
+            var signedOut = await local.PostFormAsync(new Uri(fixture.HttpsBase, "logout"), new Dictionary<string, string>
+            {
+                [WebUtility.HtmlDecode(signOutToken.Groups[1].Value)] = WebUtility.HtmlDecode(signOutToken.Groups[2].Value),
+            }, ct);
+            Assert.Equal(["/logout", "/login"], signedOut.Hops.Select(h => h.Url.AbsolutePath));
+            Assert.Equal(endSessions, Provider.EndSessions.Count);
         }
 
         using var viaProvider = fixture.NewBrowser();
