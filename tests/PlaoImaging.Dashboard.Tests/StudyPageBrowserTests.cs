@@ -210,6 +210,15 @@ public sealed class StudyPageBrowserTests(DashboardWorker fixture)
         await page.Keyboard.PressAsync("0");
         Assert.Equal(fitted, await svg.GetAttributeAsync("viewBox"));
 
+        // Hovering a row highlights its level on the image; clicking a label on the image focuses its row.
+        var thirdRow = page.Locator("tr.level-row").Nth(2);
+        string hovered = (await thirdRow.GetAttributeAsync("data-level"))!;
+        await thirdRow.HoverAsync();
+        Assert.Contains("hover", await page.Locator($"svg g.level[data-level='{hovered}']").GetAttributeAsync("class") ?? string.Empty, StringComparison.Ordinal);
+        await page.Locator("svg g.level").Nth(4).Locator("text.label").ClickAsync();
+        string labelled = (await page.Locator("svg g.level").Nth(4).GetAttributeAsync("data-level"))!;
+        Assert.Equal(labelled, await page.EvaluateAsync<string>("() => document.activeElement.closest('tr')?.dataset.level"));
+
         // One level's checkbox hides that level alone.
         var firstRow = page.Locator("tr.level-row").First;
         string level = (await firstRow.GetAttributeAsync("data-level"))!;

@@ -56,7 +56,8 @@ internal static class StudyHtml
         svg .ghost{fill:none;stroke:#fff;stroke-width:1.5;stroke-dasharray:3 2;vector-effect:non-scaling-stroke;pointer-events:none;display:none}
         svg .level.moved .ghost{display:inline}
         svg .label{fill:#ffff80;stroke:#000;stroke-width:3;paint-order:stroke;font-weight:600;font-family:system-ui,sans-serif;cursor:pointer}
-        svg .level.active .label{fill:#fff;text-decoration:underline}
+        svg .level.active .label,svg .level.hover .label{fill:#fff;text-decoration:underline}
+        svg .level.hover .h{stroke-width:4}tr.hover td,tr.hover th{background:#f2f6fc}
         svg .level.active .h{stroke-width:4}
         svg .level.active .lm{fill:#fff}
         svg .selected-point{fill:#f0c000 !important;stroke:#000}

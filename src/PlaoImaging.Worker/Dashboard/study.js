@@ -604,7 +604,9 @@
   // The table: hover or focus highlights the level; the level's button selects it; accept / reject / clear.
   all("tr.level-row").forEach(function (tr) {
     var level = tr.getAttribute("data-level");
-    tr.addEventListener("mouseenter", function () { var g = group(level); if (g) { g.classList.add("hover"); } setActive(level, false); });
+    // Hover highlights only: the keys act on the active level, which a passing pointer must not change.
+    tr.addEventListener("mouseenter", function () { var g = group(level); tr.classList.add("hover"); if (g) { g.classList.add("hover"); } });
+    tr.addEventListener("mouseleave", function () { var g = group(level); tr.classList.remove("hover"); if (g) { g.classList.remove("hover"); } });
     tr.addEventListener("focusin", function () { if (active !== level) { setActive(level, false); } });
     var link = $("button.level-link", tr);
     if (link) { link.addEventListener("click", function () { selectPoint(null); setActive(level, true); }); }
@@ -670,10 +672,29 @@
     dialog.addEventListener("close", function () {
       if (dialog.returnValue !== "sign") { signButton.focus(); return; }
       change("/sign", {}).then(function (doc) {
-        if (doc) { undoStack = []; redoStack = []; updateUndoButtons(); announce("Signed. The amended report is on its way to the destinations."); }
+        if (doc) {
+          undoStack = []; redoStack = []; updateUndoButtons();
+          announce("Signed. The amended report is on its way to the destinations.");
+          [1500, 5000, 15000].forEach(function (ms) { window.setTimeout(refreshExports, ms); });
+        }
         signButton.focus();
       });
     });
+  }
+
+  // The export states are server-rendered: after signing, the section is fetched again a few times.
+  function refreshExports() {
+    var current = $("#exports");
+    if (!current) { return; }
+    fetch(window.location.href, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        var fresh = html && new DOMParser().parseFromString(html, "text/html").getElementById("exports");
+        if (!fresh) { return; }
+        fresh.open = current.open;
+        current.replaceWith(document.importNode(fresh, true));
+      })
+      .catch(function () { return null; });
   }
 
   var audit = $("#audit");
