@@ -114,7 +114,9 @@ public static partial class OpenIdConnectSignIn
             // is a 401 page with a way to try again, not an unhandled exception.
             o.Events.OnRemoteFailure = async context =>
             {
-                LogRefused(Logger(context.HttpContext), context.Failure?.Message ?? "unknown");
+                // The reason may quote the provider's error_description, which came in the query string: one line, bounded.
+                string reason = string.Concat((context.Failure?.Message ?? "unknown").Select(c => char.IsControl(c) ? ' ' : c));
+                LogRefused(Logger(context.HttpContext), reason.Length > 500 ? reason[..500] : reason);
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.ContentType = "text/html; charset=utf-8";
                 await context.Response.WriteAsync(
