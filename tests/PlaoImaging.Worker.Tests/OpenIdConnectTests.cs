@@ -216,6 +216,8 @@ public sealed partial class OpenIdConnectTests(OpenIdConnectWorker fixture) : IC
         Assert.True(result.Status == HttpStatusCode.Unauthorized, result.Describe());
         Assert.Equal("login_required", QueryOf(result.Hops[2].Url)["error"]);
         Assert.Contains("Sign-in refused", result.Body, StringComparison.Ordinal);
+        Assert.NotNull(fixture.Worker.Process!.WaitForLine(
+            l => l.Contains("OpenID Connect sign-in refused", StringComparison.Ordinal) && l.Contains("login_required", StringComparison.Ordinal), TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
