@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using PlaoImaging.Dicom;
+using PlaoImaging.Dicom.Network;
 using PlaoImaging.Tests.Shared;
 using Xunit;
 
@@ -123,6 +125,52 @@ public sealed class StudyPageBrowserTests(DashboardWorker fixture)
 
         using var unknown = await fixture.Worker.Api.GetAsync($"dashboard/studies/{plao}/image?sop=1.2.3.4&frame=0", Ct);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task ImageEndpoint_DownscalesALargeFrameTo2048PixelsOnTheLongSide_AndSaysTheScale()
+    {
+        const int rows = 2304, columns = 3072;
+        var pixels = new byte[rows * columns * 2];
+        for (int y = 0; y < rows; y++)
+        {
+            for (int x = 0; x < columns; x++)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(pixels.AsSpan(((y * columns) + x) * 2), (ushort)((x + y) % 4096));
+            }
+        }
+
+        string sop = DicomUidGenerator.NewUid();
+        var dataset = new DicomDataset()
+            .AddString(DicomTags.SOPClassUID, DicomVR.UI, "1.2.840.10008.5.1.4.1.1.1.1")
+            .AddString(DicomTags.SOPInstanceUID, DicomVR.UI, sop)
+            .AddString(DicomTags.Modality, DicomVR.CS, "DX")
+            .AddString(DicomTags.PatientName, DicomVR.PN, "LARGE^FRAME")
+            .AddString(DicomTags.PatientID, DicomVR.LO, "LARGE-0001")
+            .AddString(DicomTags.StudyInstanceUID, DicomVR.UI, DicomUidGenerator.NewUid())
+            .AddString(DicomTags.SeriesInstanceUID, DicomVR.UI, DicomUidGenerator.NewUid())
+            .AddValues(new DicomTag(0x0028, 0x0002), DicomVR.US, (ushort)1)
+            .AddString(new DicomTag(0x0028, 0x0004), DicomVR.CS, "MONOCHROME2")
+            .AddValues(new DicomTag(0x0028, 0x0010), DicomVR.US, (ushort)rows)
+            .AddValues(new DicomTag(0x0028, 0x0011), DicomVR.US, (ushort)columns)
+            .AddValues(new DicomTag(0x0028, 0x0100), DicomVR.US, (ushort)16)
+            .AddValues(new DicomTag(0x0028, 0x0101), DicomVR.US, (ushort)12)
+            .AddValues(new DicomTag(0x0028, 0x0102), DicomVR.US, (ushort)11)
+            .AddValues(new DicomTag(0x0028, 0x0103), DicomVR.US, (ushort)0)
+            .AddBytes(DicomTag.PixelData, DicomVR.OW, pixels);
+        var outcome = await new DicomClient("127.0.0.1", fixture.Worker.DicomPort, new DicomClientOptions { CalledAETitle = "PLAO" })
+            .StoreAsync(dataset, cancellationToken: Ct);
+        Assert.Equal(DicomStoreResult.Success, outcome.Result);
+        await fixture.Worker.WaitForStudiesAsync(s => s.Any(x => x!["patientId"]?.GetValue<string>() == "LARGE-0001"), TimeSpan.FromSeconds(60), Ct);
+        long id = await fixture.StudyIdAsync("LARGE-0001", Ct);
+
+        using var response = await fixture.Worker.Api.GetAsync($"dashboard/studies/{id}/image?sop={sop}&frame=0", Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        byte[] png = await response.Content.ReadAsByteArrayAsync(Ct);
+        Assert.Equal(2048, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.Equal(1536, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+        Assert.Equal(2048.0 / 3072, Number(string.Join(",", response.Headers.GetValues("X-Image-Scale"))), 1e-6);
+        Assert.Equal($"{columns}x{rows}", string.Join(",", response.Headers.GetValues("X-Image-Size")));
     }
 
     [Fact]
