@@ -7,7 +7,7 @@ namespace PlaoImaging.Dashboard.Tests;
 
 /// <summary>
 /// Chromium signing in to a worker behind HTTPS (https://127.0.0.1) through the test OpenID provider on another site
-/// (http://localhost), pressing "Continue" on the provider's page: the cookies of the sign-in must survive a browser's
+/// (http://localhost), pressing "Continue" on the provider's page, with no local accounts: the cookies of the sign-in must survive a browser's
 /// SameSite and Secure rules, which an HTTP client does not apply.
 /// </summary>
 [Trait("Category", "peer")]
@@ -30,9 +30,6 @@ public sealed class OpenIdConnectBrowserTests : IAsyncLifetime
         var certificate = LoopbackCertificate.Create(Peers.ScratchDirectory("worker-oidc-browser-certificate"));
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["Auth:Users:0:Name"] = "ops",
-            ["Auth:Users:0:PasswordHash"] = "pbkdf2-sha256$10000$c2FsdHNhbHQ=$MDEyMzQ1Njc4OWFiY2RlZg==",
-            ["Auth:Users:0:Roles:0"] = "admin",
             ["Auth:OpenIdConnect:Authority"] = provider.Issuer,
             ["Auth:OpenIdConnect:ClientId"] = provider.ClientId,
             ["Auth:OpenIdConnect:ClientSecret"] = provider.ClientSecret,
@@ -41,7 +38,7 @@ public sealed class OpenIdConnectBrowserTests : IAsyncLifetime
             ["Kestrel:Certificates:Default:Path"] = certificate.Path,
             ["Kestrel:Certificates:Default:Password"] = certificate.Password,
         };
-        worker = await WorkerProcess.StartAsync("worker-oidc-browser", settings, new NetworkCredential("ops", "unused"), ct);
+        worker = await WorkerProcess.StartAsync("worker-oidc-browser", settings, new NetworkCredential("nobody", "unused"), ct);
         provider.RedirectUris.Add($"{BaseUrl}/signin-oidc");
         provider.RedirectUris.Add($"{BaseUrl}/signout-callback-oidc");
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
@@ -95,6 +92,10 @@ public sealed class OpenIdConnectBrowserTests : IAsyncLifetime
 
         Assert.Equal(Radiologist.Subject, Assert.Single(provider.EndSessions));
         Assert.Contains("Sign in with Test IdP", await page.ContentAsync(), StringComparison.Ordinal);
+
+        // The provider alone: no local form, and no generated admin account.
+        Assert.True(await page.Locator("form[action='/login']").IsHiddenAsync());
+        Assert.False(File.Exists(Path.Combine(worker.DataFolder, "secrets", "admin-password")));
         Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "plao.auth");
     }
 }
