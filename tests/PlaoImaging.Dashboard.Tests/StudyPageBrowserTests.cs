@@ -214,6 +214,7 @@ public sealed class StudyPageBrowserTests(DashboardWorker fixture)
         long mr = await fixture.StudyIdAsync("PHANTOM-0008", Ct);
         var page = await fixture.OpenAsync($"/studies/{mr}");
 
+        Assert.Equal(0, await page.Locator("#nofx-heading").CountAsync()); // the study has a fracture, whichever slice is shown
         var selects = page.Locator("select.image-select");
         Assert.True(await selects.CountAsync() >= 2, "one select per measured MR series");
         Assert.Contains("Sagittal MR slice", await page.Locator("svg#overlay title").First.TextContentAsync(), StringComparison.Ordinal);
@@ -230,6 +231,9 @@ public sealed class StudyPageBrowserTests(DashboardWorker fixture)
         string after = (await page.Locator("svg#overlay").GetAttributeAsync("data-sop"))!;
         Assert.NotEqual(before, after);
         Assert.StartsWith(after, value, StringComparison.Ordinal);
+        string folder = Path.Combine(Peers.RepositoryRoot, "artifacts", "dashboard");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "study-mr-1366x768.png"), FullPage = true });
         await page.Context.CloseAsync();
     }
 

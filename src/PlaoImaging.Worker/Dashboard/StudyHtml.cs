@@ -130,11 +130,11 @@ internal static class StudyHtml
         }
 
         var image = p.Image!;
-        if (image.Vertebrae.All(v => v.GenantGrade == 0))
+        if (p.Result!.Summary.FracturedVertebrae == 0)
         {
             h.Append(CultureInfo.InvariantCulture, $"""
                 <section class="state-page" aria-labelledby="nofx-heading"><h2 id="nofx-heading">No fracture found</h2>
-                <p>{image.Vertebrae.Count} levels measured on this image; none has a Genant grade of 1 or more. Review the levels below.</p></section>
+                <p>{p.Result.Summary.MeasuredLevels} levels measured; none has a Genant grade of 1 or more. Review the levels below.</p></section>
                 """);
         }
 
@@ -307,7 +307,7 @@ internal static class StudyHtml
         {
             n++;
             var first = series.First();
-            string label = first.Kind == "sagittal-mr" ? $"MR {first.MrSequence ?? "series"} slice" : "Radiograph";
+            string label = first.Kind == "sagittal-mr" ? $"MR {first.MrSequence?.ToUpperInvariant() ?? "series"} slice" : "Radiograph";
             h.Append(CultureInfo.InvariantCulture, $"<form class=\"group\" method=\"get\" action=\"/studies/{p.Study.Id}\"><label for=\"series-{n}\">{E(label)} (series {n})</label><select id=\"series-{n}\" name=\"image\" class=\"image-select\">");
             if (!series.Contains(p.Image))
             {
