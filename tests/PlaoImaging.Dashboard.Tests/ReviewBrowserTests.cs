@@ -120,7 +120,7 @@ public sealed class ReviewBrowserTests(DashboardWorker fixture)
         Assert.True(await page.Locator("#change").IsVisibleAsync());
 
         // The amended report reaches the PACS: verified, by rad1, with the level's new grade.
-        string dump = await AmendedReportAsync(TimeSpan.FromSeconds(60));
+        string dump = await AmendedReportAsync("PHANTOM-0002", TimeSpan.FromSeconds(60));
         Assert.Contains("Verification Flag   : VERIFIED", dump, StringComparison.Ordinal);
         string block = dump[dump.IndexOf($"=\"{level} vertebra\"", StringComparison.Ordinal)..];
         int next = block.IndexOf("Tracking Identifier", 40, StringComparison.Ordinal);
@@ -198,8 +198,8 @@ public sealed class ReviewBrowserTests(DashboardWorker fixture)
         await second.Context.CloseAsync();
     }
 
-    /// <summary>The dsrdump of the first verified SR that storescp received.</summary>
-    private async Task<string> AmendedReportAsync(TimeSpan timeout)
+    /// <summary>The dsrdump of the first verified SR of a patient that storescp received (other tests sign other studies).</summary>
+    private async Task<string> AmendedReportAsync(string patientId, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -214,7 +214,7 @@ public sealed class ReviewBrowserTests(DashboardWorker fixture)
                 }
 
                 seen.Add(file);
-                if (stdout.Contains("Verification Flag   : VERIFIED", StringComparison.Ordinal))
+                if (stdout.Contains("Verification Flag   : VERIFIED", StringComparison.Ordinal) && stdout.Contains($"#{patientId})", StringComparison.Ordinal))
                 {
                     return stdout;
                 }
@@ -223,7 +223,7 @@ public sealed class ReviewBrowserTests(DashboardWorker fixture)
             await Task.Delay(250, Ct);
         }
 
-        Assert.Fail($"no verified SR reached storescp in {timeout.TotalSeconds} s ({seen.Count} SR files)");
+        Assert.Fail($"no verified SR of {patientId} reached storescp in {timeout.TotalSeconds} s ({seen.Count} SR files)");
         return string.Empty;
     }
 }

@@ -28,7 +28,8 @@ internal static partial class DashboardEndpoints
             var q = WorklistQuery.Parse(context.Request.Query);
             var page = await WorklistPage.LoadAsync(db, q, cancellationToken).ConfigureAwait(false);
             NoStore(context);
-            return Results.Content(WorklistHtml.Page(q, page, engine.Identity.Id, engine.Identity.Version, antiforgery.GetAndStoreTokens(context), context.User.Identity?.Name), Html);
+            return Results.Content(WorklistHtml.Page(q, page, engine.Identity.Id, engine.Identity.Version, antiforgery.GetAndStoreTokens(context), context.User.Identity?.Name,
+                context.User.IsInRole(Roles.Admin)), Html);
         }).ExcludeFromDescription();
         dashboard.MapGet("/dashboard/rows", async (HttpContext context, ResultsDbContext db, CancellationToken cancellationToken) =>
         {

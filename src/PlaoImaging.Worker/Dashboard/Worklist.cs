@@ -16,8 +16,8 @@ internal sealed record WorklistQuery(string? State, int? MinGrade, DateOnly? Fro
     /// <summary>The state filter's values and their labels, in the order the form lists them.</summary>
     public static IReadOnlyList<(string Value, string Label)> States { get; } =
     [
-        ("received", "Received"), ("analysing", "Analysing"), ("review", "Needs review"), ("noresult", "No result"), ("failed", "Failed"),
-        ("exportfailed", "Export failed"),
+        ("received", "Received"), ("analysing", "Analysing"), ("review", "Needs review"), ("inreview", "In review"), ("signed", "Signed"),
+        ("noresult", "No result"), ("failed", "Failed"), ("exportfailed", "Export failed"),
     ];
 
     /// <summary>The sort orders and their labels; <c>received</c> (newest first) is the default.</summary>
@@ -78,13 +78,16 @@ internal sealed record WorklistRow(
     double? Sdi,
     int ReviewFlags,
     string? ModelVersion,
-    IReadOnlyList<IReadOnlyList<string>> Runs)
+    IReadOnlyList<IReadOnlyList<string>> Runs,
+    WorklistReview? Review = null)
 {
     /// <summary>The state in the dashboard's words.</summary>
     public string StateLabel => State switch
     {
         StudyState.Receiving or StudyState.Queued => "Received",
         StudyState.Analysing => "Analysing",
+        StudyState.Analysed when Review is { Signed: true } => "Signed",
+        StudyState.Analysed when Review is { Decided: true } => "In review",
         StudyState.Analysed => "Needs review",
         StudyState.NoResult => "No result",
         StudyState.Failed => "Failed",
@@ -144,27 +147,51 @@ internal sealed record WorklistRow(
     }
 }
 
+/// <summary>
+/// Where the review of a study's latest analysis stands: signed (by whom and when), or open with at least one level
+/// decided (accepted, rejected, moved or added).
+/// </summary>
+internal sealed record WorklistReview(bool Signed, string? SignedBy, DateTimeOffset? SignedAt, bool Decided);
+
 /// <summary>A page of the worklist.</summary>
 internal sealed record WorklistPage(int Total, IReadOnlyList<WorklistRow> Rows)
 {
-    /// <summary>Reads one page of studies, filtered and sorted as the query says.</summary>
+    // A level's decision as the review's stored levels (compact camelCase JSON) spell it: any but "undecided" is a decision.
+    private const string AcceptedJson = "\"decision\":\"accepted\"";
+    private const string RejectedJson = "\"decision\":\"rejected\"";
+    private const string ModifiedJson = "\"decision\":\"modified\"";
+
+    /// <summary>
+    /// Reads one page of studies, filtered and sorted as the query says, each with the review of its latest analysis
+    /// (one query: the review rows are joined, not read per study).
+    /// </summary>
     public static async Task<WorklistPage> LoadAsync(ResultsDbContext db, WorklistQuery q, CancellationToken cancellationToken)
     {
         var query = from s in db.Studies.AsNoTracking()
                     join a0 in db.Analyses.AsNoTracking() on s.LatestAnalysisId equals (long?)a0.Id into latest
                     from a in latest.DefaultIfEmpty()
+                    join r0 in db.Reviews.AsNoTracking() on new { StudyId = s.Id, AnalysisId = s.LatestAnalysisId } equals new { r0.StudyId, AnalysisId = (long?)r0.AnalysisId } into reviews
+                    from r in reviews.DefaultIfEmpty()
                     select new
                     {
                         Study = s,
                         Analysis = a,
                         ExportFailed = db.Exports.Any(x => x.AnalysisId == s.LatestAnalysisId && x.State == ExportState.Failed),
+                        HasReview = r != null,
+                        Signed = r != null && r.State == ReviewState.Signed,
+                        SignedBy = r == null ? null : r.SignedBy,
+                        SignedAt = r == null ? null : r.SignedAt,
+                        Decided = r != null && r.State == ReviewState.Open
+                            && (r.LevelsJson.Contains(AcceptedJson) || r.LevelsJson.Contains(RejectedJson) || r.LevelsJson.Contains(ModifiedJson)),
                     };
 
         query = q.State switch
         {
             "received" => query.Where(x => x.Study.State == StudyState.Receiving || x.Study.State == StudyState.Queued),
             "analysing" => query.Where(x => x.Study.State == StudyState.Analysing),
-            "review" => query.Where(x => x.Study.State == StudyState.Analysed && !x.ExportFailed),
+            "review" => query.Where(x => x.Study.State == StudyState.Analysed && !x.ExportFailed && !x.Signed && !x.Decided),
+            "inreview" => query.Where(x => x.Study.State == StudyState.Analysed && !x.ExportFailed && x.Decided),
+            "signed" => query.Where(x => x.Study.State == StudyState.Analysed && x.Signed),
             "noresult" => query.Where(x => x.Study.State == StudyState.NoResult),
             "failed" => query.Where(x => x.Study.State == StudyState.Failed),
             "exportfailed" => query.Where(x => x.ExportFailed),
@@ -213,10 +240,12 @@ internal sealed record WorklistPage(int Total, IReadOnlyList<WorklistRow> Rows)
                 ReviewFlags = x.Analysis == null ? 0 : x.Analysis.ReviewFlagCount,
                 ModelVersion = x.Analysis == null ? null : x.Analysis.ModelVersion,
                 ResultJson = x.Analysis == null ? null : x.Analysis.ResultJson,
+                x.HasReview, x.Signed, x.SignedBy, x.SignedAt, x.Decided,
             })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return new WorklistPage(total, [.. rows.Select(r => new WorklistRow(
             r.Id, r.PatientName, r.PatientId, r.AccessionNumber, r.PatientBirthDate, r.StudyDate, r.Modalities, r.State, r.ExportFailed,
-            r.FractureCount, r.HighestGrade, r.Sdi, r.ReviewFlags, r.ModelVersion, WorklistRow.ReadRuns(r.ResultJson)))]);
+            r.FractureCount, r.HighestGrade, r.Sdi, r.ReviewFlags, r.ModelVersion, WorklistRow.ReadRuns(r.ResultJson),
+            r.HasReview ? new WorklistReview(r.Signed, r.SignedBy, r.SignedAt, r.Decided) : null))]);
     }
 }

@@ -35,9 +35,11 @@ internal static class WorklistHtml
         .pages{display:flex;gap:1rem;margin-top:1rem}
         .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         .signout{display:inline}
+        nav.ops ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}nav.ops h2{display:inline;font-size:.95rem;margin:0 .5rem 0 0}
+        .download{margin:.25rem 0 0}
         """;
 
-    public static string Page(WorklistQuery q, WorklistPage page, string modelId, string modelVersion, AntiforgeryTokenSet tokens, string? user)
+    public static string Page(WorklistQuery q, WorklistPage page, string modelId, string modelVersion, AntiforgeryTokenSet tokens, string? user, bool admin)
     {
         var h = new StringBuilder(16_384);
         int pages = Math.Max(1, (page.Total + WorklistQuery.PageSize - 1) / WorklistQuery.PageSize);
@@ -50,7 +52,7 @@ internal static class WorklistHtml
             <header><h1>PlaoImaging worklist</h1>
             <p class="model">Model <strong>{{E(modelId)}} {{E(modelVersion)}}</strong>. {{Disclaimer}}</p>
             <form class="signout" method="post" action="/logout"><input type="hidden" name="{{E(tokens.FormFieldName)}}" value="{{E(tokens.RequestToken)}}">
-            <span>Signed in as {{E(user)}}</span> <button type="submit">Sign out</button></form></header>
+            <span>Signed in as {{E(user)}}</span> <button type="submit">Sign out</button></form>{{(admin ? Operations : "")}}</header>
             <main>
             <h2 id="filters-heading">Filters</h2>
             <form class="filters" method="get" action="/" aria-labelledby="filters-heading">
@@ -86,6 +88,8 @@ internal static class WorklistHtml
             <input type="search" id="search" autocomplete="off" aria-describedby="search-note"><span id="search-note" class="note">Searched in this browser only; it is never sent or put in the address.</span></div>
             <h2 id="worklist" tabindex="-1">Studies</h2>
             <p id="count">{CountText(page.Total, q.Page, pages)}</p>
+            <p class="download"><a id="results-csv" href="/api/results.csv{E(q.ToQueryString(page: 1))}" download>Download results (CSV)</a>
+            <span class="note">Every study these filters select (all pages), one row per level, with the readers' decisions.</span></p>
             <div id="live" class="visually-hidden" role="status" aria-live="polite"></div>
             <table><caption class="visually-hidden">Studies, {E(WorklistQuery.Sorts.First(s => s.Value == q.Sort).Label)} first</caption><thead><tr>
             <th scope="col">Patient</th><th scope="col">Patient ID</th><th scope="col">Age</th><th scope="col"><a href="/{q.ToQueryString(sort: "date", page: 1)}">Study date</a></th>
@@ -107,6 +111,13 @@ internal static class WorklistHtml
         h.Append("</nav></main></body></html>");
         return h.ToString();
     }
+
+    /// <summary>The operations links, for admins only: background jobs, metrics, failed exports and reader agreement.</summary>
+    private const string Operations = """
+        <nav class="ops" aria-labelledby="ops-heading"><h2 id="ops-heading">Operations</h2><ul>
+        <li><a href="/hangfire">Background jobs</a></li><li><a href="/metrics">Metrics</a></li>
+        <li><a href="/api/exports?state=Failed">Failed exports</a></li><li><a href="/api/agreement">Reader agreement</a></li></ul></nav>
+        """;
 
     /// <summary>The table body alone (what the page's script fetches to update the rows); <paramref name="source"/> is where it comes from.</summary>
     public static string Rows(WorklistPage page, string source)
@@ -139,7 +150,7 @@ internal static class WorklistHtml
                 <td><a href="/studies/{r.Id}">{E(Name(r.PatientName) is { Length: > 0 } n ? n : "(no name)")}</a></td>
                 <td class="nowrap">{E(r.PatientId)}</td><td class="num">{(r.Age is { } age ? age.ToString(CultureInfo.InvariantCulture) : "unknown")}</td>
                 <td class="nowrap">{E(FormatDate(r.StudyDate))}</td><td>{E(r.Modalities?.Replace('\\', ' '))}</td>
-                <td><span class="state">{state}</span>{(r.ExportFailed ? "<span class=\"note\">Export failed</span>" : "")}{(r.ReviewFlags > 0 ? $"<span class=\"note\">{r.ReviewFlags} review flag{(r.ReviewFlags == 1 ? "" : "s")}</span>" : "")}</td>
+                <td><span class="state"{SignedTitle(r)}>{state}</span>{SignedNote(r)}{(r.ExportFailed ? "<span class=\"note\">Export failed</span>" : "")}{(r.ReviewFlags > 0 ? $"<span class=\"note\">{r.ReviewFlags} review flag{(r.ReviewFlags == 1 ? "" : "s")}</span>" : "")}</td>
                 <td class="fx">{(graded ? r.FractureCount?.ToString(CultureInfo.InvariantCulture) : null) ?? "–"}{Flags(r)}</td>
                 <td class="num">{(graded ? r.HighestGrade?.ToString(CultureInfo.InvariantCulture) : null) ?? "–"}</td><td class="num">{(graded ? r.Sdi?.ToString("0.#", CultureInfo.InvariantCulture) : null) ?? "–"}</td>
                 <td>{E(r.ModelVersion ?? "–")}</td>
@@ -151,6 +162,18 @@ internal static class WorklistHtml
 
         h.Append("</tbody>");
     }
+
+    /// <summary>Who signed the review and when, as the state's title (hover) …</summary>
+    private static string SignedTitle(WorklistRow r) => r.StateLabel == "Signed" && r.Review is { } v
+        ? string.Create(CultureInfo.InvariantCulture, $" title=\"Signed by {E(v.SignedBy)} at {E(When(v.SignedAt))}\"")
+        : string.Empty;
+
+    /// <summary>… and in the cell's text, since a title alone is out of reach of touch and keyboard users.</summary>
+    private static string SignedNote(WorklistRow r) => r.StateLabel == "Signed" && r.Review is { } v
+        ? string.Create(CultureInfo.InvariantCulture, $"<span class=\"note signed\">by {E(v.SignedBy)}, {E(When(v.SignedAt))}</span>")
+        : string.Empty;
+
+    private static string When(DateTimeOffset? at) => at?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) ?? "unknown time";
 
     private static string Flags(WorklistRow r)
     {
