@@ -68,7 +68,9 @@ internal static partial class DashboardEndpoints
             return Results.Content(NotFoundPage(id), Html, statusCode: StatusCodes.Status404NotFound);
         }
 
-        return Results.Content(StudyHtml.Page(page, engine.Identity.Id, engine.Identity.Version, antiforgery.GetAndStoreTokens(context), context.User.Identity?.Name, print, preset), Html);
+        var levels = engine.Manifest.OutputDecoding.LevelNames;
+        return Results.Content(
+            StudyHtml.Page(page, engine.Identity.Id, engine.Identity.Version, antiforgery.GetAndStoreTokens(context), context.User.Identity?.Name, print, preset, levels), Html);
     }
 
     /// <summary>

@@ -62,6 +62,10 @@ internal static class StudyHtml
         svg .level.active .lm{fill:#fff}
         svg .selected-point{fill:#f0c000 !important;stroke:#000}
         svg.overlay-off .level,svg .level.off{display:none}
+        svg .level.reader .h,svg .level.reader .plate{stroke-dasharray:6 4}svg .level.reader .label{font-style:italic}
+        .viewport svg.adding{cursor:crosshair}svg .add-mark{fill:#f0c000;stroke:#000;stroke-width:1;vector-effect:non-scaling-stroke;pointer-events:none}
+        tr.level-row.reader th{font-style:italic}
+        form.add-level{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.5rem 0;padding:.4rem .6rem;border:2px solid #0b4ea2}
         .tablewrap{overflow-x:auto}
         table{border-collapse:collapse;width:100%;font-size:.9rem}
         td[data-f=decision]{min-width:11rem}.actions{flex-wrap:nowrap}
@@ -95,7 +99,8 @@ internal static class StudyHtml
         """;
 
     /// <summary>The study page (<paramref name="print"/>: the printable one-page report).</summary>
-    public static string Page(StudyPage p, string modelId, string modelVersion, AntiforgeryTokenSet tokens, string? user, bool print, string preset)
+    public static string Page(
+        StudyPage p, string modelId, string modelVersion, AntiforgeryTokenSet tokens, string? user, bool print, string preset, IReadOnlyList<string>? levelNames = null)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -147,7 +152,7 @@ internal static class StudyHtml
 
         Overlay(h, p, image, preset);
         h.Append("</section><section aria-labelledby=\"levels-heading\"><h2 id=\"levels-heading\" tabindex=\"-1\">Levels</h2>");
-        ReviewBar(h, print);
+        ReviewBar(h, print, levelNames ?? []);
         Table(h, p.Result!, image, print);
         h.Append("</section></div>");
         if (!print)
@@ -163,6 +168,7 @@ internal static class StudyHtml
                 <li><kbd>a</kbd>: accept the level</li><li><kbd>r</kbd>: reject the level (type a reason, <kbd>Enter</kbd>)</li>
                 <li><kbd>p</kbd>: select the level's next landmark; <kbd>←</kbd><kbd>→</kbd><kbd>↑</kbd><kbd>↓</kbd> move it 1 px (<kbd>Shift</kbd>: 10 px)</li>
                 <li><kbd>Esc</kbd>: cancel a drag, or release the landmark</li>
+                <li><kbd>n</kbd>: add a level the model missed (choose it, then click its six points on the image in the order asked; <kbd>Esc</kbd> cancels)</li>
                 <li><kbd>u</kbd> or <kbd>Ctrl</kbd>+<kbd>z</kbd>: undo; <kbd>Shift</kbd>+<kbd>u</kbd> or <kbd>Ctrl</kbd>+<kbd>y</kbd>: redo</li>
                 <li><kbd>o</kbd>: overlay on / off</li><li><kbd>1</kbd> <kbd>2</kbd> <kbd>3</kbd>: window presets</li>
                 <li><kbd>+</kbd> / <kbd>-</kbd> or the wheel: zoom; <kbd>0</kbd>: fit; drag the image or arrows (no landmark selected): pan</li>
@@ -408,13 +414,25 @@ internal static class StudyHtml
         return ax >= px ? (Math.Max(pt["sa"][0], pt["ia"][0]) + gap, cy, "start") : (Math.Min(pt["sa"][0], pt["ia"][0]) - gap, cy, "end");
     }
 
-    private static void ReviewBar(StringBuilder h, bool print)
+    /// <param name="levelNames">The spine levels the model knows, top to bottom: the choice of a level to add.</param>
+    private static void ReviewBar(StringBuilder h, bool print, IReadOnlyList<string> levelNames)
     {
+        if (!print)
+        {
+            // "Add level": a level the model missed, placed with six clicks on the image (study.js).
+            h.Append(CultureInfo.InvariantCulture, $"""
+                <form id="add-form" class="add-level" hidden data-levels="{E(string.Join(' ', levelNames))}"><label for="add-name">Level to add</label>
+                <select id="add-name"></select><span id="add-prompt"></span><button type="button" id="add-cancel" class="secondary">Cancel <kbd>Esc</kbd></button></form>
+                """);
+        }
+
+
         h.Append(print
             ? "<p class=\"reviewbar\"><span id=\"review-status\">Review: loading…</span></p>"
             : """
               <div class="reviewbar"><span id="review-status">Review: loading…</span>
               <button type="button" id="undo" class="secondary" disabled>Undo <kbd>u</kbd></button><button type="button" id="redo" class="secondary" disabled>Redo</button>
+              <button type="button" id="add-level" class="secondary" disabled>Add level <kbd>n</kbd></button>
               <button type="button" id="change" class="secondary" hidden>Change (new review)</button>
               <button type="button" id="sign" disabled>Sign…</button></div>
               <div id="message" class="message" role="alert"></div><div id="live" class="visually-hidden" role="status" aria-live="polite"></div>

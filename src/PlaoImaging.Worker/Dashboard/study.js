@@ -1,13 +1,16 @@
 // The study page's script: zoom, pan, window presets and the overlay's visibility; the table linked to the overlay;
 // and the radiologist's review against the review API (/api/studies/{id}/review): accept, reject with a reason, drag
 // or nudge a landmark (live preview, the model's point kept as a ghost), undo/redo by sending the inverse change,
-// signing in an in-page dialog, a version conflict reloaded and said, and the audit trail. Plain JavaScript, no build.
+// signing in an in-page dialog, a version conflict reloaded and said, the audit trail, and a level the model missed
+// added with six clicks (drawn dashed, "added"; undo removes it). Plain JavaScript, no build.
 // On the printable report (data-mode="print") it only applies the review to the overlay and the table.
 (function () {
   "use strict";
   var NAMES = ["sa", "sm", "sp", "ia", "im", "ip"];
   var HEIGHTS = { anterior: ["sa", "ia"], middle: ["sm", "im"], posterior: ["sp", "ip"] };
   var GRADE_COLOURS = ["rgb(0,200,0)", "rgb(255,220,0)", "rgb(255,140,0)", "rgb(255,0,0)"];
+  var WORDS = { sa: "superior anterior", sm: "superior middle", sp: "superior posterior", ia: "inferior anterior", im: "inferior middle", ip: "inferior posterior" };
+  var SVG_NS = "http://www.w3.org/2000/svg";
   var body = document.body;
   var svg = document.getElementById("overlay");
   if (!svg) { return; }
@@ -35,6 +38,7 @@
   var redoStack = [];
   var busy = false;
   var preview = { inFlight: false, next: null };
+  var adding = null;        // { points, index } while a missed level is placed with clicks
 
   // ---- small helpers --------------------------------------------------------------------------------------------
   function $(selector, root) { return (root || document).querySelector(selector); }
@@ -131,7 +135,7 @@
   function showGrade(level, figures, acute) {
     var g = group(level);
     if (g && typeof figures.grade === "number") {
-      $("text.label", g).textContent = labelText(level, figures.grade, figures.deformity, acute);
+      $("text.label", g).textContent = labelText(level, figures.grade, figures.deformity, acute) + (g.classList.contains("reader") ? " added" : "");
       all("line.h", g).forEach(function (l) { l.setAttribute("stroke", GRADE_COLOURS[Math.max(0, Math.min(3, figures.grade))]); });
       g.setAttribute("data-grade", figures.grade);
     }
@@ -177,8 +181,11 @@
   function applyReview(doc) {
     review = doc;
     if (doc.state !== "signed") { changeMode = false; }
+    removeGoneReaderLevels(doc);
     doc.levels.forEach(function (l) {
-      if (l.sopInstanceUid !== sop || l.frame !== frame || !group(l.level)) { return; }
+      if (l.sopInstanceUid !== sop || l.frame !== frame) { return; }
+      if (!group(l.level) && l.origin === "reader") { createLevel(l); }
+      if (!group(l.level)) { return; }
       if (!(drag && drag.level === l.level)) {
         setPoints(l.level, l.points);
         setGhost(l.level, l.modelPoints, l.points);
@@ -201,7 +208,78 @@
     if (sign) { sign.disabled = !doc.canSign || busy; }
     var change = $("#change");
     if (change) { change.hidden = doc.state !== "signed" || changeMode; }
+    var add = $("#add-level");
+    if (add) { add.disabled = readOnly() || busy; }
     updateUndoButtons();
+  }
+
+  // ---- levels the reader added: drawn and listed like the model's, dashed and marked "added" ----------------------
+  function ordinal(name) {
+    var m = /^([CTLS])(\d+)$/i.exec(name || "");
+    return m ? { C: 0, T: 7, L: 19, S: 25 }[m[1].toUpperCase()] + parseInt(m[2], 10) : 999;
+  }
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
+  function createLevel(l) {
+    var g = document.createElementNS(SVG_NS, "g");
+    g.setAttribute("class", "level reader");
+    g.setAttribute("id", "level-" + l.level);
+    g.setAttribute("data-level", l.level);
+    var add = function (name, attrs) {
+      var e = document.createElementNS(SVG_NS, name);
+      Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+      g.appendChild(e);
+      return e;
+    };
+    add("polyline", { "class": "plate", "data-plate": "s", points: "" });
+    add("polyline", { "class": "plate", "data-plate": "i", points: "" });
+    Object.keys(HEIGHTS).forEach(function (h) { add("line", { "class": "h", "data-h": h, stroke: GRADE_COLOURS[0] }); });
+    NAMES.forEach(function (n) { add("circle", { "class": "lm", "data-point": n, r: 1 }); });
+    NAMES.forEach(function (n) {
+      var title = document.createElementNS(SVG_NS, "title");
+      title.textContent = l.level + " " + WORDS[n] + " (added by the reader)";
+      add("circle", { "class": "hit", "data-point": n, r: 1 }).appendChild(title);
+    });
+    add("text", { "class": "label", x: 0, y: 0 });
+    marks.appendChild(g);
+
+    var tbody = $("#level-rows");
+    if (tbody) {
+      var id = escapeHtml(l.level);
+      var tr = document.createElement("tr");
+      tr.className = "level-row reader";
+      tr.id = "row-" + l.level;
+      tr.setAttribute("data-level", l.level);
+      tr.tabIndex = -1;
+      tr.innerHTML = '<th scope="row" class="nowrap">' + (print ? id : '<input type="checkbox" class="show-level" checked aria-label="Show ' + id + ' on the image"> ' +
+        '<button type="button" class="level-link">' + id + '</button>') + '</th>' +
+        ["ha", "hm", "hp", "rap", "rmp", "rpn", "grade"].map(function (f) { return '<td class="num" data-f="' + f + '">–</td>'; }).join("") +
+        '<td data-f="type">–</td><td class="num" data-f="confidence">–</td><td data-f="acute">–</td>' +
+        '<td data-f="decision"><span class="decision modified"></span>' + (print ? '</td>' : '<div class="actions">' +
+        '<button type="button" class="secondary" data-act="accept" disabled>Accept <span class="visually-hidden">' + id + '</span></button>' +
+        '<button type="button" class="secondary" data-act="reject" disabled>Reject <span class="visually-hidden">' + id + '</span></button>' +
+        '<button type="button" class="secondary" data-act="undecided" disabled hidden>Clear <span class="visually-hidden">' + id + '</span></button></div>' +
+        '<form class="reason" hidden><label class="visually-hidden" for="reason-' + id + '">Reason for rejecting ' + id + '</label>' +
+        '<input id="reason-' + id + '" name="reason" required placeholder="Reason" autocomplete="off"><button type="submit">Reject</button></form></td>');
+      var after = all("tr.level-row", tbody).filter(function (r) { return ordinal(r.getAttribute("data-level")) > ordinal(l.level); })[0];
+      tbody.insertBefore(tr, after || null);
+      wireRow(tr);
+    }
+    applyView();
+  }
+  function removeGoneReaderLevels(doc) {
+    all("g.level.reader", marks).forEach(function (g) {
+      var name = g.getAttribute("data-level");
+      var kept = doc.levels.some(function (l) { return l.level === name && l.sopInstanceUid === sop && l.frame === frame; });
+      if (kept) { return; }
+      g.remove();
+      var tr = row(name);
+      if (tr) { tr.remove(); }
+      delete exact[name];
+      if (selected && selected.level === name) { selectPoint(null); }
+      if (active === name) { active = null; }
+    });
   }
 
   function loadReview() {
@@ -243,18 +321,19 @@
   // Changes go out one at a time, each with the version the one before it answered (keys pressed quickly must not
   // conflict with each other).
   var queue = Promise.resolve(null);
-  function change(path, payload) {
-    var next = queue.then(function () { return send(path, payload); });
+  function change(path, payload, method) {
+    var next = queue.then(function () { return send(path, payload, method); });
     queue = next.then(null, function () { return null; });
     return next;
   }
 
   // Sends one change; resolves to the new document, or null (a conflict reloads the review and empties undo/redo).
-  function send(path, payload) {
+  function send(path, payload, method) {
     if (!review) { return Promise.resolve(null); }
-    payload.version = review.version;
+    var url = api + "/review" + path;
+    if (method === "DELETE") { url += "?version=" + encodeURIComponent(review.version); } else { payload.version = review.version; }
     busy = true;
-    return post(api + "/review" + path, payload).then(function (result) {
+    return post(url, method === "DELETE" ? undefined : payload, method).then(function (result) {
       busy = false;
       if (result.status === 200 && result.json) {
         say("");
@@ -320,8 +399,9 @@
   function undo() {
     var entry = undoStack.pop();
     if (!entry || readOnly()) { if (entry) { undoStack.push(entry); } return; }
-    restore(entry.level, entry.before).then(function (doc) {
-      if (doc) { redoStack.push(entry); announce("Undone: " + entry.level + "."); setActive(entry.level, false); }
+    var step = entry.added ? change(levelPath(entry.level), undefined, "DELETE") : restore(entry.level, entry.before);
+    step.then(function (doc) {
+      if (doc) { redoStack.push(entry); announce("Undone: " + (entry.added ? "added " : "") + entry.level + "."); if (!entry.added) { setActive(entry.level, false); } }
       updateUndoButtons();
     });
   }
@@ -329,7 +409,8 @@
   function redo() {
     var entry = redoStack.pop();
     if (!entry || readOnly()) { if (entry) { redoStack.push(entry); } return; }
-    restore(entry.level, entry.after).then(function (doc) {
+    var step = entry.added ? change("/levels", JSON.parse(JSON.stringify(entry.added))) : restore(entry.level, entry.after);
+    step.then(function (doc) {
       if (doc) { undoStack.push(entry); announce("Redone: " + entry.level + "."); setActive(entry.level, false); }
       updateUndoButtons();
     });
@@ -427,6 +508,7 @@
     all("circle.lm", marks).forEach(function (c) { c.setAttribute("r", round1(4 * u) || 1); });
     all("circle.hit", marks).forEach(function (c) { c.setAttribute("r", round1(14 * u) || 1); });   // 28 CSS px across
     all("circle.ghost", marks).forEach(function (c) { c.setAttribute("r", round1(6 * u) || 1); });
+    all("circle.add-mark", marks).forEach(function (c) { c.setAttribute("r", round1(5 * u) || 1); });
     marks.setAttribute("font-size", round1(Math.max(13 * u, textSize * 0.6)));
   }
   function zoom(factor, cx, cy) {
@@ -460,6 +542,7 @@
     }, { passive: false });
 
     svg.addEventListener("pointerdown", function (e) {
+      if (adding) { e.preventDefault(); addPoint(e); return; }
       var target = e.target;
       if (target.classList && target.classList.contains("hit")) {
         var level = target.parentNode.getAttribute("data-level");
@@ -577,12 +660,6 @@
   var overlayToggle = $("#overlay-toggle");
   function showOverlay(on) { svg.classList.toggle("overlay-off", !on); if (overlayToggle) { overlayToggle.checked = on; } }
   if (overlayToggle) { overlayToggle.addEventListener("change", function () { showOverlay(overlayToggle.checked); }); }
-  all("input.show-level").forEach(function (box) {
-    box.addEventListener("change", function () {
-      var g = group(box.closest("tr").getAttribute("data-level"));
-      if (g) { g.classList.toggle("off", !box.checked); }
-    });
-  });
   var zoomIn = $("#zoom-in"), zoomOut = $("#zoom-out"), zoomFit = $("#zoom-fit");
   if (zoomIn) { zoomIn.addEventListener("click", function () { zoom(1.25); }); }
   if (zoomOut) { zoomOut.addEventListener("click", function () { zoom(0.8); }); }
@@ -602,8 +679,15 @@
   });
 
   // The table: hover or focus highlights the level; the level's button selects it; accept / reject / clear.
-  all("tr.level-row").forEach(function (tr) {
+  function wireRow(tr) {
     var level = tr.getAttribute("data-level");
+    var box = $("input.show-level", tr);
+    if (box) {
+      box.addEventListener("change", function () {
+        var g = group(level);
+        if (g) { g.classList.toggle("off", !box.checked); }
+      });
+    }
     // Hover highlights only: the keys act on the active level, which a passing pointer must not change.
     tr.addEventListener("mouseenter", function () { var g = group(level); tr.classList.add("hover"); if (g) { g.classList.add("hover"); } });
     tr.addEventListener("mouseleave", function () { var g = group(level); tr.classList.remove("hover"); if (g) { g.classList.remove("hover"); } });
@@ -631,7 +715,80 @@
         if (e.key === "Escape") { e.preventDefault(); form.hidden = true; tr.focus({ preventScroll: true }); }
       });
     }
-  });
+  }
+  all("tr.level-row").forEach(wireRow);
+
+  // ---- adding a level the model missed: choose it, click its six points in the result's order, Esc cancels -----------
+  var addForm = $("#add-form"), addSelect = $("#add-name"), addPrompt = $("#add-prompt"), addButton = $("#add-level");
+  var knownLevels = addForm ? (addForm.getAttribute("data-levels") || "").split(" ").filter(Boolean) : [];
+  function promptNext() {
+    if (!adding) { return; }
+    addPrompt.textContent = "Click the " + WORDS[NAMES[adding.index]] + " point of " + addSelect.value + " on the image (" + (adding.index + 1) + " of 6). Esc cancels.";
+  }
+  function startAdd() {
+    if (!addForm || adding || readOnly() || busy) { return; }
+    var present = {};
+    review.levels.forEach(function (l) { present[l.level] = true; });
+    var missing = knownLevels.filter(function (n) { return !present[n]; });
+    if (missing.length === 0) { say("Every level the model knows is already in the review."); return; }
+    addSelect.textContent = "";
+    missing.forEach(function (n) {
+      var option = document.createElement("option");
+      option.value = n;
+      option.textContent = n;
+      addSelect.appendChild(option);
+    });
+    selectPoint(null);
+    adding = { points: {}, index: 0 };
+    addForm.hidden = false;
+    svg.classList.add("adding");
+    promptNext();
+    announce(addPrompt.textContent);
+    addSelect.focus();
+  }
+  function endAdd() {
+    adding = null;
+    if (addForm && addForm.contains(document.activeElement)) { svg.focus({ preventScroll: true }); }   // keys work again
+    if (addForm) { addForm.hidden = true; }
+    svg.classList.remove("adding");
+    all("circle.add-mark", marks).forEach(function (c) { c.remove(); });
+  }
+  function cancelAdd() {
+    if (!adding) { return false; }
+    endAdd();
+    announce("Adding a level cancelled.");
+    if (addButton) { addButton.focus(); }
+    return true;
+  }
+  function addPoint(e) {
+    var p = toImage(e);
+    var name = NAMES[adding.index];
+    adding.points[name] = [Math.max(0, Math.min(columns - 1, round1(p.x))), Math.max(0, Math.min(rows - 1, round1(p.y)))];
+    var mark = document.createElementNS(SVG_NS, "circle");
+    mark.setAttribute("class", "add-mark");
+    mark.setAttribute("data-point", name);
+    mark.setAttribute("cx", adding.points[name][0]);
+    mark.setAttribute("cy", adding.points[name][1]);
+    mark.setAttribute("r", round1(5 * unitsPerCss()) || 1);
+    marks.appendChild(mark);
+    adding.index++;
+    if (adding.index < NAMES.length) { promptNext(); return; }
+    var body = { level: addSelect.value, sopInstanceUid: sop, frame: frame, points: adding.points };
+    endAdd();
+    change("/levels", JSON.parse(JSON.stringify(body))).then(function (doc) {
+      if (!doc) { return; }
+      undoStack.push({ level: body.level, added: body });
+      redoStack = [];
+      updateUndoButtons();
+      setActive(body.level, false);
+      var l = reviewLevel(body.level);
+      announce(body.level + " added" + (l ? ": grade " + l.grade + "." : "."));
+    });
+  }
+  if (addButton) { addButton.addEventListener("click", startAdd); }
+  if (addSelect) { addSelect.addEventListener("change", promptNext); }
+  var addCancel = $("#add-cancel");
+  if (addCancel) { addCancel.addEventListener("click", cancelAdd); }
 
   function openReason(level) {
     if (readOnly()) { return; }
@@ -730,6 +887,7 @@
   document.addEventListener("keydown", function (e) {
     if (print || e.altKey || e.metaKey) { return; }
     var target = e.target;
+    if (adding && e.key === "Escape") { e.preventDefault(); cancelAdd(); return; }
     var typing = target && (target.tagName === "INPUT" && target.type !== "checkbox" || target.tagName === "TEXTAREA" || target.tagName === "SELECT");
     if (typing || (dialog && dialog.open)) { return; }
     var key = e.key;
@@ -753,6 +911,7 @@
       case "a": if (active) { decide(active, "accepted"); } break;
       case "r": if (active) { openReason(active); } break;
       case "u": undo(); break;
+      case "n": startAdd(); break;
       case "U": redo(); break;
       case "p": case "P":
         if (active) {
