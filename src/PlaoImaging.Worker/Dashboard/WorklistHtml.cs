@@ -35,7 +35,8 @@ internal static class WorklistHtml
         .pages{display:flex;gap:1rem;margin-top:1rem}
         .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         .signout{display:inline}
-        nav.ops ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}nav.ops h2{display:inline;font-size:.95rem;margin:0 .5rem 0 0}
+        nav.ops{display:flex;flex-wrap:wrap;align-items:baseline;gap:.25rem 1rem;flex:1 1 100%}
+        nav.ops ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}nav.ops h2{font-size:.95rem;margin:0}
         .download{margin:.25rem 0 0}
         """;
 
