@@ -144,7 +144,7 @@ public sealed class WorklistBrowserTests(DashboardWorker fixture)
     }
 
     [Fact]
-    public async Task LongGreekNameWithMarkup_IsShownAsText_AndThePageDoesNotOverflowAt1366()
+    public async Task LongGreekNameWithMarkup_IsShownAsText_AndNeitherWorklistNorStudyPageOverflowsAt1366()
     {
         var ct = TestContext.Current.CancellationToken;
         const string family = "Παπαδοπούλου-Χατζηγεωργίου-Κωνσταντινίδου";
@@ -164,6 +164,15 @@ public sealed class WorklistBrowserTests(DashboardWorker fixture)
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"),
             "the page scrolls sideways at 1366 px");
         await page.Context.CloseAsync();
+
+        // The study page's heading says the same name, as text, and does not scroll sideways either.
+        var study = await fixture.OpenAsync($"/studies/{await fixture.StudyIdAsync("GR-0001", ct)}");
+        var heading = study.Locator("h1");
+        Assert.Contains($"{family}, {given}", await heading.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await heading.Locator("i").CountAsync());
+        Assert.True(await study.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"),
+            "the study page scrolls sideways at 1366 px");
+        await study.Context.CloseAsync();
     }
 
     [Fact]
