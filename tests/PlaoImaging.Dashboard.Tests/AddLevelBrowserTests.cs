@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
+using PlaoImaging.Tests.Shared;
 using Xunit;
 
 namespace PlaoImaging.Dashboard.Tests;
@@ -65,11 +66,15 @@ public sealed class AddLevelBrowserTests(DashboardWorker fixture)
         Assert.True(grade >= 1, added.ToJsonString());
         Assert.True(added["points"]!["sa"]![1]!.GetValue<double>() > added["points"]!["sp"]![1]!.GetValue<double>(), "the points were not taken in the order asked");
         Assert.Equal(grade.ToString(CultureInfo.InvariantCulture), await row.Locator("td[data-f='grade']").InnerTextAsync());
-        Assert.Contains("added by the reader", await row.Locator("span.decision").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("Added by the reader", await row.Locator("span.decision").InnerTextAsync());
         var g = page.Locator($"svg g.level.reader[data-level='{level}']");
         Assert.StartsWith($"{level} G{grade}", await g.Locator("text.label").TextContentAsync() ?? string.Empty, StringComparison.Ordinal);
         Assert.EndsWith("added", await g.Locator("text.label").TextContentAsync() ?? string.Empty, StringComparison.Ordinal);
         Assert.Equal("6 4", await g.Locator("line.h").First.EvaluateAsync<string>("l => getComputedStyle(l).strokeDasharray.replace(/px/g, '').replace(',', '')"));
+
+        string folder = Path.Combine(Peers.RepositoryRoot, "artifacts", "dashboard");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, "study-added-level-2560x1440.png") });
 
         // Undo removes the added level from the review, the table and the overlay.
         await page.Keyboard.PressAsync("u");

@@ -163,8 +163,9 @@
     if (!tr) { return; }
     var span = $("span.decision", tr);
     span.className = "decision " + l.decision;
-    span.textContent = (DECISIONS[l.decision] || l.decision) + (l.decision === "rejected" && l.reason ? ": " + l.reason : "") +
-      (l.origin === "reader" ? " (added by the reader)" : "");
+    // A level the reader added is "modified" in the review's words; its points were placed, not moved.
+    span.textContent = l.origin === "reader" && l.decision === "modified" ? "Added by the reader"
+      : (DECISIONS[l.decision] || l.decision) + (l.decision === "rejected" && l.reason ? ": " + l.reason : "") + (l.origin === "reader" ? " (added by the reader)" : "");
     if (typeof l.confidence === "number") { $('td[data-f="confidence"]', tr).textContent = l.confidence.toFixed(2); }
     if (l.acute === true || l.acute === false) {
       var acute = $('td[data-f="acute"]', tr);
