@@ -63,7 +63,7 @@ public sealed class ExportServiceTests
         var (services, storage, exports, id) = await CreateAsync("export-retry-failed", ct);
         await SetStateAsync(services, id, ExportState.Failed, 3, ct);
 
-        Assert.Equal(ExportState.Failed, await exports.RetryAsync(id, ct));
+        Assert.Equal(ExportState.Failed, await exports.RetryAsync(id, "admin", ct));
 
         var export = await ExportAsync(services, id, ct);
         Assert.Equal(ExportState.Pending, export.State);
@@ -71,6 +71,46 @@ public sealed class ExportServiceTests
         var job = Assert.Single(storage.GetMonitoringApi().EnqueuedJobs(JobQueues.Export, 0, 10)).Value.Job;
         Assert.Equal(typeof(ExportResultsJob), job.Type);
         Assert.Equal(id, Convert.ToInt64(job.Args[0], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task RetryAsync_FailedAmendedReport_IsAuditedUnderTheAdminsName_AModelReportIsNot()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, _, exports, id) = await CreateAsync("export-retry-audit", ct);
+        await SetStateAsync(services, id, ExportState.Failed, 3, ct);
+        Assert.Equal(ExportState.Failed, await exports.RetryAsync(id, "admin", ct));
+        Assert.Equal(0, await AuditCountAsync(services, ct));
+
+        // The same export as the amended report of review 2: its retry is part of the study's audit trail.
+        await SetStateAsync(services, id, ExportState.Failed, 3, ct);
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            await db.Exports.Where(x => x.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.ReviewNumber, 2), ct);
+        }
+
+        Assert.Equal(ExportState.Failed, await exports.RetryAsync(id, "asmith", ct));
+
+        var read = services.CreateDbContext();
+        await using (read)
+        {
+            var entry = Assert.Single(await read.AuditEntries.AsNoTracking().ToListAsync(ct));
+            Assert.Equal("asmith", entry.User);
+            Assert.Equal("export-retry-requested", entry.Action);
+            Assert.Equal(2, entry.ReviewNumber);
+            Assert.Contains("\"Failed\"", entry.BeforeJson, StringComparison.Ordinal);
+            Assert.Contains("\"Pending\"", entry.AfterJson, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<int> AuditCountAsync(WorkerServices services, CancellationToken ct)
+    {
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            return await db.AuditEntries.CountAsync(ct);
+        }
     }
 
     [Theory]
@@ -84,13 +124,13 @@ public sealed class ExportServiceTests
         await SetStateAsync(services, id, state, 1, ct);
 
         // A retrying export already has its next attempt scheduled: a second chain of attempts would send it twice.
-        Assert.Equal(state, await exports.RetryAsync(id, ct));
+        Assert.Equal(state, await exports.RetryAsync(id, "admin", ct));
 
         var export = await ExportAsync(services, id, ct);
         Assert.Equal(state, export.State);
         Assert.Equal(1, export.Attempts);
         Assert.Equal(0, storage.GetMonitoringApi().EnqueuedCount(JobQueues.Export));
-        Assert.Null(await exports.RetryAsync(id + 1000, ct));
+        Assert.Null(await exports.RetryAsync(id + 1000, "admin", ct));
     }
 
     private static async Task<(WorkerServices Services, SQLiteStorage Storage, ExportService Exports, long ExportId)> CreateAsync(string name, CancellationToken ct)

@@ -168,8 +168,8 @@ public static class WorkerApi
         return TypedResults.Ok((await query.OrderByDescending(x => x.Id).Take(500).ToListAsync(cancellationToken).ConfigureAwait(false)).Select(ExportSummary.From).ToList());
     }
 
-    private static async Task<Results<Accepted, NotFound, Conflict<string>>> RetryExportAsync(ExportService exports, long id, CancellationToken cancellationToken) =>
-        await exports.RetryAsync(id, cancellationToken).ConfigureAwait(false) switch
+    private static async Task<Results<Accepted, NotFound, Conflict<string>>> RetryExportAsync(ExportService exports, long id, HttpContext context, CancellationToken cancellationToken) =>
+        await exports.RetryAsync(id, context.User.Identity?.Name ?? "unknown", cancellationToken).ConfigureAwait(false) switch
         {
             null => TypedResults.NotFound(),
             ExportState.Failed => TypedResults.Accepted($"/api/exports/{id}"),

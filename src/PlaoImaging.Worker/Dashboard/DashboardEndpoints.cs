@@ -70,7 +70,8 @@ internal static partial class DashboardEndpoints
 
         var levels = engine.Manifest.OutputDecoding.LevelNames;
         return Results.Content(
-            StudyHtml.Page(page, engine.Identity.Id, engine.Identity.Version, antiforgery.GetAndStoreTokens(context), context.User.Identity?.Name, print, preset, levels), Html);
+            StudyHtml.Page(page, engine.Identity.Id, engine.Identity.Version, antiforgery.GetAndStoreTokens(context), context.User.Identity?.Name, print, preset, levels,
+                context.User.IsInRole(Roles.Admin)), Html);
     }
 
     /// <summary>

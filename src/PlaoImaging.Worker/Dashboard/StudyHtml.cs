@@ -100,7 +100,8 @@ internal static class StudyHtml
 
     /// <summary>The study page (<paramref name="print"/>: the printable one-page report).</summary>
     public static string Page(
-        StudyPage p, string modelId, string modelVersion, AntiforgeryTokenSet tokens, string? user, bool print, string preset, IReadOnlyList<string>? levelNames = null)
+        StudyPage p, string modelId, string modelVersion, AntiforgeryTokenSet tokens, string? user, bool print, string preset, IReadOnlyList<string>? levelNames = null,
+        bool admin = false)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -124,7 +125,7 @@ internal static class StudyHtml
         Facts(h, p, print);
         if (!print)
         {
-            Exports(h, p);
+            Exports(h, p, admin);
         }
 
         if (!p.Graded)
@@ -218,7 +219,8 @@ internal static class StudyHtml
         h.Append("</section>");
     }
 
-    private static void Exports(StringBuilder h, StudyPage p)
+    /// <param name="admin">An admin gets a Retry button on each failed export (POST /api/exports/{id}/retry).</param>
+    private static void Exports(StringBuilder h, StudyPage p, bool admin)
     {
         if (p.Exports.Count == 0 && p.Study.State != StudyState.Analysed)
         {
@@ -230,13 +232,13 @@ internal static class StudyHtml
         h.Append("</summary>");
         if (p.Exports.Count > 0)
         {
-            h.Append("<div class=\"tablewrap\"><table><thead><tr><th scope=\"col\">Destination</th><th scope=\"col\">Objects</th><th scope=\"col\">State</th><th scope=\"col\">Attempts</th><th scope=\"col\">Last error</th><th scope=\"col\">Sent</th></tr></thead><tbody>");
+            h.Append("<div class=\"tablewrap\"><table><thead><tr><th scope=\"col\">Destination</th><th scope=\"col\">Objects</th><th scope=\"col\">State</th><th scope=\"col\">Attempts</th><th scope=\"col\">Last error</th><th scope=\"col\">Sent</th><th scope=\"col\"><span class=\"visually-hidden\">Action</span></th></tr></thead><tbody>");
             foreach (var x in p.Exports)
             {
                 string of = (x.ReviewNumber > 0 ? $"amended report, review {x.ReviewNumber}, of " : "report of ") +
                     (x.AnalysisId == p.Study.LatestAnalysisId ? "the latest analysis" : $"analysis {x.AnalysisId}");
                 h.Append(CultureInfo.InvariantCulture, $"""
-                    <tr data-export="{x.Id}"><td>{E(x.Destination)}</td><td>{E(of)}</td><td>{E(ExportWords(x.State))}</td><td class="num">{x.Attempts}</td><td>{E(x.LastError ?? "–")}</td><td>{E(x.SentAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "–")}</td></tr>
+                    <tr data-export="{x.Id}"><td>{E(x.Destination)}</td><td>{E(of)}</td><td>{E(ExportWords(x.State))}</td><td class="num">{x.Attempts}</td><td>{E(x.LastError ?? "–")}</td><td>{E(x.SentAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "–")}</td><td>{(admin && x.State == ExportState.Failed ? $"<button type=\"button\" class=\"retry-export\" data-retry=\"{x.Id}\">Retry</button>" : "")}</td></tr>
                     """);
             }
 

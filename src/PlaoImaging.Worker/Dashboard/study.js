@@ -840,6 +840,21 @@
     });
   }
 
+  // An admin's Retry on a failed export (the section is replaced on refresh, so the click is caught on the document).
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("button[data-retry]") : null;
+    if (!button) { return; }
+    button.disabled = true;
+    button.textContent = "Retrying…";
+    fetch("/api/exports/" + encodeURIComponent(button.getAttribute("data-retry")) + "/retry", {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { "Accept": "application/json", "RequestVerificationToken": csrf }
+    }).then(function (response) {
+      button.textContent = response.ok ? "Queued again" : "Retry refused (" + response.status + ")";
+      setTimeout(refreshExports, 1500);
+    }).catch(function () { button.textContent = "Retry failed: no answer"; button.disabled = false; });
+  });
+
   // The export states are server-rendered: after signing, the section is fetched again a few times.
   function refreshExports() {
     var current = $("#exports");

@@ -117,8 +117,11 @@ public sealed partial class ExportService(
     /// <see cref="ExportState.Failed"/> export is retried: a pending or retrying one already has its next attempt queued
     /// (a second chain of attempts would send it twice), and a sent one is never sent again.
     /// </summary>
+    /// <param name="exportId">The export.</param>
+    /// <param name="user">Who asked (an amended report's retry goes into the study's audit trail under this name).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The export's state when asked (<see cref="ExportState.Failed"/>: retried); null when there is no such export.</returns>
-    public async Task<ExportState?> RetryAsync(long exportId, CancellationToken cancellationToken)
+    public async Task<ExportState?> RetryAsync(long exportId, string user, CancellationToken cancellationToken)
     {
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
@@ -132,6 +135,16 @@ public sealed partial class ExportService(
             export.State = ExportState.Pending;
             export.Attempts = 0;
             export.NextAttemptAt = null;
+            if (export.ReviewNumber > 0)
+            {
+                string modelVersion = await db.Analyses.AsNoTracking().Where(a => a.Id == export.AnalysisId).Select(a => a.ModelVersion)
+                    .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? "unknown";
+                db.AuditEntries.Add(Review.ReviewService.Audit(export.StudyId, time.GetUtcNow(), user, "export-retry-requested", null,
+                    System.Text.Json.JsonSerializer.Serialize(new { exportId = export.Id, destination = export.Destination, state = nameof(ExportState.Failed) }, Review.ReviewService.Json),
+                    System.Text.Json.JsonSerializer.Serialize(new { exportId = export.Id, destination = export.Destination, state = nameof(ExportState.Pending) }, Review.ReviewService.Json),
+                    modelVersion, export.ReviewNumber));
+            }
+
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             jobs.Enqueue<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(exportId, CancellationToken.None));
             return ExportState.Failed;
