@@ -8,6 +8,7 @@ using PlaoImaging.Analysis.Results;
 using PlaoImaging.Dicom.Hosting;
 using PlaoImaging.Tests.Shared;
 using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Dashboard;
 using PlaoImaging.Worker.Persistence;
 using PlaoImaging.Worker.Review;
 using Xunit;
@@ -72,6 +73,32 @@ public sealed class ReviewPostgresTests(ReviewSample sample) : IClassFixture<Rev
             Assert.Contains("append-only", update.MessageText, StringComparison.Ordinal);
             await Assert.ThrowsAsync<PostgresException>(() => db.AuditEntries.ExecuteDeleteAsync(ct));
             Assert.Equal(1, await db.AuditEntries.CountAsync(ct));
+        }
+
+        // The worklist's one query (review rows joined, the levels searched as text for a decision) on PostgreSQL: a
+        // review with a decision is "in review", a signed one "signed", with every sort and filter translated.
+        db = databases.CreateDbContext();
+        await using (db)
+        {
+            static WorklistQuery Query(string? state, string sort = "received") => new(state, null, null, null, false, sort, 1);
+            var inReview = await WorklistPage.LoadAsync(db, Query("inreview"), ct);
+            Assert.Equal(studyId, Assert.Single(inReview.Rows).Id);
+            Assert.Empty((await WorklistPage.LoadAsync(db, Query("review"), ct)).Rows);
+            Assert.Empty((await WorklistPage.LoadAsync(db, Query("signed"), ct)).Rows);
+            await db.Studies.Where(x => x.Id == studyId).ExecuteUpdateAsync(u => u.SetProperty(x => x.StudyDate, "20251128"), ct);
+            foreach (string sort in new[] { "date", "grade", "fractures" })
+            {
+                var filtered = await WorklistPage.LoadAsync(db, new WorklistQuery(null, 0, new DateOnly(1900, 1, 1), new DateOnly(2999, 12, 31), false, sort, 1), ct);
+                Assert.Equal(1, filtered.Total);
+            }
+
+            Assert.Equal(0, (await WorklistPage.LoadAsync(db, new WorklistQuery(null, null, new DateOnly(2026, 1, 1), null, false, "date", 1), ct)).Total);
+
+            await db.Reviews.Where(r => r.StudyId == studyId).ExecuteUpdateAsync(
+                u => u.SetProperty(r => r.State, ReviewState.Signed).SetProperty(r => r.SignedBy, "rita").SetProperty(r => r.SignedAt, DateTimeOffset.UtcNow), ct);
+            var signed = Assert.Single((await WorklistPage.LoadAsync(db, Query("signed"), ct)).Rows);
+            Assert.Equal(studyId, signed.Id);
+            Assert.Empty((await WorklistPage.LoadAsync(db, Query("inreview"), ct)).Rows);
         }
     }
 
