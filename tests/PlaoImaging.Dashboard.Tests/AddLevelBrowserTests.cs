@@ -22,7 +22,7 @@ public sealed class AddLevelBrowserTests(DashboardWorker fixture)
         (await fixture.Worker.GetJsonAsync($"api/studies/{id}/review", Ct))["levels"]!.AsArray().SingleOrDefault(l => l!["level"]!.GetValue<string>() == level);
 
     [Fact]
-    public async Task MissedLevel_AddedWithSixClicks_ShowsWithAGrade_AndUndoRemovesIt()
+    public async Task MissedLevel_AddedWithSixClicks_ShowsWithAGrade_UndoRemovesIt_RedoAddsItAgain()
     {
         long id = await fixture.StudyIdAsync("PHANTOM-0003", Ct);
         var page = await fixture.OpenAsync($"/studies/{id}", 2560, 1440, user: "rad1");
@@ -80,6 +80,16 @@ public sealed class AddLevelBrowserTests(DashboardWorker fixture)
         await page.Keyboard.PressAsync("u");
         await Assertions.Expect(row).ToHaveCountAsync(0);
         Assert.Equal(0, await g.CountAsync());
+        Assert.Null(await LevelAsync(id, level));
+
+        // Redo adds it again, with the same points and grade; undo takes it away once more.
+        await page.Keyboard.PressAsync("Shift+U");
+        await row.WaitForAsync();
+        var again = await LevelAsync(id, level) ?? throw new InvalidOperationException($"redo did not add {level} again");
+        Assert.Equal(grade, again["grade"]!.GetValue<int>());
+        Assert.Equal(added["points"]!.ToJsonString(), again["points"]!.ToJsonString());
+        await page.Keyboard.PressAsync("u");
+        await Assertions.Expect(row).ToHaveCountAsync(0);
         Assert.Null(await LevelAsync(id, level));
         await page.Context.CloseAsync();
     }
