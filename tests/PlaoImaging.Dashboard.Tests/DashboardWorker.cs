@@ -52,6 +52,9 @@ public sealed class DashboardWorker : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         string chromium = Peers.Require("chromium");
+        // Expectations wait for the page's API round trips (a regrade, a signature, an export), which on 2 busy cores
+        // can take longer than Playwright's 5 s default; a slower answer is not a failure, a wrong one is.
+        Assertions.SetDefaultExpectTimeout(20_000);
         Pacs = StorescpPeer.Start(Path.Combine(Peers.ScratchDirectory("worker-dashboard-pacs"), "in"));
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
