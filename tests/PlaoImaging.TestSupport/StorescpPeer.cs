@@ -32,7 +32,9 @@ public sealed class StorescpPeer : IDisposable
         {
             int p = port == 0 ? PeerProcess.FreeTcpPort() : port;
             var process = PeerProcess.Start(storescp, [.. options, "-od", outDirectory, p.ToString(CultureInfo.InvariantCulture)]);
-            if (PeerProcess.WaitForTcpPort(p, TimeSpan.FromSeconds(15), () => process.HasExited))
+            // The probe can reach another test's short-lived listener that held the port a moment ago, while storescp
+            // itself fails to bind it and exits: it counts only if storescp is still running a little later.
+            if (PeerProcess.WaitForTcpPort(p, TimeSpan.FromSeconds(15), () => process.HasExited) && !ExitsWithin(process, TimeSpan.FromMilliseconds(300)))
             {
                 return new StorescpPeer(process, p, outDirectory);
             }
@@ -43,6 +45,12 @@ public sealed class StorescpPeer : IDisposable
 
         Assert.Fail("storescp did not start: " + failures);
         throw new InvalidOperationException();
+    }
+
+    private static bool ExitsWithin(PeerProcess process, TimeSpan grace)
+    {
+        Thread.Sleep(grace);
+        return process.HasExited;
     }
 
     /// <summary>The file storescp wrote for an instance (its default names are "MODALITYPREFIX.SOPInstanceUID"), or null.</summary>
