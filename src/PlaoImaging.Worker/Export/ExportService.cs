@@ -89,14 +89,12 @@ public sealed partial class ExportService(
             if (export.ReviewNumber > 0)
             {
                 // A signed review's export is part of the study's audit trail: sent, retried or failed, in the same transaction.
-                string modelVersion = await db.Analyses.AsNoTracking().Where(a => a.Id == export.AnalysisId).Select(a => a.ModelVersion)
-                    .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? "unknown";
-                db.AuditEntries.Add(Review.ReviewService.Audit(export.StudyId, now, "worker", export.State switch
+                await AuditAsync(db, export, now, "worker", export.State switch
                 {
                     ExportState.Sent => "export-sent",
                     ExportState.Retrying => "export-retry",
                     _ => "export-failed",
-                }, null, null, System.Text.Json.JsonSerializer.Serialize(new
+                }, null, new
                 {
                     exportId = export.Id,
                     destination = export.Destination,
@@ -104,7 +102,7 @@ public sealed partial class ExportService(
                     attempts = export.Attempts,
                     error = export.LastError,
                     nextAttemptAt = export.NextAttemptAt,
-                }, Review.ReviewService.Json), modelVersion, export.ReviewNumber));
+                }, cancellationToken).ConfigureAwait(false);
             }
 
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -137,18 +135,26 @@ public sealed partial class ExportService(
             export.NextAttemptAt = null;
             if (export.ReviewNumber > 0)
             {
-                string modelVersion = await db.Analyses.AsNoTracking().Where(a => a.Id == export.AnalysisId).Select(a => a.ModelVersion)
-                    .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? "unknown";
-                db.AuditEntries.Add(Review.ReviewService.Audit(export.StudyId, time.GetUtcNow(), user, "export-retry-requested", null,
-                    System.Text.Json.JsonSerializer.Serialize(new { exportId = export.Id, destination = export.Destination, state = nameof(ExportState.Failed) }, Review.ReviewService.Json),
-                    System.Text.Json.JsonSerializer.Serialize(new { exportId = export.Id, destination = export.Destination, state = nameof(ExportState.Pending) }, Review.ReviewService.Json),
-                    modelVersion, export.ReviewNumber));
+                await AuditAsync(db, export, time.GetUtcNow(), user, "export-retry-requested",
+                    new { exportId = export.Id, destination = export.Destination, state = nameof(ExportState.Failed) },
+                    new { exportId = export.Id, destination = export.Destination, state = nameof(ExportState.Pending) }, cancellationToken).ConfigureAwait(false);
             }
 
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             jobs.Enqueue<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(exportId, CancellationToken.None));
             return ExportState.Failed;
         }
+    }
+
+    /// <summary>Adds an amended export's audit entry (saved with the caller's changes), under the analysis's model version.</summary>
+    private static async Task AuditAsync(ResultsDbContext db, ExportRecord export, DateTimeOffset at, string user, string action, object? before, object after,
+        CancellationToken cancellationToken)
+    {
+        string modelVersion = await db.Analyses.AsNoTracking().Where(a => a.Id == export.AnalysisId).Select(a => a.ModelVersion)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false) ?? "unknown";
+        db.AuditEntries.Add(Review.ReviewService.Audit(export.StudyId, at, user, action, null,
+            before is null ? null : System.Text.Json.JsonSerializer.Serialize(before, Review.ReviewService.Json),
+            System.Text.Json.JsonSerializer.Serialize(after, Review.ReviewService.Json), modelVersion, export.ReviewNumber));
     }
 
     private async Task<string?> SendAsync(DestinationSettings destination, IReadOnlyList<string> files, CancellationToken cancellationToken)

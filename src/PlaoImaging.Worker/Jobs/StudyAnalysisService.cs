@@ -288,8 +288,7 @@ public sealed partial class StudyAnalysisService(
             return objects;
         }
 
-        string folder = Path.Combine(paths.Outbox, studyId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(folder);
+        string folder = OutboxWriter.StudyFolder(paths, studyId);
         objects.Add(Save(document.ToDataset(), folder, "SR"));
         var settings = analysisSettings.Value;
         if (settings.PresentationStates || settings.SecondaryCaptures)
@@ -312,19 +311,7 @@ public sealed partial class StudyAnalysisService(
         return objects;
     }
 
-    private ProducedObjectRecord Save(DicomDataset dataset, string folder, string kind)
-    {
-        string uid = dataset.GetString(DicomTags.SOPInstanceUID);
-        string final = Path.Combine(folder, uid + ".dcm");
-        new DicomFile(dataset).Save(final); // synced, then renamed into place
-        return new ProducedObjectRecord
-        {
-            SopInstanceUid = uid,
-            SopClassUid = dataset.GetString(DicomTags.SOPClassUID),
-            Kind = kind,
-            Path = paths.RelativeToOutbox(final),
-        };
-    }
+    private ProducedObjectRecord Save(DicomDataset dataset, string folder, string kind) => OutboxWriter.Save(paths, dataset, folder, kind);
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Study {StudyId} generation {Generation} analysed: {Status}, {Fractures} fractured vertebrae, {DurationMs:F0} ms")]
     private static partial void LogAnalysed(ILogger logger, long studyId, int generation, string status, int fractures, double durationMs);

@@ -555,8 +555,7 @@ public sealed partial class ReviewService(
     {
         var priorReport = SrDocument.Read(DicomFile.Open(paths.InOutbox(prior.Path)).Dataset);
         var amended = VertebralReport.Amend(priorReport, corrected, signer);
-        string folder = Path.Combine(paths.Outbox, studyId.ToString(CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(folder);
+        string folder = OutboxWriter.StudyFolder(paths, studyId);
         var objects = new List<ProducedObjectRecord> { Save(amended.ToDataset(), folder, "SR") };
         if (analysisSettings.Value.PresentationStates)
         {
@@ -604,19 +603,7 @@ public sealed partial class ReviewService(
         }
     }
 
-    private ProducedObjectRecord Save(DicomDataset dataset, string folder, string kind)
-    {
-        string uid = dataset.GetString(DicomTags.SOPInstanceUID);
-        string final = Path.Combine(folder, uid + ".dcm");
-        new DicomFile(dataset).Save(final);
-        return new ProducedObjectRecord
-        {
-            SopInstanceUid = uid,
-            SopClassUid = dataset.GetString(DicomTags.SOPClassUID),
-            Kind = kind,
-            Path = paths.RelativeToOutbox(final),
-        };
-    }
+    private ProducedObjectRecord Save(DicomDataset dataset, string folder, string kind) => OutboxWriter.Save(paths, dataset, folder, kind);
 
     /// <summary>A review as read: the tracked row, its levels, the analysis's result and model.</summary>
     private sealed record LoadedReview(ReviewRecord Record, List<ReviewLevel> Levels, StudyResult Result, ReviewModelInfo Model)
