@@ -127,26 +127,8 @@ public sealed partial class ReprocessService(
         // was a tenth of a batch's time on SQLite.
         int done = 0, skipped = 0;
         var sinceWrite = System.Diagnostics.Stopwatch.StartNew();
-        foreach (long studyId in studyIds)
+        void Count(AnalysisOutcome outcome)
         {
-            if (sinceWrite.Elapsed >= ProgressInterval || done + skipped == 0)
-            {
-                if (await IsCancelRequestedAsync(id, cancellationToken).ConfigureAwait(false))
-                {
-                    await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; r.State = ReprocessState.Cancelled; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
-                    LogCancelled(logger, id);
-                    return;
-                }
-
-                if (done + skipped > 0)
-                {
-                    await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; }, cancellationToken).ConfigureAwait(false);
-                }
-
-                sinceWrite.Restart();
-            }
-
-            var outcome = await analysis.AnalyzeAsync(studyId, null, $"reprocess:{id}", cancellationToken).ConfigureAwait(false);
             if (outcome.Skipped)
             {
                 skipped++;
@@ -154,6 +136,61 @@ public sealed partial class ReprocessService(
             else
             {
                 done++;
+            }
+        }
+
+        // Two studies in flight: one in the engine, the other reading its inputs or writing and recording its results
+        // (the engine's single-threaded parts leave a core free for that). One turn at the engine for the batch, so
+        // the batch never runs two inferences at once; routed studies take no turn and never wait for it.
+        using var engineTurn = new SemaphoreSlim(1, 1);
+        Task<AnalysisOutcome>? inFlight = null;
+        try
+        {
+            foreach (long studyId in studyIds)
+            {
+                if (sinceWrite.Elapsed >= ProgressInterval || done + skipped == 0)
+                {
+                    if (await IsCancelRequestedAsync(id, cancellationToken).ConfigureAwait(false))
+                    {
+                        if (inFlight is not null)
+                        {
+                            Count(await inFlight.ConfigureAwait(false));
+                        }
+
+                        await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; r.State = ReprocessState.Cancelled; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
+                        LogCancelled(logger, id);
+                        return;
+                    }
+
+                    if (done + skipped > 0)
+                    {
+                        await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; }, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    sinceWrite.Restart();
+                }
+
+                var next = analysis.AnalyzeAsync(studyId, null, $"reprocess:{id}", engineTurn, cancellationToken);
+                var previous = inFlight;
+                inFlight = next;
+                if (previous is not null)
+                {
+                    Count(await previous.ConfigureAwait(false));
+                }
+            }
+
+            if (inFlight is not null)
+            {
+                Count(await inFlight.ConfigureAwait(false));
+            }
+        }
+        finally
+        {
+            // Whatever ended the loop (a database failure, shutdown), the study still in flight finishes before the
+            // job does, so a retry of the job never runs beside it.
+            if (inFlight is { IsCompleted: false })
+            {
+                await Task.WhenAny(inFlight).ConfigureAwait(false);
             }
         }
 
