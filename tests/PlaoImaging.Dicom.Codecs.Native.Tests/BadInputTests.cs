@@ -64,7 +64,7 @@ public sealed class BadInputTests
                 catch (DicomPixelDataException e)
                 {
                     Assert.True(e.Frame == frame, $"cut at {cut} of {end}: exception names frame {e.Frame}: {e.Message}");
-                    Assert.StartsWith($"Frame {frame}: ", e.Message, StringComparison.Ordinal);
+                    Assert.StartsWith($"Frame {frame + 1}: ", e.Message, StringComparison.Ordinal);
                 }
 
                 // A cut codestream must fail. One with an end marker put back is a corrupted one: the library may decode

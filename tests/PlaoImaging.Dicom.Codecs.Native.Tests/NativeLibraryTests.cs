@@ -26,7 +26,7 @@ public sealed class NativeLibraryTests
         var missing = new NativeLibraryLoader("CharLS", NativeLibraries.CharLsImport, "libcharls2", ["libcharls-plao-test-missing.so.2"]);
         var codec = new JpegLsCodec(DicomTransferSyntax.JpegLSLossless, 0, missing);
         var e = Assert.Throws<NativeCodecUnavailableException>(() => codec.Decode(new byte[64], Info, 3));
-        Assert.StartsWith("Frame 3: JPEG-LS decoding needs CharLS (libcharls-plao-test-missing.so.2): install the Debian package libcharls2", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Frame 4: JPEG-LS decoding needs CharLS (libcharls-plao-test-missing.so.2): install the Debian package libcharls2", e.Message, StringComparison.Ordinal);
         Assert.Equal(3, e.Frame);
         Assert.Equal("CharLS", e.Library);
         Assert.Equal("libcharls2", e.Package);
@@ -46,7 +46,7 @@ public sealed class NativeLibraryTests
         {
             var codec = new Jpeg2000Codec(syntax, 10, missing);
             var e = Assert.Throws<NativeCodecUnavailableException>(() => codec.Decode(new byte[64], Info, 1));
-            Assert.StartsWith($"Frame 1: {what} decoding needs OpenJPEG (libopenjp2-plao-test-missing.so.7): install the Debian package libopenjp2-7", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith($"Frame 2: {what} decoding needs OpenJPEG (libopenjp2-plao-test-missing.so.7): install the Debian package libopenjp2-7", e.Message, StringComparison.Ordinal);
             Assert.Equal("libopenjp2-7", e.Package);
         }
     }

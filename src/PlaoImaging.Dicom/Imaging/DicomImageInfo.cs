@@ -172,7 +172,11 @@ public sealed record DicomImageInfo
     }
 }
 
-/// <summary>Pixel data that cannot be laid out or decoded; names the frame when one is concerned.</summary>
+/// <summary>
+/// Pixel data that cannot be laid out or decoded; names the frame when one is concerned. The message numbers frames from
+/// 1 as DICOM does (Referenced Frame Number, <c>dcmj2pnm +F</c>, <c>plao decode --frame</c>): "Frame 5: ..." is the
+/// fifth frame, whose zero-based <see cref="Frame"/> is 4.
+/// </summary>
 public class DicomPixelDataException : DicomException
 {
     public DicomPixelDataException()
@@ -188,11 +192,14 @@ public class DicomPixelDataException : DicomException
     }
 
     public DicomPixelDataException(int? frame, string problem, Exception? innerException = null)
-        : base(frame is { } f ? $"Frame {f}: {problem}" : problem, innerException)
+        : base(frame is { } f ? $"Frame {f + 1}: {problem}" : problem, innerException)
     {
         Frame = frame;
     }
 
     /// <summary>The zero-based frame concerned, when there is one.</summary>
     public int? Frame { get; }
+
+    /// <summary>The frame concerned numbered from 1 as in DICOM (and in the message), when there is one.</summary>
+    public int? FrameNumber => Frame + 1;
 }

@@ -4,9 +4,10 @@ namespace PlaoImaging.Dicom.Imaging;
 
 /// <summary>
 /// Frame-wise access to a dataset's pixels: native frames are sliced (a file-backed value reads only that frame's
-/// bytes); encapsulated frames are found through the Extended Offset Table, the Basic Offset Table, one fragment per
-/// frame, or the codestreams' start markers (PS3.5 A.4), then decoded by the registry's codec. Nothing decodes more
-/// than the frame asked for.
+/// bytes); encapsulated frames are found as one fragment per frame, through the Extended Offset Table or the Basic
+/// Offset Table, or by the codestreams' start markers (PS3.5 A.4), then decoded by the registry's codec. Nothing decodes
+/// more than the frame asked for, and a frame that cannot be located or decoded fails alone: its
+/// <see cref="DicomPixelDataException"/> names it and the cause, and the other frames still decode.
 /// </summary>
 public sealed class DicomPixelData
 {
@@ -14,8 +15,7 @@ public sealed class DicomPixelData
     private static readonly DicomTag ExtendedOffsetTableLengths = new(0x7FE0, 0x0002);
 
     private readonly DicomElement element;
-    private (long Start, long Length)[]? fragmentItems;
-    private int[][]? frameFragments;
+    private FrameMap? frameMap;
 
     private DicomPixelData(DicomDataset dataset, DicomTransferSyntax syntax, DicomImageInfo info, DicomElement element)
     {
@@ -34,6 +34,13 @@ public sealed class DicomPixelData
     public bool IsEncapsulated => element is DicomFragmentSequence;
 
     public int FrameCount => Info.NumberOfFrames;
+
+    /// <summary>
+    /// How many frames the pixel data holds: <see cref="FrameCount"/>, or fewer when encapsulated data ends before Number
+    /// of Frames (fewer fragments than frames, each starting a codestream, as a transfer cut short leaves it: the first
+    /// frames are there and the others are missing).
+    /// </summary>
+    public int PresentFrameCount => element is DicomFragmentSequence fragments ? MapFrames(fragments).Present : FrameCount;
 
     /// <summary>Reads and checks the pixel attributes of a dataset read in <paramref name="syntax"/>.</summary>
     public static DicomPixelData Create(DicomDataset dataset, DicomTransferSyntax syntax)
@@ -102,7 +109,12 @@ public sealed class DicomPixelData
         }
 
         var map = MapFrames(fragments);
-        var indices = map[frame];
+        if (map.Problems[frame] is { } problem)
+        {
+            throw new DicomPixelDataException(frame, problem);
+        }
+
+        var indices = map.Fragments[frame];
         long total = indices.Sum(i => fragments.Fragments[i].Length);
         if (total > int.MaxValue)
         {
@@ -152,7 +164,10 @@ public sealed class DicomPixelData
         }
     }
 
-    /// <summary>Which fragments make each frame (PS3.5 A.4), worked out once.</summary>
+    /// <summary>
+    /// Which fragments make each frame (PS3.5 A.4), worked out once; a frame that cannot be located has no fragments
+    /// here (decoding it throws, saying why).
+    /// </summary>
     public IReadOnlyList<IReadOnlyList<int>> GetFrameFragmentMap()
     {
         if (element is not DicomFragmentSequence fragments)
@@ -160,158 +175,180 @@ public sealed class DicomPixelData
             return [];
         }
 
-        return MapFrames(fragments);
+        return MapFrames(fragments).Fragments;
     }
 
-    private int[][] MapFrames(DicomFragmentSequence fragments)
+    /// <summary>
+    /// Locates every frame's fragments. Each frame has at least one fragment and no fragment holds parts of two frames
+    /// (PS3.5 A.4), so as many fragments as frames are one frame each whatever an offset table says (DCMTK reads such
+    /// files the same way). Otherwise the Extended or Basic Offset Table is used when it is consistent, else the
+    /// codestreams' start markers. What cannot be located fails only the frames concerned: fewer fragments than frames,
+    /// each starting a codestream, are the first frames and the rest are missing.
+    /// </summary>
+    private FrameMap MapFrames(DicomFragmentSequence fragments)
     {
-        if (frameFragments is not null)
+        if (frameMap is not null)
         {
-            return frameFragments;
+            return frameMap;
         }
 
         int frames = Info.NumberOfFrames;
         int count = fragments.Fragments.Count;
         if (count == 0)
         {
-            throw new DicomPixelDataException(0, "encapsulated pixel data has no fragments");
+            frameMap = FrameMap.Failed(frames, "encapsulated pixel data has no fragments");
+        }
+        else if (frames == 1)
+        {
+            frameMap = FrameMap.FromStarts([0], count);
+        }
+        else if (count == frames)
+        {
+            frameMap = FrameMap.FromStarts([.. Enumerable.Range(0, count)], count);
+        }
+        else
+        {
+            frameMap = MapFromTableOrMarkers(fragments, frames, count);
         }
 
+        return frameMap;
+    }
+
+    private FrameMap MapFromTableOrMarkers(DicomFragmentSequence fragments, int frames, int count)
+    {
         // Where each fragment item starts, relative to the first fragment item's tag (the offset tables' origin).
-        fragmentItems = new (long, long)[count];
+        var items = new (long Start, long Length)[count];
         long position = 0;
         for (int i = 0; i < count; i++)
         {
             long length = fragments.Fragments[i].Length + (fragments.Fragments[i].Length & 1);
-            fragmentItems[i] = (position, length);
+            items[i] = (position, length);
             position += 8 + length;
         }
 
-        long[]? offsets = ReadExtendedOffsets() ?? ReadBasicOffsets(fragments.OffsetTable);
-        int[][] map;
-        if (frames == 1)
+        string? tableProblem = null;
+        var (offsets, table, readProblem) = ReadOffsets(fragments.OffsetTable);
+        if (offsets is not null)
         {
-            map = [Enumerable.Range(0, count).ToArray()];
-        }
-        else if (offsets is not null)
-        {
-            map = FromOffsets(offsets, frames, count);
-        }
-        else if (count == frames)
-        {
-            map = Enumerable.Range(0, count).Select(i => new[] { i }).ToArray();
-        }
-        else if (count > frames)
-        {
-            map = FromStartMarkers(fragments, frames);
+            var (starts, problem) = FromOffsets(offsets, table, frames, items);
+            if (starts is not null)
+            {
+                return FrameMap.FromStarts(starts, count);
+            }
+
+            tableProblem = problem;
         }
         else
         {
-            throw new DicomPixelDataException(count, $"{frames} frames declared but only {count} fragments and no offset table");
+            tableProblem = readProblem;
         }
 
-        frameFragments = map;
-        return map;
+        var markers = FromStartMarkers(fragments);
+        if (markers.Count == frames && markers[0] == 0)
+        {
+            return FrameMap.FromStarts([.. markers], count);
+        }
+
+        if (count < frames && markers.Count == count)
+        {
+            // Every fragment starts a codestream: they are the first frames, and the others are not in the file.
+            var present = FrameMap.FromStarts([.. markers], count);
+            var map = FrameMap.Failed(frames, $"the frame is missing: the pixel data holds {count} fragments, one codestream each, for {frames} frames");
+            for (int f = 0; f < count; f++)
+            {
+                map.Fragments[f] = present.Fragments[f];
+                map.Problems[f] = null;
+            }
+
+            return map with { Present = count };
+        }
+
+        string found = $"{frames} frames declared, {count} fragments, and {markers.Count} codestream starts found in them";
+        return FrameMap.Failed(frames, tableProblem is null
+            ? $"the frames cannot be located: {found}, no offset table"
+            : $"the frames cannot be located: {tableProblem}; {found}");
     }
 
-    private long[]? ReadExtendedOffsets()
+    private (long[]? Offsets, string Table, string? Problem) ReadOffsets(DicomBuffer basic)
     {
-        if (!Dataset.TryGetElement(ExtendedOffsetTable, out var table) || table is not DicomValueElement tableValue || tableValue.Length == 0)
+        if (Dataset.TryGetElement(ExtendedOffsetTable, out var table) && table is DicomValueElement tableValue && tableValue.Length > 0)
         {
-            return null;
+            ulong[] offsets;
+            ulong[]? lengths;
+            try
+            {
+                offsets = Dataset.GetValues<ulong>(ExtendedOffsetTable);
+                lengths = Dataset.Contains(ExtendedOffsetTableLengths) ? Dataset.GetValues<ulong>(ExtendedOffsetTableLengths) : null;
+            }
+            catch (DicomException e)
+            {
+                return (null, "the Extended Offset Table", $"the Extended Offset Table cannot be read: {e.Message}");
+            }
+
+            if (lengths is not null && lengths.Length != offsets.Length)
+            {
+                return (null, "the Extended Offset Table", $"the Extended Offset Table lists {offsets.Length} offsets but its Lengths {lengths.Length}");
+            }
+
+            return ([.. offsets.Select(o => o > long.MaxValue ? long.MaxValue : (long)o)], "the Extended Offset Table", null);
         }
 
-        ulong[] offsets;
-        ulong[]? lengths;
-        try
+        if (basic.Length == 0)
         {
-            offsets = Dataset.GetValues<ulong>(ExtendedOffsetTable);
-            lengths = Dataset.Contains(ExtendedOffsetTableLengths) ? Dataset.GetValues<ulong>(ExtendedOffsetTableLengths) : null;
-        }
-        catch (DicomException e)
-        {
-            throw new DicomPixelDataException(null, $"Extended Offset Table: {e.Message}", e);
+            return (null, "no offset table", null);
         }
 
-        if (lengths is not null && lengths.Length != offsets.Length)
+        if (basic.Length % 4 != 0)
         {
-            throw new DicomPixelDataException(Math.Min(lengths.Length, offsets.Length), $"the Extended Offset Table lists {offsets.Length} offsets but its Lengths {lengths.Length}");
+            return (null, "the Basic Offset Table", $"the Basic Offset Table of {basic.Length} bytes is not a whole number of 32-bit offsets");
         }
 
-        var result = new long[offsets.Length];
-        for (int i = 0; i < offsets.Length; i++)
-        {
-            result[i] = offsets[i] > long.MaxValue ? long.MaxValue : (long)offsets[i];
-        }
-
-        return result;
-    }
-
-    private static long[]? ReadBasicOffsets(DicomBuffer table)
-    {
-        if (table.Length == 0)
-        {
-            return null;
-        }
-
-        if (table.Length % 4 != 0)
-        {
-            throw new DicomPixelDataException(null, $"Basic Offset Table of {table.Length} bytes is not a whole number of 32-bit offsets");
-        }
-
-        var bytes = table.GetMemory().Span;
+        var bytes = basic.GetMemory().Span;
         var result = new long[bytes.Length / 4];
         for (int i = 0; i < result.Length; i++)
         {
             result[i] = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(i * 4)..]);
         }
 
-        return result;
+        return (result, "the Basic Offset Table", null);
     }
 
-    private int[][] FromOffsets(long[] offsets, int frames, int count)
+    private static (int[]? Starts, string? Problem) FromOffsets(long[] offsets, string table, int frames, (long Start, long Length)[] items)
     {
         if (offsets.Length != frames)
         {
-            throw new DicomPixelDataException(Math.Min(offsets.Length, frames - 1), $"the offset table lists {offsets.Length} frames; Number of Frames is {frames}");
+            return (null, $"{table} lists {offsets.Length} frames; Number of Frames is {frames}");
         }
 
         var starts = new int[frames];
         for (int f = 0; f < frames; f++)
         {
             // The items are in increasing order of start: a binary search keeps a long table from costing frames × items.
-            int index = Array.BinarySearch(fragmentItems!, (offsets[f], 0L), StartComparer.Instance);
+            int index = Array.BinarySearch(items, (offsets[f], 0L), StartComparer.Instance);
             if (index < 0)
             {
-                throw new DicomPixelDataException(f, $"offset {offsets[f]} is not the start of a fragment item (the items span {fragmentItems![^1].Start + 8 + fragmentItems[^1].Length} bytes)");
+                return (null, $"{table}'s offset {offsets[f]} for frame {f + 1} is not the start of a fragment item (the items span {items[^1].Start + 8 + items[^1].Length} bytes)");
             }
 
             if (f == 0 && index != 0)
             {
-                throw new DicomPixelDataException(0, $"the offset table's first offset is {offsets[0]}, not 0: fragments before it would belong to no frame");
+                return (null, $"{table}'s first offset is {offsets[0]}, not 0: fragments before it would belong to no frame");
             }
 
             if (f > 0 && index <= starts[f - 1])
             {
-                throw new DicomPixelDataException(f, "offsets in the offset table are not increasing");
+                return (null, $"{table}'s offsets are not increasing at frame {f + 1}");
             }
 
             starts[f] = index;
         }
 
-        var map = new int[frames][];
-        for (int f = 0; f < frames; f++)
-        {
-            int end = f + 1 < frames ? starts[f + 1] : count;
-            map[f] = Enumerable.Range(starts[f], end - starts[f]).ToArray();
-        }
-
-        return map;
+        return (starts, null);
     }
 
-    private static int[][] FromStartMarkers(DicomFragmentSequence fragments, int frames)
+    private static List<int> FromStartMarkers(DicomFragmentSequence fragments)
     {
-        // Without an offset table, a frame starts at each fragment that opens with a codestream marker:
+        // A frame starts at each fragment that opens with a codestream marker:
         // JPEG / JPEG-LS SOI (FFD8), JPEG 2000 SOC (FF4F) or a JP2 signature box.
         var starts = new List<int>();
         Span<byte> head = stackalloc byte[4];
@@ -331,19 +368,7 @@ public sealed class DicomPixelData
             }
         }
 
-        if (starts.Count != frames || starts[0] != 0)
-        {
-            throw new DicomPixelDataException(Math.Min(starts.Count, frames - 1), $"{frames} frames declared, {fragments.Fragments.Count} fragments, no offset table, and {starts.Count} codestream starts found");
-        }
-
-        var map = new int[frames][];
-        for (int f = 0; f < frames; f++)
-        {
-            int end = f + 1 < frames ? starts[f + 1] : fragments.Fragments.Count;
-            map[f] = Enumerable.Range(starts[f], end - starts[f]).ToArray();
-        }
-
-        return map;
+        return starts;
     }
 
     private byte[] GetBitFrame(DicomBuffer buffer, int frame)
@@ -374,6 +399,29 @@ public sealed class DicomPixelData
         return result;
     }
 
+    /// <summary>Each frame's fragment indices (empty when it cannot be located) and, for those, why.</summary>
+    private sealed record FrameMap(int[][] Fragments, string?[] Problems)
+    {
+        /// <summary>The frames present: all of them, or the first ones when the others are missing from the data.</summary>
+        public int Present { get; init; } = Fragments.Length;
+
+        public static FrameMap Failed(int frames, string problem) =>
+            new([.. Enumerable.Repeat(Array.Empty<int>(), frames)], [.. Enumerable.Repeat<string?>(problem, frames)]);
+
+        /// <summary>Frames starting at these increasing fragment indices, the last running to the last fragment.</summary>
+        public static FrameMap FromStarts(int[] starts, int count)
+        {
+            var map = new int[starts.Length][];
+            for (int f = 0; f < starts.Length; f++)
+            {
+                int end = f + 1 < starts.Length ? starts[f + 1] : count;
+                map[f] = [.. Enumerable.Range(starts[f], end - starts[f])];
+            }
+
+            return new FrameMap(map, new string?[starts.Length]);
+        }
+    }
+
     private sealed class StartComparer : IComparer<(long Start, long Length)>
     {
         public static readonly StartComparer Instance = new();
@@ -385,7 +433,7 @@ public sealed class DicomPixelData
     {
         if (frame < 0 || frame >= Info.NumberOfFrames)
         {
-            throw new DicomPixelDataException(frame, $"there are {Info.NumberOfFrames} frames (0..{Info.NumberOfFrames - 1})");
+            throw new DicomPixelDataException(frame, $"there are {Info.NumberOfFrames} frames (1..{Info.NumberOfFrames})");
         }
     }
 }

@@ -47,7 +47,8 @@ public static class DicomTranscoder
     /// reports them, the Extended Offset Table (7FE0,0001/0002) and Encapsulated Pixel Data Value Total Length removed,
     /// and, when the source was lossy, Lossy Image Compression "01" with the ratio and method appended
     /// (PS3.3 C.7.6.1.1.5) unless the dataset already records this compression. An Icon Image Sequence whose icon cannot
-    /// be decoded is dropped (it is optional, Type 3).
+    /// be decoded is dropped (it is optional, Type 3). When a frame cannot be decoded nothing is returned: every frame is
+    /// tried, and the <see cref="DicomPixelDataException"/> names the first that failed, its cause, and the others.
     /// </summary>
     public static DicomDataset ToNative(DicomDataset dataset, DicomTransferSyntax source, DicomCodecRegistry codecs)
     {
@@ -210,9 +211,26 @@ public static class DicomTranscoder
         int planar = info.PlanarConfiguration;
         long nativeBytes = 0;
         var bits = info.BitsAllocated == 1 ? new BitPacker(output) : null;
+        var failures = new List<DicomPixelDataException>();
         for (int f = 0; f < info.NumberOfFrames; f++)
         {
-            var decoded = pixels.DecodeFrame(f, codecs);
+            DicomDecodedFrame decoded;
+            try
+            {
+                decoded = pixels.DecodeFrame(f, codecs);
+            }
+            catch (DicomPixelDataException e) when (e.Frame == f)
+            {
+                // Go on: the exception names every frame that cannot be decoded, not only the first.
+                failures.Add(e);
+                continue;
+            }
+
+            if (failures.Count > 0)
+            {
+                continue;
+            }
+
             string pi = decoded.PhotometricInterpretation.Trim().ToUpperInvariant();
             var layout = info with { PhotometricInterpretation = pi, PlanarConfiguration = decoded.PlanarConfiguration };
 
@@ -243,6 +261,11 @@ public static class DicomTranscoder
             nativeBytes += frameBytes;
         }
 
+        if (failures.Count > 0)
+        {
+            throw FramesFailed(failures);
+        }
+
         bits?.Flush();
         long encodedBytes = fragments.Fragments.Sum(b => b.Length);
         string? method = nested ? null : LossyMethod(source, pixels.GetEncodedFrame(0));
@@ -264,6 +287,35 @@ public static class DicomTranscoder
         {
             RecordLossy(dataset, method, encodedBytes > 0 ? (double)nativeBytes / encodedBytes : 0);
         }
+    }
+
+    /// <summary>The first failure, its message saying which other frames (numbered from 1) failed too.</summary>
+    private static DicomPixelDataException FramesFailed(List<DicomPixelDataException> failures)
+    {
+        var first = failures[0];
+        if (failures.Count == 1)
+        {
+            return first;
+        }
+
+        string prefix = $"Frame {first.FrameNumber}: ";
+        string problem = first.Message.StartsWith(prefix, StringComparison.Ordinal) ? first.Message[prefix.Length..] : first.Message;
+        var others = failures.Skip(1).Select(e => e.FrameNumber!.Value).ToList();
+        var ranges = new List<string>();
+        for (int i = 0; i < others.Count;)
+        {
+            int j = i;
+            while (j + 1 < others.Count && others[j + 1] == others[j] + 1)
+            {
+                j++;
+            }
+
+            ranges.Add(j == i ? others[i].ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{others[i]}-{others[j]}"));
+            i = j + 1;
+        }
+
+        string also = others.Count == 1 ? $"frame {ranges[0]} cannot be decoded either" : $"frames {string.Join(", ", ranges)} cannot be decoded either";
+        return new DicomPixelDataException(first.Frame, $"{problem}; {also}", first);
     }
 
     private static void RecordLossy(DicomDataset dataset, string method, double ratio)

@@ -26,7 +26,7 @@ public class JpegBadInputTests
         {
             var e = Assert.Throws<DicomPixelDataException>(() => codec.Decode(stream.AsSpan(0, cut), info, Frame));
             Assert.Equal(Frame, e.Frame);
-            Assert.Contains($"Frame {Frame}", e.Message, StringComparison.Ordinal);
+            Assert.Contains($"Frame {Frame + 1}: ", e.Message, StringComparison.Ordinal);
         }
 
         Assert.Equal(info.FrameBytes, codec.Decode(stream, info, Frame).Bytes.Length);

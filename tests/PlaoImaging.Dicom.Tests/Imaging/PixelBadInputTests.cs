@@ -9,7 +9,8 @@ namespace PlaoImaging.Dicom.Tests.Imaging;
 /// <summary>
 /// Pixel data that lies: offset tables past the end, off item boundaries, decreasing or of the wrong length; Number of
 /// Frames larger than what is present or not a positive integer; 65535 × 65535 × 16-bit declared sizes; damaged RLE
-/// frames. Every failure is a <see cref="DicomPixelDataException"/> naming the frame, before any large allocation.
+/// frames. Every failure is a <see cref="DicomPixelDataException"/> naming the frame, before any large allocation, and
+/// fails only the frames it concerns: a table that one fragment per frame or the start markers make unnecessary is read past.
 /// </summary>
 [Trait("Category", "unit")]
 public class PixelBadInputTests
@@ -57,63 +58,99 @@ public class PixelBadInputTests
 
     [Theory]
     [MemberData(nameof(OffsetTableLies))]
-    public void DecodeFrame_OffsetTableLies_ThrowsPixelDataExceptionNamingFrame(string lie, bool extended)
+    public void DecodeFrame_OffsetTableLiesOneFragmentPerFrame_EveryFrameDecodes(string lie, bool extended)
     {
-        var (info, _, fragments) = RleFrames(3);
-        var good = ItemOffsets(fragments);
-        ulong end = good[^1] + 8 + (ulong)fragments[^1].Length;
-        (ulong[] Offsets, int Frame) expected = lie switch
-        {
-            "past-end" => ([good[0], good[1], end + 8], 2),
-            "huge" => ([good[0], good[1], extended ? ulong.MaxValue : uint.MaxValue], 2),
-            "mid-item" => ([good[0], good[1] + 4, good[2]], 1),
-            "decreasing" => ([good[0], good[2], good[1]], 2),
-            "repeated" => ([good[0], good[1], good[1]], 2),
-            "first-not-zero" => ([good[1], good[2], end], 0),
-            "too-few" => ([good[0], good[1]], 2),
-            "too-many" => ((ulong[])[.. good, end], 2),
-            _ => throw new ArgumentOutOfRangeException(nameof(lie)),
-        };
-
-        var (offsets, frame) = expected;
-        var pixels = extended
-            ? Encapsulated(info, fragments, [], eot: offsets)
-            : Encapsulated(info, fragments, Bot(offsets));
+        // As many fragments as frames are one frame each (PS3.5 A.4): the table is not needed, and DCMTK reads past it too.
+        var (info, natives, fragments) = RleFrames(3);
+        var offsets = Lie(lie, ItemOffsets(fragments), [0, 1, 2], fragments);
+        var pixels = extended ? Encapsulated(info, fragments, [], eot: offsets) : Encapsulated(info, fragments, Bot(offsets));
         for (int f = 0; f < 3; f++)
         {
-            // Every frame is refused: the table is mapped once, and a lie anywhere in it makes the mapping untrustworthy.
+            Assert.Equal(natives[f], pixels.DecodeFrame(f, DicomCodecRegistry.CreateDefault()).Bytes);
+        }
+
+        Assert.Equal(3, pixels.PresentFrameCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(OffsetTableLies))]
+    public void DecodeFrame_OffsetTableLiesFramesInTwoRleFragments_EachFrameThrowsNamingItselfAndTheTable(string lie, bool extended)
+    {
+        // RLE frames have no start marker to fall back on: no frame can be located, and each one says so for itself.
+        var (info, _, whole) = RleFrames(3);
+        var fragments = Split(whole);
+        var offsets = Lie(lie, ItemOffsets(fragments), [0, 2, 4], fragments);
+        var pixels = extended ? Encapsulated(info, fragments, [], eot: offsets) : Encapsulated(info, fragments, Bot(offsets));
+        for (int f = 0; f < 3; f++)
+        {
             var e = Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(f, DicomCodecRegistry.CreateDefault()));
-            Assert.Equal(frame, e.Frame);
-            Assert.StartsWith($"Frame {frame}: ", e.Message, StringComparison.Ordinal);
+            Assert.Equal(f, e.Frame);
+            Assert.StartsWith($"Frame {f + 1}: the frames cannot be located: the {(extended ? "Extended" : "Basic")} Offset Table", e.Message, StringComparison.Ordinal);
+            Assert.Contains("3 frames declared, 6 fragments, and 0 codestream starts", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(OffsetTableLies))]
+    public void DecodeFrame_OffsetTableLiesFramesInTwoJpegFragments_EveryFrameFoundByItsStartMarker(string lie, bool extended)
+    {
+        var info = Info(4, 5, 16, 12, 11, false, frames: 3);
+        var natives = Enumerable.Range(0, 3).Select(f => Native(info, f)).ToArray();
+        foreach (var native in natives)
+        {
+            for (int i = 1; i < native.Length; i += 2)
+            {
+                native[i] &= 0x0F;
+            }
+        }
+
+        var fragments = Split([.. natives.Select(n => Even(new JpegLosslessSV1Codec().Encode(n, info, 0)))]);
+        var offsets = Lie(lie, ItemOffsets(fragments), [0, 2, 4], fragments);
+        var ds = extended ? EncapsulatedDataset(info, fragments, [], eot: offsets) : EncapsulatedDataset(info, fragments, Bot(offsets));
+        var pixels = DicomPixelData.Create(ds, DicomTransferSyntax.JpegLosslessSV1);
+        for (int f = 0; f < 3; f++)
+        {
+            Assert.Equal(natives[f], pixels.DecodeFrame(f, DicomCodecRegistry.CreateDefault()).Bytes);
         }
     }
 
     [Fact]
-    public void DecodeFrame_BasicOffsetTableNotWholeOffsets_ThrowsPixelDataException()
+    public void DecodeFrame_BasicOffsetTableNotWholeOffsets_ReadPastForOneFragmentPerFrameElseNamed()
     {
-        var (info, _, fragments) = RleFrames(2);
+        var (info, natives, fragments) = RleFrames(2);
         var pixels = Encapsulated(info, fragments, [0, 0, 0, 0, 1, 2]);
-        var e = Assert.Throws<DicomPixelDataException>(() => pixels.GetEncodedFrame(0));
-        Assert.Contains("Basic Offset Table", e.Message, StringComparison.Ordinal);
+        Assert.Equal(natives[1], pixels.DecodeFrame(1, DicomCodecRegistry.CreateDefault()).Bytes);
+
+        var split = Encapsulated(info, Split(fragments), [0, 0, 0, 0, 1, 2]);
+        var e = Assert.Throws<DicomPixelDataException>(() => split.GetEncodedFrame(1));
+        Assert.Equal(1, e.Frame);
+        Assert.Contains("the Basic Offset Table of 6 bytes is not a whole number of 32-bit offsets", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void DecodeFrame_ExtendedOffsetTableLengthsCountDiffers_ThrowsPixelDataExceptionNamingFrame()
     {
-        var (info, _, fragments) = RleFrames(3);
-        var pixels = Encapsulated(info, fragments, [], eot: ItemOffsets(fragments), eotLengths: [(ulong)fragments[0].Length, (ulong)fragments[1].Length]);
+        var (info, natives, whole) = RleFrames(3);
+        var fragments = Split(whole);
+        var offsets = ItemOffsets(fragments);
+        var pixels = Encapsulated(info, fragments, [], eot: [offsets[0], offsets[2], offsets[4]], eotLengths: [(ulong)whole[0].Length, (ulong)whole[1].Length]);
         var e = Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(0, DicomCodecRegistry.CreateDefault()));
-        Assert.Equal(2, e.Frame);
+        Assert.Equal(0, e.Frame);
+        Assert.Contains("the Extended Offset Table lists 3 offsets but its Lengths 2", e.Message, StringComparison.Ordinal);
+
+        var fine = Encapsulated(info, whole, [], eot: ItemOffsets(whole), eotLengths: [(ulong)whole[0].Length]);
+        Assert.Equal(natives[2], fine.DecodeFrame(2, DicomCodecRegistry.CreateDefault()).Bytes);
     }
 
     [Fact]
     public void DecodeFrame_ExtendedOffsetTableNotEightByteValues_ThrowsPixelDataException()
     {
         var (info, _, fragments) = RleFrames(2);
-        var ds = EncapsulatedDataset(info, fragments, []);
+        var ds = EncapsulatedDataset(info, Split(fragments), []);
         ds.AddBytes(ExtendedOffsets, DicomVR.OB, new byte[] { 0, 0, 0, 0, 0, 0 });
         var pixels = DicomPixelData.Create(ds, DicomTransferSyntax.RleLossless);
-        Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(0, DicomCodecRegistry.CreateDefault()));
+        var e = Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(0, DicomCodecRegistry.CreateDefault()));
+        Assert.Contains("Extended Offset Table", e.Message, StringComparison.Ordinal);
     }
 
     // ---- (b) Number of Frames that lies ----------------------------------------------------------------------------
@@ -153,13 +190,42 @@ public class PixelBadInputTests
     }
 
     [Fact]
-    public void DecodeFrame_FramesMoreThanFragmentsWithoutOffsetTable_ThrowsNamingFirstMissingFrame()
+    public void DecodeFrame_FramesMoreThanRleFragmentsWithoutOffsetTable_EachFrameThrowsNamingItself()
     {
+        // Without start markers, which frames the three fragments are cannot be known.
         var (_, _, fragments) = RleFrames(3);
         var info = Info(4, 5, 8, 8, 7, false, frames: 5);
         var pixels = Encapsulated(info, fragments, []);
-        var e = Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(0, DicomCodecRegistry.CreateDefault()));
-        Assert.Equal(3, e.Frame);
+        for (int f = 0; f < 5; f++)
+        {
+            var e = Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(f, DicomCodecRegistry.CreateDefault()));
+            Assert.Equal(f, e.Frame);
+            Assert.Contains("5 frames declared, 3 fragments", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void DecodeFrame_FramesMoreThanJpegCodestreams_PresentFramesDecodeMissingOnesNamed()
+    {
+        // Each fragment starts a codestream: they are the first three frames, and the last two are missing (a cut transfer).
+        var one = Info(4, 5, 8, 8, 7, false);
+        var natives = Enumerable.Range(0, 3).Select(f => Native(one, f)).ToArray();
+        var info = Info(4, 5, 8, 8, 7, false, frames: 5);
+        var ds = EncapsulatedDataset(info, [.. natives.Select(n => Even(new JpegLosslessSV1Codec().Encode(n, one, 0)))], []);
+        var pixels = DicomPixelData.Create(ds, DicomTransferSyntax.JpegLosslessSV1);
+        var codecs = DicomCodecRegistry.CreateDefault();
+        Assert.Equal(3, pixels.PresentFrameCount);
+        for (int f = 0; f < 3; f++)
+        {
+            Assert.Equal(natives[f], pixels.DecodeFrame(f, codecs).Bytes);
+        }
+
+        for (int f = 3; f < 5; f++)
+        {
+            var e = Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(f, codecs));
+            Assert.Equal(f, e.Frame);
+            Assert.StartsWith($"Frame {f + 1}: the frame is missing: the pixel data holds 3 fragments, one codestream each, for 5 frames", e.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -170,8 +236,12 @@ public class PixelBadInputTests
         byte[][] fragments = [[0xFF, 0xD8, 1, 2], [3, 4, 5, 6], [0xFF, 0xD8, 7, 8], [0xFF, 0xD9]];
         var ds = EncapsulatedDataset(info, fragments, []);
         var pixels = DicomPixelData.Create(ds, DicomTransferSyntax.JpegLosslessSV1);
-        var e = Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(1, DicomCodecRegistry.CreateDefault()));
-        Assert.Equal(2, e.Frame);
+        for (int f = 0; f < 3; f++)
+        {
+            var e = Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(f, DicomCodecRegistry.CreateDefault()));
+            Assert.Equal(f, e.Frame);
+            Assert.Contains("3 frames declared, 4 fragments, and 2 codestream starts", e.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -332,7 +402,7 @@ public class PixelBadInputTests
             catch (DicomPixelDataException e)
             {
                 Assert.Equal(9, e.Frame);
-                Assert.StartsWith("Frame 9: ", e.Message, StringComparison.Ordinal);
+                Assert.StartsWith("Frame 10: ", e.Message, StringComparison.Ordinal);
             }
         }
     }
@@ -381,6 +451,19 @@ public class PixelBadInputTests
         }
     }
 
+    [Fact]
+    public void ToNative_SomeFramesDamaged_NamesTheFirstWithItsCauseAndEveryOther()
+    {
+        var (info, _, fragments) = RleFrames(6);
+        byte[][] damaged = [fragments[0], Even(fragments[1][..10]), Even(fragments[2][..10]), fragments[3], Even(fragments[4][..10]), Even(fragments[5][..10])];
+        var ds = EncapsulatedDataset(info, damaged, []);
+        var e = Assert.Throws<DicomPixelDataException>(() => DicomTranscoder.ToNative(ds, DicomTransferSyntax.RleLossless, DicomCodecRegistry.CreateDefault()));
+        Assert.Equal(1, e.Frame);
+        Assert.Equal(2, e.FrameNumber);
+        Assert.StartsWith("Frame 2: ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("; frames 3, 5-6 cannot be decoded either", e.Message, StringComparison.Ordinal);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------------
 
     private static (DicomImageInfo Info, byte[][] Natives, byte[][] Fragments) RleFrames(int frames)
@@ -403,6 +486,29 @@ public class PixelBadInputTests
     }
 
     private static byte[] RleEncode(DicomImageInfo info, byte[] native) => Even(new RleCodec().Encode(native, info, 0));
+
+    /// <summary>Each frame's fragment cut in two (even lengths), so that the offset table is needed to find the frames.</summary>
+    private static byte[][] Split(byte[][] frames) =>
+        [.. frames.SelectMany(f => new[] { f[..(f.Length / 4 * 2)], f[(f.Length / 4 * 2)..] })];
+
+    /// <summary>An offset table for the frames starting at items <paramref name="firsts"/>, with the lie named.</summary>
+    private static ulong[] Lie(string lie, ulong[] items, int[] firsts, byte[][] fragments)
+    {
+        ulong[] good = [.. firsts.Select(i => items[i])];
+        ulong end = items[^1] + 8 + (ulong)fragments[^1].Length;
+        return lie switch
+        {
+            "past-end" => [good[0], good[1], end + 8],
+            "huge" => [good[0], good[1], ulong.MaxValue],
+            "mid-item" => [good[0], good[1] + 4, good[2]],
+            "decreasing" => [good[0], good[2], good[1]],
+            "repeated" => [good[0], good[1], good[1]],
+            "first-not-zero" => [good[1], good[2], end],
+            "too-few" => [good[0], good[1]],
+            "too-many" => [.. good, end],
+            _ => throw new ArgumentOutOfRangeException(nameof(lie)),
+        };
+    }
 
     private static byte[] Even(byte[] bytes) => bytes.Length % 2 == 0 ? bytes : [.. bytes, 0];
 
