@@ -10,9 +10,32 @@ namespace PlaoImaging.Dicom.Codecs.Native;
 /// writes only into a buffer of exactly the size it reports. Encoding codes Bits Stored bits per sample (P = Bits Stored,
 /// bits above masked off; DCMTK and GDCM code signed 12-bit cells as 16-bit samples instead), so a decoded signed frame
 /// has zeros above Bits Stored; near-lossless encoding of signed data is refused.
+/// <para>
+/// Decoding takes three kinds of codestreams CharLS 2.4 refuses and DCMTK's dcmdjpls decodes, with dcmdjpls's result:
+/// zero bytes between the end of the scan data and EOI (the DICOM WG04 sample MR1_JLSL, 16-bit signed, has one; CharLS
+/// says "the leading start byte (0xFF) for a JPEG marker was not found"), decoded again without them, up to
+/// <see cref="MaxZeroFill"/>; data of any length after EOI (the EOI is then found by walking the marker segments); and
+/// preset coding parameters outside the ranges of ISO/IEC 14495-1 (T1 &gt; T2, T3 &lt; T2, RESET &lt; 3: "JPEG-LS preset
+/// parameters segment contains invalid values", written by dcmcjpls when given such values), decoded by a managed
+/// decoder that follows dcmdjpls 3.6.7 (<see cref="JpegLsPresetDecoder"/>). Other bytes before EOI, or more zeros, and
+/// codestreams dcmdjpls would read in a way of its own, fail with a <see cref="DicomPixelDataException"/> naming the
+/// frame and the reason.
+/// </para>
 /// </summary>
 public sealed class JpegLsCodec : IDicomCodec
 {
+    /// <summary>
+    /// The most zero bytes between the end of the scan and EOI that decoding removes. DCMTK's dcmdjpls (a CharLS 1.0 fork)
+    /// accepts them where they are still in its 64-bit bit reader when the scan ends and are all zero bits: up to 6 in
+    /// the streams tried, never 7 or more.
+    /// </summary>
+    internal const int MaxZeroFill = 7;
+
+    private const string DecodeStep = "decoding";
+
+    /// <summary>charls_jpegls_errc invalid_parameter_jpegls_preset_parameters: an LSE segment outside ISO/IEC 14495-1's ranges.</summary>
+    private const int InvalidPresetParameters = 206;
+
     private readonly NativeLibraryLoader library;
 
     /// <summary>A JPEG-LS codec for <paramref name="syntax"/> (JPEG-LS Lossless or Near-Lossless).</summary>
@@ -70,7 +93,7 @@ public sealed class JpegLsCodec : IDicomCodec
 
         try
         {
-            return DecodeCore(encoded, info, frame);
+            return DecodeTolerant(encoded, info, frame);
         }
         catch (EntryPointNotFoundException e)
         {
@@ -116,21 +139,116 @@ public sealed class JpegLsCodec : IDicomCodec
     }
 
     /// <summary>
-    /// Whether an EOI marker is among the last bytes: after EOI there may be fragment padding and, from some writers, a
-    /// stray byte (DCMTK 3.6.7 leaves one after some frames). FFD9 cannot occur inside JPEG-LS scan data, whose 0xFF
-    /// bytes are followed by a byte below 0x80, so a codestream cut off inside its scan has none there.
+    /// Whether the codestream has its EOI marker: among the last 16 bytes (after EOI there may be fragment padding and,
+    /// from some writers, a stray byte: DCMTK 3.6.7 leaves one after some frames), or else found by walking the marker
+    /// segments and scans from SOI, so that any amount of data after EOI is allowed, as dcmdjpls allows it. FFD9 cannot
+    /// occur inside JPEG-LS scan data, whose 0xFF bytes are followed by a byte below 0x80, so a codestream cut off inside
+    /// its scan has none there.
     /// </summary>
-    internal static bool EndsWithEndOfImage(ReadOnlySpan<byte> encoded)
+    internal static bool EndsWithEndOfImage(ReadOnlySpan<byte> encoded) => FindEndOfImage(encoded) >= 0;
+
+    /// <summary>Where the final EOI marker (FFD9) starts, or -1: see <see cref="EndsWithEndOfImage"/>.</summary>
+    internal static int FindEndOfImage(ReadOnlySpan<byte> encoded)
     {
         for (int i = encoded.Length - 2; i >= Math.Max(2, encoded.Length - 16); i--)
         {
             if (encoded[i] == 0xFF && encoded[i + 1] == 0xD9)
             {
-                return true;
+                return i;
             }
         }
 
-        return false;
+        return FindEndOfImageByMarkers(encoded);
+    }
+
+    /// <summary>
+    /// The EOI marker found by walking the codestream from SOI: marker segments by their lengths, entropy-coded data
+    /// after each SOS up to the next marker (0xFF followed by a byte from 0x80, other than RSTn). Finds EOI however much
+    /// is after it; -1 for a codestream that ends (or breaks) before one.
+    /// </summary>
+    private static int FindEndOfImageByMarkers(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.Length < 4 || encoded[0] != 0xFF || encoded[1] != 0xD8)
+        {
+            return -1;
+        }
+
+        int i = 2;
+        while (i + 1 < encoded.Length && encoded[i] == 0xFF)
+        {
+            byte code = encoded[i + 1];
+            if (code == 0xFF)
+            {
+                i++;
+                continue;
+            }
+
+            if (code == 0xD9)
+            {
+                return i;
+            }
+
+            if (code is 0xD8 or (>= 0xD0 and <= 0xD7) || i + 3 >= encoded.Length)
+            {
+                return -1;
+            }
+
+            int length = (encoded[i + 2] << 8) | encoded[i + 3];
+            i += 2 + length;
+            if (length < 2 || i > encoded.Length)
+            {
+                return -1;
+            }
+
+            while (code == 0xDA)
+            {
+                int next = encoded[i..].IndexOf((byte)0xFF);
+                if (next < 0 || i + next + 1 >= encoded.Length)
+                {
+                    return -1;
+                }
+
+                i += next;
+                byte after = encoded[i + 1];
+                if (after >= 0x80 && after is not (>= 0xD0 and <= 0xD7))
+                {
+                    break;
+                }
+
+                i += 2;
+            }
+        }
+
+        return -1;
+    }
+
+
+    /// <summary>
+    /// The codestream with <paramref name="count"/> zero bytes removed from between the end of the scan data and the EOI
+    /// marker (and any 0xFF fill bytes before it), or null where there are not that many. A zero byte right after a
+    /// 0xFF is kept: it carries the scan's stuffed bit.
+    /// </summary>
+    internal static byte[]? WithoutZeroFill(ReadOnlySpan<byte> encoded, int count)
+    {
+        int eoi = FindEndOfImage(encoded);
+        if (eoi < 0 || count < 1)
+        {
+            return null;
+        }
+
+        int fill = eoi;
+        while (fill > 0 && encoded[fill - 1] == 0xFF)
+        {
+            fill--;
+        }
+
+        int start = fill - count;
+        if (start < 1 || encoded[start - 1] == 0xFF || encoded[start..fill].ContainsAnyExcept((byte)0))
+        {
+            return null;
+        }
+
+        return [.. encoded[..start], .. encoded[fill..]];
     }
 
     private static void CheckLayout(DicomImageInfo info, int frame)
@@ -148,6 +266,45 @@ public sealed class JpegLsCodec : IDicomCodec
         if (info.FrameBytes > DicomImageInfo.MaxFrameBytes)
         {
             throw new DicomPixelDataException(frame, $"a frame of {info.FrameBytes} bytes is over the {DicomImageInfo.MaxFrameBytes}-byte limit");
+        }
+    }
+
+    /// <summary>
+    /// Decodes through CharLS; where CharLS refuses a codestream because of zero bytes between the end of the scan and
+    /// EOI, decodes it again without them, removing one more each time (up to <see cref="MaxZeroFill"/>).
+    /// </summary>
+    private static DicomDecodedFrame DecodeTolerant(ReadOnlySpan<byte> encoded, DicomImageInfo info, int frame)
+    {
+        try
+        {
+            return DecodeCore(encoded, info, frame);
+        }
+        catch (CharLsException e) when (e.Error == InvalidPresetParameters)
+        {
+            var samples = JpegLsPresetDecoder.Decode(encoded, info, frame, out int bitsPerSample, out bool planar);
+            return ToFrame(samples, bitsPerSample <= 8 ? 1 : 2, planar, info);
+        }
+        catch (CharLsException e) when (e.Step == DecodeStep)
+        {
+            for (int count = 1; count <= MaxZeroFill; count++)
+            {
+                var trimmed = WithoutZeroFill(encoded, count);
+                if (trimmed is null)
+                {
+                    break;
+                }
+
+                try
+                {
+                    return DecodeCore(trimmed, info, frame);
+                }
+                catch (CharLsException)
+                {
+                    // One zero byte more may be the one in the way; the first error is the one reported.
+                }
+            }
+
+            throw;
         }
     }
 
@@ -185,7 +342,7 @@ public sealed class JpegLsCodec : IDicomCodec
                 var decoded = direct ? new byte[info.FrameBytes] : GC.AllocateUninitializedArray<byte>((int)expected);
                 fixed (byte* destination = decoded)
                 {
-                    Check(CharLsInterop.DecoderDecodeToBuffer(decoder, destination, (nuint)expected, 0), "decoding", frame);
+                    Check(CharLsInterop.DecoderDecodeToBuffer(decoder, destination, (nuint)expected, 0), DecodeStep, frame);
                 }
 
                 if (sourceBytes == 2)
@@ -193,8 +350,7 @@ public sealed class JpegLsCodec : IDicomCodec
                     NativeSamples.SwapOnBigEndianHost16(decoded.AsSpan(0, (int)expected));
                 }
 
-                var output = direct ? decoded : NativeSamples.ToNativeFrame(decoded, sourceBytes, planar, info);
-                return new DicomDecodedFrame(output, info.PhotometricInterpretation, 0);
+                return ToFrame(decoded, sourceBytes, planar, info);
             }
         }
         finally
@@ -203,7 +359,15 @@ public sealed class JpegLsCodec : IDicomCodec
         }
     }
 
-    private static void CheckHeader(CharLsInterop.FrameInfo header, DicomImageInfo info, int frame)
+    /// <summary>Decoded samples (1 or 2 bytes each, little-endian) as a DICOM native frame, colour-by-pixel.</summary>
+    private static DicomDecodedFrame ToFrame(byte[] decoded, int sourceBytes, bool planar, DicomImageInfo info)
+    {
+        bool direct = !planar && sourceBytes * 8 == info.BitsAllocated;
+        var output = direct ? decoded : NativeSamples.ToNativeFrame(decoded, sourceBytes, planar, info);
+        return new DicomDecodedFrame(output, info.PhotometricInterpretation, 0);
+    }
+
+    internal static void CheckHeader(CharLsInterop.FrameInfo header, DicomImageInfo info, int frame)
     {
         if (header.Width != (uint)info.Columns || header.Height != (uint)info.Rows)
         {
@@ -321,7 +485,16 @@ public sealed class JpegLsCodec : IDicomCodec
     {
         if (error != 0)
         {
-            throw new DicomPixelDataException(frame, $"JPEG-LS {step} failed: {CharLsInterop.ErrorText(error)} (CharLS error {error})");
+            throw new CharLsException(frame, step, error);
         }
+    }
+
+    /// <summary>A step of CharLS that failed, with CharLS's error code and text.</summary>
+    private sealed class CharLsException(int frame, string step, int error)
+        : DicomPixelDataException(frame, $"JPEG-LS {step} failed: {CharLsInterop.ErrorText(error)} (CharLS error {error})")
+    {
+        public string Step { get; } = step;
+
+        public int Error { get; } = error;
     }
 }
