@@ -125,7 +125,7 @@ public sealed class SpineImageReader
             samples = DicomFrameSamples.Read(pixels, frame, codecs);
             if (samples.SamplesPerPixel != 1)
             {
-                throw new ImageRejectedException($"{what}: colour images are not measured (frame {frame} decoded as {samples.PhotometricInterpretation})");
+                throw new ImageRejectedException($"{what}: colour images are not measured (frame {frame + 1} decoded as {samples.PhotometricInterpretation})");
             }
 
             parameters = DicomDisplayParameters.FromDataset(dataset, frame);
@@ -133,7 +133,10 @@ public sealed class SpineImageReader
         }
         catch (DicomException e)
         {
-            throw new ImageRejectedException($"{what}: frame {frame} cannot be decoded: {e.Message}", e);
+            // The pixel-data exception's message starts "Frame N: " when it names the frame: said once here.
+            string prefix = $"Frame {frame + 1}: ";
+            string problem = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message;
+            throw new ImageRejectedException($"{what}: frame {frame + 1} cannot be decoded: {problem}", e);
         }
 
         // 3. Geometry and calibration.
