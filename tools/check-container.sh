@@ -3,8 +3,9 @@
 #
 #   1. the native codec packages the Dockerfile installs are the ones PlaoImaging.Dicom.Codecs.Native names, and (on a
 #      Debian or Ubuntu machine that has them) they hold the sonames it loads;
-#   2. the build context the .dockerignore admits is enough: the tracked files it lets through are copied to a temporary
-#      folder and the worker is published there with the Dockerfile's own `dotnet publish` command;
+#   2. the build context the .dockerignore admits is enough: the files of this working tree it lets through (what
+#      `docker build .` would send) are copied to a temporary folder and the worker is published there with the
+#      Dockerfile's own `dotnet publish` command;
 #   3. that published output runs the way the image runs it: as uid 1654 (when this script runs as root; otherwise as
 #      the current user), an emptied environment with the image's variables, working directory WORK with WORK/data
 #      the only folder it may write (HOME and the program folder are read-only to it, as with `read_only: true` in
@@ -78,10 +79,12 @@ done
 context=$tmp/context
 mkdir -p "$context"
 mapfile -t admitted < <(sed -n 's/^!//p' .dockerignore)
-mapfile -t refused < <(grep -vE '^(#|!|\*$|$)' .dockerignore | sed 's#^\*\*/##')
-# Tracked files only (a clean clone): bin/ and obj/ are never tracked; the other refused entries are removed after.
-git ls-files -z -- "${admitted[@]}" | tar --null -T - -cf - | tar -xf - -C "$context"
-for r in "${refused[@]}"; do case "$r" in bin/|obj/) ;; *) rm -rf "${context:?}/$r" ;; esac; done
+mapfile -t refused < <(grep -vE '^(#|!|\*$|$)' .dockerignore | sed -e 's#^\*\*/##' -e 's#/$##')
+# What `docker build .` would send from this working tree: the admitted paths, less the refused ones (bin and obj
+# folders at any depth; tar's exclusion patterns match any trailing part of a path, as `**/` does).
+excludes=()
+for r in "${refused[@]}"; do excludes+=("--exclude=$r"); done
+tar -cf - "${excludes[@]}" "${admitted[@]}" | tar -xf - -C "$context"
 # The Dockerfile's own command (its continuation lines joined), with FLAVOR and the output folder of this check.
 publish=$(python3 -c 'import re; s=re.sub(r"\\\n\s*(#[^\n]*\n\s*)?", " ", open("Dockerfile").read()); print(re.search(r"dotnet publish [^&]*", s).group(0).strip())')
 publish=${publish//'"$FLAVOR"'/$flavor}
