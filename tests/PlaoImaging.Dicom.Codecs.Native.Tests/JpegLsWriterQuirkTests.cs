@@ -209,6 +209,56 @@ public sealed class JpegLsWriterQuirkTests
         Assert.Contains("sample interleave", refused.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("multiframe12", "+t1 20 +t2 10 +t3 200", 1)]
+    [InlineData("rgb8", "+is +t1 3 +t2 7 +t3 5", 0)]
+    [InlineData("signed16", "+rs 2", 0)]
+    public void PresetParameterStreamsCorruptedAfterTheirLseFailCleanlyOrDecodeToAFrame(string source, string options, int frame)
+    {
+        // Damage after the LSE segment, so that CharLS still refuses the parameters and the managed decoder meets it:
+        // bit flips, random bytes, cuts with EOI put back. Each gives a typed error naming the frame or a whole frame.
+        var pixels = DicomPixelData.Create(DicomFile.Open(EncodedWith(source, options)));
+        var codec = CodecPeers.Registry.Get(pixels.TransferSyntax);
+        var encoded = pixels.GetEncodedFrame(frame);
+        int start = encoded.AsSpan().IndexOf([(byte)0xFF, (byte)0xF8]) + 15;
+        int end = JpegLsCodec.FindEndOfImage(encoded);
+        var random = new Random(encoded.Length);
+        int failures = 0;
+        for (int trial = 0; trial < 300; trial++)
+        {
+            byte[] damaged;
+            if (trial % 3 == 2)
+            {
+                damaged = [.. encoded.AsSpan(0, random.Next(start, end)), 0xFF, 0xD9];
+            }
+            else
+            {
+                damaged = (byte[])encoded.Clone();
+                int at = random.Next(start, end);
+                if (trial % 3 == 0)
+                {
+                    damaged[at] ^= (byte)(1 << random.Next(8));
+                }
+                else
+                {
+                    random.NextBytes(damaged.AsSpan(at, Math.Min(end - at, 1 + random.Next(8))));
+                }
+            }
+
+            try
+            {
+                Assert.Equal(pixels.Info.FrameBytes, codec.Decode(damaged, pixels.Info, frame).Bytes.Length);
+            }
+            catch (DicomPixelDataException e)
+            {
+                failures++;
+                Assert.True(e.Frame == frame, $"trial {trial}: the exception names frame {e.Frame}: {e.Message}");
+            }
+        }
+
+        Assert.True(failures > 0, "no damage was detected in 300 trials");
+    }
+
     private static string EncodedWith(string source, string options) =>
         CodecPeers.Encode(source, new PeerEncoding("dcmcjpls" + options.Replace(" ", string.Empty, StringComparison.Ordinal), "dcmcjpls", options.Split(' ')));
 
