@@ -54,8 +54,10 @@ public static class WorkerComposition
         var storage = configuration.GetSection(StorageSettings.Section).Get<StorageSettings>() ?? new StorageSettings();
         var worker = configuration.GetSection(WorkerSettings.Section).Get<WorkerSettings>() ?? new WorkerSettings();
         var jobsSettings = configuration.GetSection(JobsSettings.Section).Get<JobsSettings>() ?? new JobsSettings();
+        var roles = new ActiveRoles(WorkerRoleNames.Parse(worker.Roles));
         string dataFolder = Path.GetFullPath(worker.DataFolder);
         Directory.CreateDirectory(dataFolder);
+        services.AddSingleton(roles);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StoragePaths>();
@@ -67,7 +69,7 @@ public static class WorkerComposition
         services.AddHostedService<ModelWarmUp>();
 
         services.AddSingleton<JobStorage>(_ => storage.IsPostgreSql
-            ? CreatePostgreSqlStorage(storage)
+            ? CreatePostgreSqlStorage(storage, jobsSettings)
             : new SQLiteStorage(Path.Combine(dataFolder, "hangfire.db"), new SQLiteStorageOptions
             {
                 QueuePollInterval = TimeSpan.FromMilliseconds(250),
@@ -77,12 +79,12 @@ public static class WorkerComposition
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
-        if (jobsSettings.ProcessJobs)
+        if (roles.Has(WorkerRoles.Analysis))
         {
             services.AddHangfireServer((sp, options) =>
             {
                 options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:realtime";
-                options.Queues = [JobQueues.Realtime, JobQueues.Export];
+                options.Queues = roles.Has(WorkerRoles.Export) ? [JobQueues.Realtime, JobQueues.Export] : [JobQueues.Realtime];
                 options.WorkerCount = jobsSettings.RealtimeWorkers;
                 options.ShutdownTimeout = TimeSpan.FromSeconds(20);
 
@@ -92,19 +94,26 @@ public static class WorkerComposition
             });
             services.AddHangfireServer((sp, options) =>
             {
+                options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:batch";
+                options.Queues = [JobQueues.Batch];
+                options.WorkerCount = jobsSettings.BatchWorkers;
+                options.ShutdownTimeout = TimeSpan.FromSeconds(20);
+            });
+        }
+
+        if (roles.Has(WorkerRoles.Export))
+        {
+            services.AddHangfireServer((sp, options) =>
+            {
                 // With export served only after realtime, a burst of studies kept every report back until the last
                 // of them was analysed (the first tenth of 500 reached the PACS after 89 s, bench/README.md).
                 options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:export";
                 options.Queues = [JobQueues.Export];
                 options.WorkerCount = jobsSettings.ExportWorkers;
                 options.ShutdownTimeout = TimeSpan.FromSeconds(20);
-            });
-            services.AddHangfireServer((sp, options) =>
-            {
-                options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:batch";
-                options.Queues = [JobQueues.Batch];
-                options.WorkerCount = jobsSettings.BatchWorkers;
-                options.ShutdownTimeout = TimeSpan.FromSeconds(20);
+
+                // Scheduled export retries are moved to the queue by any server; an export-only node needs the 1 s poll too.
+                options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             });
         }
 
@@ -123,7 +132,17 @@ public static class WorkerComposition
         services.AddTransient<RetentionJob>();
         services.AddHttpClient("stow-rs", c => c.Timeout = TimeSpan.FromMinutes(2));
         services.AddSingleton<IStowRsSender, StowRsSender>();
-        services.AddDicomScp(configuration.GetSection(DicomScpSettings.DefaultSectionPath));
+        if (roles.Has(WorkerRoles.Ingest))
+        {
+            services.AddDicomScp(configuration.GetSection(DicomScpSettings.DefaultSectionPath));
+            services.AddHostedService<StudyAssembler>();
+        }
+        else
+        {
+            // No SCP here, but the storage root is still where the stored images are (analysis, the dashboard, imports).
+            services.AddOptions<DicomScpSettings>().Bind(configuration.GetSection(DicomScpSettings.DefaultSectionPath));
+        }
+
         services.PostConfigure<DicomScpSettings>(s =>
         {
             // The default storage root lives in the data folder.
@@ -132,15 +151,18 @@ public static class WorkerComposition
                 s.StorageRoot = Path.Combine(dataFolder, "dicom");
             }
         });
-        services.AddHostedService<StudyAssembler>();
         services.AddHostedService<MetricsRefresher>();
 
         AddSecurity(services, configuration, dataFolder);
-        services.AddHealthChecks()
+        var health = services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [HealthTags.Ready])
             .AddCheck<StorageHealthCheck>("storage", tags: [HealthTags.Ready])
-            .AddCheck<ModelHealthCheck>("model", tags: [HealthTags.Ready])
-            .AddCheck<ScpHealthCheck>("dicom-scp", tags: [HealthTags.Ready]);
+            .AddCheck<ModelHealthCheck>("model", tags: [HealthTags.Ready]);
+        if (roles.Has(WorkerRoles.Ingest))
+        {
+            health.AddCheck<ScpHealthCheck>("dicom-scp", tags: [HealthTags.Ready]);
+        }
+
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -162,14 +184,18 @@ public static class WorkerComposition
             Predicate = c => c.Tags.Contains(HealthTags.Ready),
             ResponseWriter = HealthResponse.WriteAsync,
         }).AllowAnonymous();
-        app.MapWorkerApi();
-        app.MapReview();
-        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(Policies.Reader);
         app.MapMetrics("/metrics", app.Services.GetRequiredService<WorkerMetrics>().Registry).RequireAuthorization(Policies.Admin);
-        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/", DashboardTitle = "PlaoImaging jobs" })
-            .RequireAuthorization(Policies.Admin);
-        app.MapLogin();
-        app.MapDashboard();
+        if (app.Services.GetRequiredService<ActiveRoles>().Has(WorkerRoles.Web))
+        {
+            app.MapWorkerApi();
+            app.MapReview();
+            app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(Policies.Reader);
+            app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], AppPath = "/", DashboardTitle = "PlaoImaging jobs" })
+                .RequireAuthorization(Policies.Admin);
+            app.MapLogin();
+            app.MapDashboard();
+        }
+
         var retention = app.Services.GetRequiredService<IOptions<RetentionSettings>>().Value;
         app.Services.GetRequiredService<IRecurringJobManager>()
             .AddOrUpdate<RetentionJob>(RetentionJob.RecurringId, JobQueues.Batch, job => job.RunAsync(CancellationToken.None), retention.Schedule);
@@ -177,14 +203,18 @@ public static class WorkerComposition
     }
 
     /// <summary>Hangfire on PostgreSQL; its schema is created or upgraded under the schema lock, one worker at a time.</summary>
-    private static PostgreSqlStorage CreatePostgreSqlStorage(StorageSettings storage)
+    private static PostgreSqlStorage CreatePostgreSqlStorage(StorageSettings storage, JobsSettings jobs)
     {
         using var schemaLock = PostgresSchemaLock.Acquire(storage.ConnectionString!);
         return new PostgreSqlStorage(new NpgsqlConnectionFactory(storage.ConnectionString!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions
         {
             SchemaName = storage.HangfireSchema,
             QueuePollInterval = TimeSpan.FromMilliseconds(250),
-            InvisibilityTimeout = TimeSpan.FromMinutes(5),
+
+            // A live node extends the jobs it runs (every fifth of the timeout), so a long batch is never taken over;
+            // a dead node's jobs are run by another node once the timeout passes.
+            InvisibilityTimeout = jobs.InvisibilityTimeout,
+            UseSlidingInvisibilityTimeout = true,
             PrepareSchemaIfNecessary = true,
         });
     }

@@ -14,6 +14,12 @@ public sealed class WorkerSettings
     /// run the export of an analysis another one made.
     /// </summary>
     public string? OutboxFolder { get; set; }
+
+    /// <summary>
+    /// What this instance runs: <c>all</c> (the default), or any of <c>ingest</c>, <c>analysis</c>, <c>export</c>,
+    /// <c>web</c>, comma-separated (see <see cref="WorkerRoles"/>).
+    /// </summary>
+    public string Roles { get; set; } = "all";
 }
 
 /// <summary>The databases (section <c>Storage</c>): SQLite files under the data folder, or one PostgreSQL database for results and Hangfire.</summary>
@@ -134,8 +140,12 @@ public sealed class JobsSettings
     /// <summary>Workers serving the queue <c>batch</c> alone.</summary>
     public int BatchWorkers { get; set; } = 1;
 
-    /// <summary>Run job servers in this instance (off: ingest and web only).</summary>
-    public bool ProcessJobs { get; set; } = true;
+    /// <summary>
+    /// How long a job a node was running stays invisible to other nodes once that node stops extending it (it died):
+    /// then another node runs it again (jobs are idempotent). PostgreSQL only, where a live node keeps extending it;
+    /// SQLite is one node, whose start-up queues again what it was doing.
+    /// </summary>
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>Retention (section <c>Retention</c>): stored images of finished studies are removed after a while; results, reports and the index stay.</summary>

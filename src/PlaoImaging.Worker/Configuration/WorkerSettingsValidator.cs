@@ -115,6 +115,11 @@ public sealed partial class WorkerSettingsValidator :
             errors.Add($"Jobs:BatchWorkers is {options.BatchWorkers}; use 1 to 64");
         }
 
+        if (options.InvisibilityTimeout < TimeSpan.FromSeconds(10))
+        {
+            errors.Add($"Jobs:InvisibilityTimeout is {options.InvisibilityTimeout}; use 10 seconds or more (a live node extends it every fifth of it)");
+        }
+
         return Result(errors);
     }
 

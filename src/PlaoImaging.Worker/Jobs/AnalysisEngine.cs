@@ -13,19 +13,21 @@ namespace PlaoImaging.Worker.Jobs;
 
 /// <summary>
 /// The loaded model and the study analyser, one per process: loaded at start (a model that cannot load stops the
-/// start, naming the setting), shared by every analysis job. Readiness reports it.
+/// start, naming the setting), shared by every analysis job. Readiness reports it. An instance without the analysis
+/// role reads the manifest only (the dashboard and the review grade with its thresholds) and loads no runtime.
 /// </summary>
 public sealed partial class AnalysisEngine : IDisposable
 {
     /// <summary>The manifest used when <c>Analysis:Model</c> is empty.</summary>
     public const string DefaultModel = ModelManifestLocator.DefaultManifest;
 
-    private readonly OnnxModelRunner runner;
-    private readonly StudyAnalyzer analyzer;
+    private readonly OnnxModelRunner? runner;
+    private readonly StudyAnalyzer? analyzer;
 
-    public AnalysisEngine(IOptions<AnalysisSettings> settings, ILogger<AnalysisEngine> logger)
+    public AnalysisEngine(IOptions<AnalysisSettings> settings, ActiveRoles roles, ILogger<AnalysisEngine> logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(roles);
         var s = settings.Value;
         string manifestPath = string.IsNullOrWhiteSpace(s.Model)
             ? FindDefaultModel() ?? throw new WorkerConfigurationException("Analysis:Model", $"is empty and the default model {DefaultModel} is neither beside the worker nor in a models/ folder above {Environment.CurrentDirectory}")
@@ -33,6 +35,16 @@ public sealed partial class AnalysisEngine : IDisposable
         try
         {
             Manifest = ModelManifestReader.Read(manifestPath);
+            Identity = ModelIdentity.Of(Manifest);
+            Codecs = DicomCodecRegistry.CreateDefault().AddNativeCodecs();
+            ManifestPath = manifestPath;
+            if (!roles.Has(WorkerRoles.Analysis))
+            {
+                ExecutionProvider = "none (no analysis role here)";
+                LogManifestOnly(logger, Identity.Id, Identity.Version, roles.ToString());
+                return;
+            }
+
             runner = OnnxModelRunner.Create(Manifest, new OnnxRunnerOptions
             {
                 Provider = s.Provider.ToLowerInvariant() switch
@@ -52,10 +64,8 @@ public sealed partial class AnalysisEngine : IDisposable
         }
 
         var landmarks = new ManifestLandmarkModel(runner);
-        Identity = landmarks.Identity;
-        Codecs = DicomCodecRegistry.CreateDefault().AddNativeCodecs();
         analyzer = new StudyAnalyzer(landmarks, Manifest, Codecs, new StudyAnalyzerOptions { ExecutionProvider = runner.ExecutionProvider });
-        ManifestPath = manifestPath;
+        ExecutionProvider = runner.ExecutionProvider;
         LogLoaded(logger, Identity.Id, Identity.Version, Identity.Sha256, runner.ExecutionProvider);
     }
 
@@ -65,16 +75,26 @@ public sealed partial class AnalysisEngine : IDisposable
 
     public string ManifestPath { get; }
 
-    public string ExecutionProvider => runner.ExecutionProvider;
+    /// <summary>Where the model runs; on an instance without the analysis role, a note that it does not.</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>Whether the runtime is loaded here (the analysis role).</summary>
+    public bool CanAnalyze => analyzer is not null;
 
     public DicomCodecRegistry Codecs { get; }
 
     /// <summary>Analyses one study; throws only for cancellation (the engine records every other failure in the result).</summary>
-    public StudyResult Analyze(StudyInput study, CancellationToken cancellationToken) => analyzer.Analyze(study, cancellationToken);
+    /// <exception cref="InvalidOperationException">This instance has no analysis role.</exception>
+    public StudyResult Analyze(StudyInput study, CancellationToken cancellationToken) =>
+        (analyzer ?? throw new InvalidOperationException($"this worker instance has no analysis role ({WorkerRoleNames.Key}); the model is not loaded here"))
+            .Analyze(study, cancellationToken);
 
-    public void Dispose() => runner.Dispose();
+    public void Dispose() => runner?.Dispose();
 
     private static string? FindDefaultModel() => ModelManifestLocator.Find(DefaultModel, AppContext.BaseDirectory, Environment.CurrentDirectory);
+
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Information, Message = "Model {ModelId} {ModelVersion}: manifest read, runtime not loaded (roles {Roles})")]
+    private static partial void LogManifestOnly(ILogger logger, string modelId, string modelVersion, string roles);
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Model {ModelId} {ModelVersion} (sha256 {Sha256}) loaded on {Provider}")]
     private static partial void LogLoaded(ILogger logger, string modelId, string modelVersion, string sha256, string provider);

@@ -67,7 +67,9 @@ public sealed class ModelHealthCheck(IServiceProvider services) : IHealthCheck
         var engine = services.GetService<AnalysisEngine>();
         return Task.FromResult(engine is null
             ? HealthCheckResult.Unhealthy("no model loaded")
-            : HealthCheckResult.Healthy($"{engine.Identity.Id} {engine.Identity.Version} on {engine.ExecutionProvider}"));
+            : engine.CanAnalyze
+                ? HealthCheckResult.Healthy($"{engine.Identity.Id} {engine.Identity.Version} on {engine.ExecutionProvider}")
+                : HealthCheckResult.Healthy($"{engine.Identity.Id} {engine.Identity.Version}: manifest only, no analysis role here"));
     }
 }
 

@@ -47,7 +47,8 @@ public sealed partial class StartupRecovery(
             }
         }
 
-        int indexed = await IndexOrphansAsync(databases, cancellationToken).ConfigureAwait(false);
+        // Orphans are files an SCP stored but did not index: looked for where an SCP runs.
+        int indexed = services.GetRequiredService<ActiveRoles>().Has(WorkerRoles.Ingest) ? await IndexOrphansAsync(databases, cancellationToken).ConfigureAwait(false) : 0;
         int requeued = storage.Value.IsPostgreSql ? 0 : await RequeueInterruptedAsync(databases, cancellationToken).ConfigureAwait(false);
         LogRecovered(logger, indexed, requeued);
     }
