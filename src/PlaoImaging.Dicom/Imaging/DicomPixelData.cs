@@ -40,7 +40,8 @@ public sealed class DicomPixelData
     /// of Frames (fewer fragments than frames, each starting a codestream, as a transfer cut short leaves it: the first
     /// frames are there and the others are missing).
     /// </summary>
-    public int PresentFrameCount => element is DicomFragmentSequence fragments ? MapFrames(fragments).Present : FrameCount;
+    public int PresentFrameCount =>
+        element is DicomFragmentSequence fragments && MapFrames(fragments) is { Missing: true } map ? map.Located.Length : FrameCount;
 
     /// <summary>Reads and checks the pixel attributes of a dataset read in <paramref name="syntax"/>.</summary>
     public static DicomPixelData Create(DicomDataset dataset, DicomTransferSyntax syntax)
@@ -109,12 +110,12 @@ public sealed class DicomPixelData
         }
 
         var map = MapFrames(fragments);
-        if (map.Problems[frame] is { } problem)
+        if (frame >= map.Located.Length)
         {
-            throw new DicomPixelDataException(frame, problem);
+            throw new DicomPixelDataException(frame, map.Problem!);
         }
 
-        var indices = map.Fragments[frame];
+        var indices = map.Located[frame];
         long total = indices.Sum(i => fragments.Fragments[i].Length);
         if (total > int.MaxValue)
         {
@@ -175,15 +176,16 @@ public sealed class DicomPixelData
             return [];
         }
 
-        return MapFrames(fragments).Fragments;
+        var map = MapFrames(fragments);
+        return new FrameFragmentList(map.Located, FrameCount);
     }
 
     /// <summary>
     /// Locates every frame's fragments. Each frame has at least one fragment and no fragment holds parts of two frames
     /// (PS3.5 A.4), so as many fragments as frames are one frame each whatever an offset table says (DCMTK reads such
     /// files the same way). Otherwise the Extended or Basic Offset Table is used when it is consistent, else the
-    /// codestreams' start markers. What cannot be located fails only the frames concerned: fewer fragments than frames,
-    /// each starting a codestream, are the first frames and the rest are missing.
+    /// codestreams' start markers. Fewer fragments than frames, each starting a codestream, are the first frames, and only
+    /// the others fail (as missing); when nothing locates the frames, each one fails with the cause.
     /// </summary>
     private FrameMap MapFrames(DicomFragmentSequence fragments)
     {
@@ -196,7 +198,7 @@ public sealed class DicomPixelData
         int count = fragments.Fragments.Count;
         if (count == 0)
         {
-            frameMap = FrameMap.Failed(frames, "encapsulated pixel data has no fragments");
+            frameMap = FrameMap.Failed("encapsulated pixel data has no fragments");
         }
         else if (frames == 1)
         {
@@ -252,19 +254,15 @@ public sealed class DicomPixelData
         if (count < frames && markers.Count == count)
         {
             // Every fragment starts a codestream: they are the first frames, and the others are not in the file.
-            var present = FrameMap.FromStarts([.. markers], count);
-            var map = FrameMap.Failed(frames, $"the frame is missing: the pixel data holds {count} fragments, one codestream each, for {frames} frames");
-            for (int f = 0; f < count; f++)
+            return FrameMap.FromStarts([.. markers], count) with
             {
-                map.Fragments[f] = present.Fragments[f];
-                map.Problems[f] = null;
-            }
-
-            return map with { Present = count };
+                Problem = $"the frame is missing: the pixel data holds {count} fragments, one codestream each, for {frames} frames",
+                Missing = true,
+            };
         }
 
         string found = $"{frames} frames declared, {count} fragments, and {markers.Count} codestream starts found in them";
-        return FrameMap.Failed(frames, tableProblem is null
+        return FrameMap.Failed(tableProblem is null
             ? $"the frames cannot be located: {found}, no offset table"
             : $"the frames cannot be located: {tableProblem}; {found}");
     }
@@ -400,13 +398,13 @@ public sealed class DicomPixelData
     }
 
     /// <summary>Each frame's fragment indices (empty when it cannot be located) and, for those, why.</summary>
-    private sealed record FrameMap(int[][] Fragments, string?[] Problems)
+    /// <summary>
+    /// The fragment indices of the first frames (all of them when every frame is located); the frames after those fail
+    /// with <see cref="Problem"/>. Nothing here is sized by Number of Frames, which the data may not back.
+    /// </summary>
+    private sealed record FrameMap(int[][] Located, string? Problem, bool Missing)
     {
-        /// <summary>The frames present: all of them, or the first ones when the others are missing from the data.</summary>
-        public int Present { get; init; } = Fragments.Length;
-
-        public static FrameMap Failed(int frames, string problem) =>
-            new([.. Enumerable.Repeat(Array.Empty<int>(), frames)], [.. Enumerable.Repeat<string?>(problem, frames)]);
+        public static FrameMap Failed(string problem) => new([], problem, Missing: false);
 
         /// <summary>Frames starting at these increasing fragment indices, the last running to the last fragment.</summary>
         public static FrameMap FromStarts(int[] starts, int count)
@@ -418,8 +416,27 @@ public sealed class DicomPixelData
                 map[f] = [.. Enumerable.Range(starts[f], end - starts[f])];
             }
 
-            return new FrameMap(map, new string?[starts.Length]);
+            return new FrameMap(map, null, Missing: false);
         }
+    }
+
+    /// <summary>Every frame's fragment indices, empty for a frame that cannot be located, without a list per declared frame.</summary>
+    private sealed class FrameFragmentList(int[][] located, int frames) : IReadOnlyList<IReadOnlyList<int>>
+    {
+        public int Count => frames;
+
+        public IReadOnlyList<int> this[int index] =>
+            (uint)index < (uint)frames ? (index < located.Length ? located[index] : []) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<IReadOnlyList<int>> GetEnumerator()
+        {
+            for (int f = 0; f < frames; f++)
+            {
+                yield return this[f];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private sealed class StartComparer : IComparer<(long Start, long Length)>

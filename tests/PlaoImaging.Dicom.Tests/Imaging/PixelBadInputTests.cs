@@ -205,6 +205,22 @@ public class PixelBadInputTests
     }
 
     [Fact]
+    public void DecodeFrame_TwoBillionFramesDeclaredOverOneFragment_NothingSizedByTheDeclaration()
+    {
+        var (_, _, fragments) = RleFrames(1);
+        var info = Info(4, 5, 8, 8, 7, false, frames: 2_000_000_000);
+        var pixels = Encapsulated(info, fragments, []);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DicomPixelDataException>(() => pixels.DecodeFrame(1_999_999_999, DicomCodecRegistry.CreateDefault()));
+        Assert.StartsWith("Frame 2000000000: the frames cannot be located", e.Message, StringComparison.Ordinal);
+        var map = pixels.GetFrameFragmentMap();
+        Assert.Equal(2_000_000_000, map.Count);
+        Assert.Empty(map[0]);
+        Assert.Equal(2_000_000_000, pixels.PresentFrameCount);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < OneMegabyte);
+    }
+
+    [Fact]
     public void DecodeFrame_FramesMoreThanJpegCodestreams_PresentFramesDecodeMissingOnesNamed()
     {
         // Each fragment starts a codestream: they are the first three frames, and the last two are missing (a cut transfer).
@@ -215,6 +231,7 @@ public class PixelBadInputTests
         var pixels = DicomPixelData.Create(ds, DicomTransferSyntax.JpegLosslessSV1);
         var codecs = DicomCodecRegistry.CreateDefault();
         Assert.Equal(3, pixels.PresentFrameCount);
+        Assert.Equal([[0], [1], [2], [], []], pixels.GetFrameFragmentMap().Select(f => f.ToArray()));
         for (int f = 0; f < 3; f++)
         {
             Assert.Equal(natives[f], pixels.DecodeFrame(f, codecs).Bytes);
