@@ -11,10 +11,11 @@ namespace PlaoImaging.Dicom.Codecs.Native;
 /// bits above masked off; DCMTK and GDCM code signed 12-bit cells as 16-bit samples instead), so a decoded signed frame
 /// has zeros above Bits Stored; near-lossless encoding of signed data is refused.
 /// <para>
-/// Decoding takes three kinds of codestreams CharLS 2.4 refuses and DCMTK's dcmdjpls decodes, with dcmdjpls's result:
+/// Decoding takes four kinds of codestreams CharLS 2.4 refuses and DCMTK's dcmdjpls decodes, with dcmdjpls's result:
 /// zero bytes between the end of the scan data and EOI (the DICOM WG04 sample MR1_JLSL, 16-bit signed, has one; CharLS
 /// says "the leading start byte (0xFF) for a JPEG marker was not found"), decoded again without them, up to
-/// <see cref="MaxZeroFill"/>; data of any length after EOI (the EOI is then found by walking the marker segments); and
+/// <see cref="MaxZeroFill"/>; COM or APPn segments there ("missing End Of Image (EOI) marker"), decoded again without
+/// them; data of any length after EOI (the EOI is then found by walking the marker segments); and
 /// preset coding parameters outside the ranges of ISO/IEC 14495-1 (T1 &gt; T2, T3 &lt; T2, RESET &lt; 3: "JPEG-LS preset
 /// parameters segment contains invalid values", written by dcmcjpls when given such values), decoded by a managed
 /// decoder that follows dcmdjpls 3.6.7 (<see cref="JpegLsPresetDecoder"/>). Other bytes before EOI, or more zeros, and
@@ -158,7 +159,7 @@ public sealed class JpegLsCodec : IDicomCodec
             }
         }
 
-        return FindEndOfImageByMarkers(encoded);
+        return FindEndOfImageByMarkers(encoded, out _);
     }
 
     /// <summary>
@@ -166,8 +167,11 @@ public sealed class JpegLsCodec : IDicomCodec
     /// after each SOS up to the next marker (0xFF followed by a byte from 0x80, other than RSTn). Finds EOI however much
     /// is after it; -1 for a codestream that ends (or breaks) before one.
     /// </summary>
-    private static int FindEndOfImageByMarkers(ReadOnlySpan<byte> encoded)
+    /// <param name="encoded">The codestream.</param>
+    /// <param name="scanEnd">Where the entropy-coded data of the last scan before EOI ends (-1 when there is no scan).</param>
+    private static int FindEndOfImageByMarkers(ReadOnlySpan<byte> encoded, out int scanEnd)
     {
+        scanEnd = -1;
         if (encoded.Length < 4 || encoded[0] != 0xFF || encoded[1] != 0xD8)
         {
             return -1;
@@ -212,6 +216,7 @@ public sealed class JpegLsCodec : IDicomCodec
                 byte after = encoded[i + 1];
                 if (after >= 0x80 && after is not (>= 0xD0 and <= 0xD7))
                 {
+                    scanEnd = i;
                     break;
                 }
 
@@ -222,6 +227,42 @@ public sealed class JpegLsCodec : IDicomCodec
         return -1;
     }
 
+
+    /// <summary>
+    /// The codestream without the comment (COM) and application (APPn) segments between the end of its last scan and
+    /// EOI, or null where there are none or something else is there. dcmdjpls stops reading after the scan; CharLS wants
+    /// EOI next ("missing End Of Image (EOI) marker").
+    /// </summary>
+    internal static byte[]? WithoutSegmentsBeforeEndOfImage(ReadOnlySpan<byte> encoded)
+    {
+        int eoi = FindEndOfImageByMarkers(encoded, out int scanEnd);
+        if (eoi < 0 || scanEnd < 0)
+        {
+            return null;
+        }
+
+        bool removed = false;
+        int i = scanEnd;
+        while (i < eoi)
+        {
+            byte code = encoded[i + 1];
+            if (code == 0xFF)
+            {
+                i++;
+                continue;
+            }
+
+            if (code is not (0xFE or (>= 0xE0 and <= 0xEF)))
+            {
+                return null;
+            }
+
+            i += 2 + ((encoded[i + 2] << 8) | encoded[i + 3]);
+            removed = true;
+        }
+
+        return removed && i == eoi ? [.. encoded[..scanEnd], .. encoded[eoi..]] : null;
+    }
 
     /// <summary>
     /// The codestream with <paramref name="count"/> zero bytes removed from between the end of the scan data and the EOI
@@ -270,8 +311,9 @@ public sealed class JpegLsCodec : IDicomCodec
     }
 
     /// <summary>
-    /// Decodes through CharLS; where CharLS refuses a codestream because of zero bytes between the end of the scan and
-    /// EOI, decodes it again without them, removing one more each time (up to <see cref="MaxZeroFill"/>).
+    /// Decodes through CharLS; where CharLS refuses the preset coding parameters, through <see cref="JpegLsPresetDecoder"/>;
+    /// where it refuses the scan, decodes the repairs of <see cref="Repairs"/> in turn, reporting CharLS's first error if
+    /// none decodes.
     /// </summary>
     private static DicomDecodedFrame DecodeTolerant(ReadOnlySpan<byte> encoded, DicomImageInfo info, int frame)
     {
@@ -286,25 +328,41 @@ public sealed class JpegLsCodec : IDicomCodec
         }
         catch (CharLsException e) when (e.Step == DecodeStep)
         {
-            for (int count = 1; count <= MaxZeroFill; count++)
+            foreach (var repaired in Repairs(encoded.ToArray()))
             {
-                var trimmed = WithoutZeroFill(encoded, count);
-                if (trimmed is null)
-                {
-                    break;
-                }
-
                 try
                 {
-                    return DecodeCore(trimmed, info, frame);
+                    return DecodeCore(repaired, info, frame);
                 }
                 catch (CharLsException)
                 {
-                    // One zero byte more may be the one in the way; the first error is the one reported.
+                    // The next repair may be the one; the first error is the one reported.
                 }
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// What dcmdjpls would decode the same as <paramref name="encoded"/>, for CharLS: without COM/APPn segments between
+    /// the scan and EOI; without 1, 2, ... up to <see cref="MaxZeroFill"/> zero bytes before EOI.
+    /// </summary>
+    private static IEnumerable<byte[]> Repairs(byte[] encoded)
+    {
+        if (WithoutSegmentsBeforeEndOfImage(encoded) is { } withoutSegments)
+        {
+            yield return withoutSegments;
+        }
+
+        for (int count = 1; count <= MaxZeroFill; count++)
+        {
+            if (WithoutZeroFill(encoded, count) is not { } trimmed)
+            {
+                yield break;
+            }
+
+            yield return trimmed;
         }
     }
 

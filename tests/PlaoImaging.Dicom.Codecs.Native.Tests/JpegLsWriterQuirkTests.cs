@@ -6,8 +6,8 @@ namespace PlaoImaging.Dicom.Codecs.Native.Tests;
 
 /// <summary>
 /// JPEG-LS codestreams as some writers make them, which CharLS 2.4 refuses and DCMTK's dcmdjpls decodes: zero bytes
-/// between the end of the scan and EOI (the DICOM WG04 sample MR1_JLSL, 16-bit signed, carries one), data after EOI,
-/// and preset coding parameters outside ISO/IEC 14495-1's ranges (dcmcjpls writes them when given such thresholds or
+/// between the end of the scan and EOI (the DICOM WG04 sample MR1_JLSL, 16-bit signed, carries one), comment or
+/// application segments there, data after EOI, and preset coding parameters outside ISO/IEC 14495-1's ranges (dcmcjpls writes them when given such thresholds or
 /// RESET). Each is built from a DCMTK encoding of a test source the same way, decoded here and compared byte for byte
 /// with dcmdjpls's decoding; streams that are broken (dcmdjpls refuses them too) still fail with a typed error.
 /// </summary>
@@ -78,6 +78,24 @@ public sealed class JpegLsWriterQuirkTests
     }
 
     [Theory]
+    [InlineData("signed16", "dcmcjpls")]
+    [InlineData("rgb8", "dcmcjpls-sample")]
+    [InlineData("multiframe12", "dcmcjpls-near3")]
+    public void CommentAndApplicationSegmentsBetweenScanAndEndOfImageDecodeLikeDcmtk(string source, string encodingId)
+    {
+        // dcmdjpls stops after the scan; CharLS says "missing End Of Image (EOI) marker".
+        byte[] segments = [0xFF, 0xFE, 0x00, 0x06, (byte)'p', (byte)'l', (byte)'a', (byte)'o', 0xFF, 0xE1, 0x00, 0x04, 0x01, 0x02];
+        var variant = Variant(Encoded(source, encodingId), "segments", frame => InsertBeforeEndOfImage(frame, segments));
+        var dcmtk = TryDcmtkFrames(variant);
+        Assert.NotNull(dcmtk);
+        var frames = Decode(variant);
+        for (int f = 0; f < frames.Length; f++)
+        {
+            CodecPeers.AssertSameBytes(dcmtk[f], frames[f], $"{source} {encodingId} with COM and APP1 before EOI, frame {f} vs dcmdjpls");
+        }
+    }
+
+    [Theory]
     [InlineData("junk", new byte[] { 0x12, 0x34 })]
     [InlineData("zeros8", new byte[] { 0, 0, 0, 0, 0, 0, 0, 0 })]
     public void OtherBytesBeforeEndOfImageAreRefusedNamingTheFrame(string name, byte[] inserted)
@@ -115,6 +133,12 @@ public sealed class JpegLsWriterQuirkTests
         Assert.Equal(16, JpegLsCodec.FindEndOfImage(stream));
         Assert.Equal(16, JpegLsCodec.FindEndOfImage([.. stream, .. new byte[100]]));
         Assert.Equal(16, JpegLsCodec.FindEndOfImage([.. stream, .. Enumerable.Repeat((byte)7, 100)]));
+
+        // A comment and an APP1 segment after the scan are removed, nothing else.
+        byte[] withSegments = [.. stream.AsSpan(0, 16), 0xFF, 0xFE, 0x00, 0x03, 0x41, 0xFF, 0xE1, 0x00, 0x02, 0xFF, 0xFF, 0xD9, 0x00];
+        Assert.Equal([.. stream, 0x00], JpegLsCodec.WithoutSegmentsBeforeEndOfImage(withSegments));
+        Assert.Null(JpegLsCodec.WithoutSegmentsBeforeEndOfImage(stream));
+        Assert.Null(JpegLsCodec.WithoutSegmentsBeforeEndOfImage([.. stream.AsSpan(0, 16), 0xFF, 0xDC, 0x00, 0x04, 0x00, 0x10, 0xFF, 0xD9]));
 
         // Cut inside the scan and padded: the FFD9 inside the comment segment is not taken for EOI.
         Assert.Equal(-1, JpegLsCodec.FindEndOfImage([.. stream.AsSpan(0, 16), .. Enumerable.Repeat((byte)7, 30)]));
