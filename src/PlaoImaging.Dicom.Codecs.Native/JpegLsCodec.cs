@@ -148,7 +148,7 @@ public sealed class JpegLsCodec : IDicomCodec
     /// </summary>
     internal static bool EndsWithEndOfImage(ReadOnlySpan<byte> encoded) => FindEndOfImage(encoded) >= 0;
 
-    /// <summary>Where the final EOI marker (FFD9) starts, or -1: see <see cref="EndsWithEndOfImage"/>.</summary>
+    /// <summary>Where the EOI marker (FFD9) starts, or -1: see <see cref="EndsWithEndOfImage"/>.</summary>
     internal static int FindEndOfImage(ReadOnlySpan<byte> encoded)
     {
         for (int i = encoded.Length - 2; i >= Math.Max(2, encoded.Length - 16); i--)
@@ -226,7 +226,6 @@ public sealed class JpegLsCodec : IDicomCodec
 
         return -1;
     }
-
 
     /// <summary>
     /// The codestream without the comment (COM) and application (APPn) segments between the end of its last scan and
