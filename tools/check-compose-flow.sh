@@ -93,7 +93,7 @@ mounts = {m.split(":")[1]: m.split(":")[0] for m in compose["services"]["orthanc
 orthanc["LuaScripts"] = [os.path.abspath(mounts[p]) for p in orthanc["LuaScripts"]]
 json.dump(orthanc, open(f"{flow}/orthanc.json", "w"), indent=1)
 PY
-  [ -f "$flow/worker-2.env" ] && ok "compose.yaml's worker environment: $(wc -l < "$flow/worker-1.env") variables each (Storage, Dicom, Export, Auth, Logging)" || { fail "could not read compose.yaml"; flow_ok=false; }
+  [ -f "$flow/worker-2.env" ] && ok "compose.yaml's worker environment: $(wc -l < "$flow/worker-1.env") variables each (Worker, Storage, Dicom, Export, Auth, Logging)" || { fail "could not read compose.yaml"; flow_ok=false; }
 fi
 
 if $flow_ok; then
