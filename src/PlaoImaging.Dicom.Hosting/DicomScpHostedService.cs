@@ -16,7 +16,8 @@ namespace PlaoImaging.Dicom.Hosting;
 /// associations in progress finish until the host's shutdown timeout cancels its token, then aborts what is left
 /// (their temp files are removed, nothing unacknowledged is kept). The store handler is the
 /// <see cref="IDicomStoreHandler"/> registered in the container, resolved once per association; when none is
-/// registered the instances are only stored, and every one that reaches the disk is acknowledged.
+/// registered the instances are only stored, and every one that reaches the disk is acknowledged. An
+/// <see cref="IDicomScpAvailability"/> in the container turns new associations away while it gives a reason.
 /// </summary>
 public sealed partial class DicomScpHostedService : IHostedService, IAsyncDisposable
 {
@@ -62,7 +63,8 @@ public sealed partial class DicomScpHostedService : IHostedService, IAsyncDispos
             factory = _ => services.GetRequiredService<IDicomStoreHandler>();
         }
 
-        var options = DicomScpServerOptions.Create(settings, factory, timeProvider);
+        var availability = services.GetService<IDicomScpAvailability>();
+        var options = DicomScpServerOptions.Create(settings, factory, timeProvider, availability is null ? null : () => availability.UnavailableReason);
         var created = new DicomServer(options, loggerFactory.CreateLogger<DicomServer>());
         try
         {

@@ -7,7 +7,7 @@ namespace PlaoImaging.Dicom.Hosting;
 /// <summary>Turns validated <see cref="DicomScpSettings"/> into the network library's <see cref="DicomServerOptions"/>.</summary>
 internal static class DicomScpServerOptions
 {
-    public static DicomServerOptions Create(DicomScpSettings settings, Func<DicomAssociationInfo, IDicomStoreHandler>? handlerFactory, TimeProvider timeProvider)
+    public static DicomServerOptions Create(DicomScpSettings settings, Func<DicomAssociationInfo, IDicomStoreHandler>? handlerFactory, TimeProvider timeProvider, Func<string?>? unavailable = null)
     {
         var addresses = settings.AcceptedCallingAddresses
             .Select(a => DicomScpSettingsValidator.TryParseNetwork(a, out var network) ? network : throw new ArgumentException($"'{a}' is not an IP network", nameof(settings)))
@@ -39,6 +39,7 @@ internal static class DicomScpServerOptions
             Tls = tls,
             StoreHandlerFactory = handlerFactory,
             TimeProvider = timeProvider,
+            Unavailable = unavailable,
         };
     }
 

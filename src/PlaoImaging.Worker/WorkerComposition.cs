@@ -136,6 +136,9 @@ public static class WorkerComposition
         {
             services.AddDicomScp(configuration.GetSection(DicomScpSettings.DefaultSectionPath));
             services.AddHostedService<StudyAssembler>();
+            services.AddSingleton<IngestAvailability>();
+            services.AddSingleton<IDicomScpAvailability>(sp => sp.GetRequiredService<IngestAvailability>());
+            services.AddHostedService(sp => sp.GetRequiredService<IngestAvailability>());
         }
         else
         {

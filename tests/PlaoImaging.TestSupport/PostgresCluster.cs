@@ -78,7 +78,7 @@ public sealed class PostgresCluster : IDisposable
                 var (code, stdout, stderr) = cluster.Run("pg_ctl",
                 [
                     "-D", cluster.DataDirectory, "-l", cluster.LogPath, "-w", "-t", "60", "start",
-                    "-o", $"-p {cluster.Port.ToString(CultureInfo.InvariantCulture)} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                    "-o", cluster.ServerOptions,
                 ], 90);
                 if (code == 0)
                 {
@@ -111,6 +111,20 @@ public sealed class PostgresCluster : IDisposable
 
     /// <summary>A query that returns one number.</summary>
     public long Scalar(string sql) => long.Parse(Query(sql).Single(), CultureInfo.InvariantCulture);
+
+    /// <summary>Stops the server at once (as a crash or a lost database host would: open connections are cut), keeping its data.</summary>
+    public void Stop() => RunOk("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"], 60);
+
+    /// <summary>Starts the stopped server again on the same port.</summary>
+    public void Restart() => RunOk("pg_ctl",
+    [
+        "-D", DataDirectory, "-l", LogPath, "-w", "-t", "60", "start",
+        "-o", ServerOptions,
+    ], 90);
+
+    /// <summary>The server's options: this cluster's port and socket folder, loopback only, durability off (a test's data is thrown away).</summary>
+    private string ServerOptions =>
+        $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {Folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
 
     /// <summary>Stops the server at once (no checkpoint) and removes the folder.</summary>
     public void Dispose()

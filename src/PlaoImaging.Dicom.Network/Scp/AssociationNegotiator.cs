@@ -75,6 +75,11 @@ internal sealed class AssociationNegotiator
             }
         }
 
+        if (options.Unavailable?.Invoke() is not null)
+        {
+            return new AssociateRejectPdu(AssociateRejectResult.Transient, AssociateRejectSource.ServiceProviderPresentation, AssociateRejectReasons.TemporaryCongestion);
+        }
+
         if (overLimit)
         {
             return new AssociateRejectPdu(AssociateRejectResult.Transient, AssociateRejectSource.ServiceProviderPresentation, AssociateRejectReasons.LocalLimitExceeded);

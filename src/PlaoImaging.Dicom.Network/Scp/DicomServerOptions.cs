@@ -73,4 +73,12 @@ public sealed record DicomServerOptions
     public Func<DicomInstanceKeys, string>? RelativePath { get; init; }
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Asked at every A-ASSOCIATE-RQ that passes the AE title and address checks: a reason when the service cannot take
+    /// instances now (e.g. its index database is down). The association is then rejected as transient, by the service
+    /// provider (presentation) with reason 1, temporary congestion (PS3.8 9.3.4), so that the sender keeps its
+    /// instances and tries again later; the reason is logged. Null (or no function): accept.
+    /// </summary>
+    public Func<string?>? Unavailable { get; init; }
 }

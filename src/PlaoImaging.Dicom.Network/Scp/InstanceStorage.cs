@@ -126,7 +126,15 @@ internal sealed partial class InstanceStorage
     /// <summary>Removes a temp file whose data set did not arrive whole.</summary>
     public static void Discard(FileStream? file, string? tempPath)
     {
-        file?.Dispose();
+        try
+        {
+            // Closing flushes what is buffered; on a full disk that fails, and the file is deleted anyway.
+            file?.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+
         if (tempPath is not null)
         {
             try

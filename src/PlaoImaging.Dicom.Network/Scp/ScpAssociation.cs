@@ -203,7 +203,16 @@ internal sealed partial class ScpAssociation
         dataBytes += value.Data.Length;
         if (dataFile is not null)
         {
-            await server.Storage.WriteAsync(dataFile, value.Data, token).ConfigureAwait(false);
+            try
+            {
+                await server.Storage.WriteAsync(dataFile, value.Data, token).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                // A full or failing disk: the rest of the data set is drained and the instance refused (A700), so the
+                // sender keeps it and the association stays usable.
+                RefuseUnwritable(pending.AffectedSopInstanceUid, e);
+            }
         }
 
         if (value.IsLast)
@@ -272,6 +281,19 @@ internal sealed partial class ScpAssociation
             // UIDs that cannot go into a File Meta Information group: the data set is drained and refused.
             refusal = DimseStatus.InvalidArgumentValue;
         }
+        catch (IOException e)
+        {
+            RefuseUnwritable(sopInstance, e);
+        }
+    }
+
+    private void RefuseUnwritable(string? sopInstanceUid, IOException e)
+    {
+        InstanceStorage.Discard(dataFile, dataTempPath);
+        dataFile = null;
+        dataTempPath = null;
+        LogStoreFailed(logger, sopInstanceUid, e.Message);
+        refusal = DimseStatus.RefusedOutOfResources;
     }
 
     private async ValueTask CompleteStoreAsync(DimseCommand request, AcceptedPresentationContext context, CancellationToken token)
@@ -332,7 +354,7 @@ internal sealed partial class ScpAssociation
         }
         catch (IOException e)
         {
-            InstanceStorage.Discard(null, temp);
+            InstanceStorage.Discard(file, temp);
             LogStoreFailed(logger, request.AffectedSopInstanceUid, e.Message);
             response = DimseStatus.RefusedOutOfResources;
             comment = "the instance could not be written";

@@ -20,6 +20,12 @@ public sealed class WorkerSettings
     /// <c>web</c>, comma-separated (see <see cref="WorkerRoles"/>).
     /// </summary>
     public string Roles { get; set; } = "all";
+
+    /// <summary>
+    /// Free space (MiB) the storage root and the outbox must keep: below it the instance is not ready and its SCP turns
+    /// new associations away (temporary congestion) until space returns. 0: only a failed write says the disk is full.
+    /// </summary>
+    public int MinimumFreeSpaceMiB { get; set; } = 256;
 }
 
 /// <summary>The databases (section <c>Storage</c>): SQLite files under the data folder, or one PostgreSQL database for results and Hangfire.</summary>

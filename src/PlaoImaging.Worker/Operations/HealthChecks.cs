@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using PlaoImaging.Dicom.Hosting;
 using PlaoImaging.Worker.Configuration;
 using PlaoImaging.Worker.Jobs;
@@ -36,11 +37,47 @@ public sealed class DatabaseHealthCheck(IDbContextFactory<ResultsDbContext> data
     }
 }
 
-/// <summary>Ready needs the storage and data folders to take a write.</summary>
-public sealed class StorageHealthCheck(StoragePaths paths) : IHealthCheck
+/// <summary>Ready needs the storage and data folders to take a write and to keep <c>Worker:MinimumFreeSpaceMiB</c> free.</summary>
+public sealed class StorageHealthCheck(StoragePaths paths, IOptions<WorkerSettings> worker) : IHealthCheck
 {
+    /// <summary>Why the storage root or the outbox is short of space; null when both have enough.</summary>
+    public static string? LowSpace(StoragePaths paths, WorkerSettings worker)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(worker);
+        if (worker.MinimumFreeSpaceMiB <= 0)
+        {
+            return null;
+        }
+
+        foreach (string folder in new[] { paths.StorageRoot, paths.Outbox })
+        {
+            long free;
+            try
+            {
+                free = new DriveInfo(folder).AvailableFreeSpace;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                continue; // the write probe says whether it is usable
+            }
+
+            if (free < worker.MinimumFreeSpaceMiB * 1024L * 1024L)
+            {
+                return $"{folder} has {free / (1024.0 * 1024.0):F1} MiB free, less than Worker:MinimumFreeSpaceMiB ({worker.MinimumFreeSpaceMiB})";
+            }
+        }
+
+        return null;
+    }
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (LowSpace(paths, worker.Value) is { } low)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy(low));
+        }
+
         foreach (string folder in new[] { paths.StorageRoot, paths.Outbox })
         {
             string probe = Path.Combine(folder, ".health-" + Environment.ProcessId);

@@ -185,6 +185,24 @@ public sealed class ServerClientTests
     }
 
     [Fact]
+    public async Task EchoAsync_WhileTheServiceSaysItIsUnavailable_RejectedTransientTemporaryCongestion_AndServedOnceItIsBack()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string? unavailable = "the index database does not answer";
+        await using var server = TestServer.Start("unavailable", o => o with { Unavailable = () => unavailable });
+
+        var e = await Assert.ThrowsAsync<DicomAssociationRejectedException>(() => server.Client().EchoAsync(ct));
+
+        Assert.Equal(AssociateRejectResult.Transient, e.Reject!.Result);
+        Assert.Equal(AssociateRejectSource.ServiceProviderPresentation, e.Reject.Source);
+        Assert.Equal(AssociateRejectReasons.TemporaryCongestion, e.Reject.Reason);
+
+        unavailable = null;
+        await server.AssertIdleAsync(ct);
+        await server.AssertEchoAsync(ct);
+    }
+
+    [Fact]
     public async Task EchoAsync_CalledAETitleNotServed_RejectedCalledAETitleNotRecognized()
     {
         var ct = TestContext.Current.CancellationToken;

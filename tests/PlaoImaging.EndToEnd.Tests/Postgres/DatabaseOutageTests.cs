@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Net;
+using PlaoImaging.EndToEnd.Tests.Worker;
+using PlaoImaging.Tests.Shared;
+using Xunit;
+
+namespace PlaoImaging.EndToEnd.Tests.Postgres;
+
+/// <summary>
+/// The results database goes away under a running worker (PostgreSQL stopped at once, as a crashed database host):
+/// readiness fails naming the database, new associations are rejected as transient (temporary congestion) so that the
+/// sender keeps its instances, the process stays alive; when the database is back, readiness returns, the sender's
+/// retry is accepted, and every study — those acknowledged before the outage and those sent after it — is analysed
+/// and reported once.
+/// </summary>
+[Trait("Category", "peer")]
+[Trait("Category", "slow")]
+public sealed class DatabaseOutageTests
+{
+    [Fact]
+    public async Task DatabaseStopped_AssociationsRejectedAsTransient_AndAfterItReturnsEveryStudyIsAnalysedOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string storescu = Peers.Require("storescu");
+        using var cluster = PostgresCluster.Start("outage");
+        string scratch = Peers.ScratchDirectory("pg-outage");
+        string inputs = Directory.CreateDirectory(Path.Combine(scratch, "inputs")).FullName;
+        string source = WorkerTestKit.SampleFiles("03-dx-thoracic-plao-run")[0];
+        var before = Enumerable.Range(0, 3).Select(i => WorkerTestKit.CopyAsNewStudy(source, inputs, $"OUTAGE-A{i}")).ToList();
+        var after = Enumerable.Range(0, 2).Select(i => WorkerTestKit.CopyAsNewStudy(source, inputs, $"OUTAGE-B{i}")).ToList();
+
+        using var pacs = StorescpPeer.Start(Path.Combine(scratch, "pacs"));
+        var settings = new Dictionary<string, string>(WorkerTestKit.Destination("pacs", pacs.Port, "PACS"), StringComparer.Ordinal)
+        {
+            ["Storage:Provider"] = "PostgreSql",
+            ["Storage:ConnectionString"] = cluster.ConnectionString,
+            ["Assembly:QuietPeriod"] = "00:00:01",
+            ["Export:RetryDelays:0"] = "00:00:01",
+        };
+        using var worker = await WorkerProcess.StartAsync("pg-outage", settings, ct);
+
+        var (code, output) = Send(storescu, worker.DicomPort, before);
+        Assert.True(code == 0, "before the outage: " + output);
+        await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 3, "the first three studies reported", ct);
+
+        cluster.Stop();
+        string ready = await WaitForReadyAsync(worker, HttpStatusCode.ServiceUnavailable, ct);
+        Assert.Contains("database", ready, StringComparison.OrdinalIgnoreCase);
+        using (var live = await worker.Api.GetAsync("health/live", ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+
+        // The probe runs every 2 s: by the time readiness fails, the SCP turns associations away.
+        (code, output) = Send(storescu, worker.DicomPort, after);
+        Assert.True(code != 0, "storescu succeeded while the database was down: " + output);
+        Assert.Contains("Temporary Congestion", output, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Rejected Transient", output, StringComparison.OrdinalIgnoreCase);
+        Assert.False(worker.Process!.HasExited, "the worker exited during the outage:\n" + worker.Process.Describe(40));
+
+        cluster.Restart();
+        await WaitForReadyAsync(worker, HttpStatusCode.OK, ct);
+        (code, output) = Send(storescu, worker.DicomPort, after);
+        Assert.True(code == 0, "after the outage: " + output);
+        await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 5, "all five studies reported", ct);
+
+        Assert.Equal(5, cluster.Scalar("SELECT count(*) FROM studies WHERE \"State\" = 'Analysed'"));
+        Assert.Equal(5, cluster.Scalar("SELECT count(*) FROM analyses"));
+        Assert.Equal(5, cluster.Scalar("SELECT count(*) FROM instances"));
+        var reports = pacs.Received().Where(r => WorkerTestKit.ReportClasses.Contains(r.SopClassUid)).Select(r => r.StudyUid).ToList();
+        Assert.Equal(5, reports.Count);
+        Assert.Equal(5, reports.Distinct(StringComparer.Ordinal).Count());
+        Assert.Contains("New DICOM associations are refused", string.Join('\n', worker.Process.Lines), StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Output) Send(string storescu, int port, IEnumerable<string> files)
+    {
+        var (code, stdout, stderr) = Peers.RunProcess(storescu, ["-xs", "-aec", "PLAO", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), .. files], timeoutSeconds: 120);
+        return (code, stdout + stderr);
+    }
+
+    private static async Task<string> WaitForReadyAsync(WorkerProcess worker, HttpStatusCode expected, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            using var response = await worker.Api.GetAsync("health/ready", ct);
+            string body = await response.Content.ReadAsStringAsync(ct);
+            if (response.StatusCode == expected)
+            {
+                // Readiness and the SCP's gate probe separately: give the gate one more probe interval.
+                await Task.Delay(TimeSpan.FromSeconds(2.5), ct);
+                return body;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"/health/ready still {(int)response.StatusCode} after 60 s, expected {(int)expected}: {body}");
+            await Task.Delay(500, ct);
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> done, string what, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not reached in 2 minutes: {what}");
+            await Task.Delay(500, ct);
+        }
+    }
+}
