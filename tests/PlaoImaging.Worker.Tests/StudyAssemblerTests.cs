@@ -111,6 +111,48 @@ public sealed class StudyAssemblerTests
         Assert.Empty(Enqueued(storage));
     }
 
+    [Fact]
+    public async Task QueueDueStudiesAsync_ClockWentBackAnHour_TheQuietPeriodStartsAgainInsteadOfWaitingTheHour()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, assembler) = await CreateAsync("assembler-clock-back", ct);
+        string study = DicomUidGenerator.NewUid();
+        await services.StoreAsync(WorkerServices.Radiograph(study), ct);
+
+        // Received while the clock was an hour ahead; the clock has since been put right.
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            var record = db.Studies.Single(s => s.StudyInstanceUid == study);
+            record.DueAt = services.Time.GetUtcNow() + TimeSpan.FromHours(1) + Quiet;
+            await db.SaveChangesAsync(ct);
+        }
+
+        Assert.Equal(0, await assembler.QueueDueStudiesAsync(ct));
+        Assert.Equal(services.Time.GetUtcNow() + Quiet, (await services.StudyAsync(study, ct)).DueAt);
+        services.Time.Advance(Quiet);
+        Assert.Equal(1, await assembler.QueueDueStudiesAsync(ct));
+        Assert.Single(Enqueued(storage));
+    }
+
+    [Fact]
+    public async Task QueueDueStudiesAsync_ClockJumpsAheadAnHour_StudiesDueAreQueuedOnceAndALaterInstanceIsANewGeneration()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, assembler) = await CreateAsync("assembler-clock-ahead", ct);
+        string study = DicomUidGenerator.NewUid();
+        await services.StoreAsync(WorkerServices.Radiograph(study), ct);
+
+        services.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, await assembler.QueueDueStudiesAsync(ct));
+        Assert.Equal(0, await assembler.QueueDueStudiesAsync(ct));
+        await services.StoreAsync(WorkerServices.Radiograph(study), ct);
+        Assert.Equal(0, await assembler.QueueDueStudiesAsync(ct));
+        services.Time.Advance(Quiet);
+        Assert.Equal(1, await assembler.QueueDueStudiesAsync(ct));
+        Assert.Equal([1, 2], Enqueued(storage).Select(j => Convert.ToInt32(j.Args[1], System.Globalization.CultureInfo.InvariantCulture)).Order().ToList());
+    }
+
     private static async Task<(WorkerServices Services, SQLiteStorage Storage, StudyAssembler Assembler)> CreateAsync(string name, CancellationToken ct)
     {
         var services = await WorkerServices.CreateAsync(name, Quiet, ct);

@@ -53,6 +53,18 @@ public sealed partial class StudyAssembler(
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
+            // A quiet period that ends further away than a whole quiet period from now was set before the clock went
+            // back (a corrected clock, a VM restored): without this it would hold the study for as long as the jump.
+            // The quiet period starts again on the clock as it is now.
+            var latest = now + settings.Value.QuietPeriod;
+            int pulledIn = await db.Studies
+                .Where(s => s.State == StudyState.Receiving && s.DueAt != null && s.DueAt > latest)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.DueAt, (DateTimeOffset?)latest), cancellationToken).ConfigureAwait(false);
+            if (pulledIn > 0)
+            {
+                LogClockWentBack(logger, pulledIn);
+            }
+
             var due = await db.Studies.AsNoTracking()
                 .Where(s => s.State == StudyState.Receiving && s.DueAt != null && s.DueAt <= now)
                 .OrderBy(s => s.DueAt)
@@ -93,6 +105,9 @@ public sealed partial class StudyAssembler(
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, Message = "Study {StudyId} generation {Generation} was queued by another node or has changed; the job queued here is deleted")]
     private static partial void LogAlreadyQueued(ILogger logger, long studyId, int generation);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "{Count} studies were due later than a whole quiet period from now: the clock went back; their quiet period starts again")]
+    private static partial void LogClockWentBack(ILogger logger, int count);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "The study assembler's pass failed; it tries again")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
