@@ -62,7 +62,7 @@ public sealed partial class DicomServer : IAsyncDisposable
             throw new InvalidOperationException("the server is already started");
         }
 
-        Storage.RemoveLeftovers();
+        Storage.RemoveLeftovers(2 * options.PduTimeout);
         listener = new TcpListener(options.Address, options.Port);
         listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         listener.Start(backlog: 256);

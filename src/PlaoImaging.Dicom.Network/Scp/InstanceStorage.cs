@@ -26,13 +26,27 @@ internal sealed partial class InstanceStorage
 
     public string IncomingDirectory => incoming;
 
-    /// <summary>Temp files of a previous run were never acknowledged: the sender still has them. Remove them.</summary>
-    public void RemoveLeftovers()
+    /// <summary>
+    /// Temp files of a previous run were never acknowledged: the sender still has them. Remove those untouched for
+    /// <paramref name="idleFor"/>: on a storage root shared by several SCPs, a younger one may be an instance another
+    /// SCP is receiving now (a live association writes to its file, or is aborted after its PDU timeout).
+    /// </summary>
+    public void RemoveLeftovers(TimeSpan idleFor)
     {
         Directory.CreateDirectory(incoming);
+        var before = DateTime.UtcNow - idleFor;
         foreach (var file in Directory.EnumerateFiles(incoming, "*.part"))
         {
-            File.Delete(file);
+            try
+            {
+                if (File.GetLastWriteTimeUtc(file) < before)
+                {
+                    File.Delete(file);
+                }
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 

@@ -203,6 +203,28 @@ public sealed class ServerClientTests
     }
 
     [Fact]
+    public async Task Start_TempFilesInTheStorage_OnlyThoseIdleForTwiceThePduTimeoutAreRemoved()
+    {
+        // A storage root shared by two SCPs: a younger temp file may be an instance the other one is receiving now.
+        string stale = string.Empty, live = string.Empty;
+        await using var server = TestServer.Start("leftovers", o =>
+        {
+            string incoming = Directory.CreateDirectory(Path.Combine(o.StorageDirectory, ".incoming")).FullName;
+            stale = Path.Combine(incoming, "stale.part");
+            File.WriteAllBytes(stale, [1]);
+            File.SetLastWriteTimeUtc(stale, DateTime.UtcNow - (2 * o.PduTimeout) - TimeSpan.FromSeconds(5));
+            live = Path.Combine(incoming, "live.part");
+            File.WriteAllBytes(live, [2]);
+            File.SetLastWriteTimeUtc(live, DateTime.UtcNow - o.PduTimeout);
+            return o;
+        });
+
+        Assert.False(File.Exists(stale), "a temp file idle for longer than twice the PDU timeout was kept");
+        Assert.True(File.Exists(live), "a temp file written within twice the PDU timeout was removed");
+        File.Delete(live);
+    }
+
+    [Fact]
     public async Task EchoAsync_CalledAETitleNotServed_RejectedCalledAETitleNotRecognized()
     {
         var ct = TestContext.Current.CancellationToken;
