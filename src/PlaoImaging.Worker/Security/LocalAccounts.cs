@@ -34,18 +34,28 @@ public sealed partial class LocalAccounts
 
         if (settings.Value.Users.Count == 0 && settings.Value.OpenIdConnect is null)
         {
+            // The password file is written whole under a temporary name and linked into place only if none is there
+            // yet, so a crash leaves either no file or a complete one, and of two instances starting on one data
+            // folder the first one's password is the password of both; its hash is made from what the file holds.
             string file = Path.Combine(paths.DataFolder, "secrets", "admin-password");
-            string hashFile = file + ".hash";
-            if (!File.Exists(hashFile))
+            if (!File.Exists(file))
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(file)!);
                 string password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', 'x').Replace('/', 'y');
-                WriteOwnerOnly(file, password + "\n");
-                WriteOwnerOnly(hashFile, PasswordHasher.Hash(password));
-                LogGenerated(logger, file);
+                string temp = $"{file}.{Environment.ProcessId}.{Guid.NewGuid():N}.new";
+                WriteOwnerOnly(temp, password + "\n");
+                try
+                {
+                    File.Move(temp, file, overwrite: false);
+                    LogGenerated(logger, file);
+                }
+                catch (IOException) when (File.Exists(file))
+                {
+                    File.Delete(temp);
+                }
             }
 
-            accounts["admin"] = (File.ReadAllText(hashFile).Trim(), new LocalAccount("admin", [Roles.Admin, Roles.Radiologist]));
+            accounts["admin"] = (PasswordHasher.Hash(File.ReadAllText(file).Trim()), new LocalAccount("admin", [Roles.Admin, Roles.Radiologist]));
             GeneratedAdminPasswordFile = file;
         }
     }
