@@ -875,6 +875,12 @@ internal sealed class DicomReader
             {
                 throw new DicomReadException(start, null, "the deflated dataset is corrupt: " + e.Message, e);
             }
+            catch (IOException e) when (e.GetType().FullName == "System.IO.Compression.ZLibException")
+            {
+                // zlib failing on the data itself (a zlib header asking for a preset dictionary gives Z_NEED_DICT, which
+                // .NET reports as ZLibException, an IOException the reader would otherwise let out as a stream failure).
+                throw new DicomReadException(start, null, "the deflated dataset is corrupt: " + e.Message, new InvalidDataException(e.Message, e));
+            }
         }
 
         public override void Flush()

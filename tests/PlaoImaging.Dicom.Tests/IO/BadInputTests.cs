@@ -78,6 +78,17 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Read_DeflatedDatasetWithZlibPresetDictionary_FailsTyped()
+    {
+        // Found by the AFL++ campaign on the Part 10 reader: a zlib header with FDICT set (0x78 0x20) made zlib return
+        // Z_NEED_DICT, which came out of DicomFile.Read as System.IO.Compression.ZLibException.
+        byte[] data = [.. SampleFiles.DeflatedMeta(), 0x78, 0x20, 0x27, 0xFA, 0x44, 0xBF, 0xD2, 0xA7, 0x01, 0x02];
+
+        var error = Assert.Throws<DicomReadException>(() => DicomFile.Read(new MemoryStream(data)));
+        Assert.Contains("deflated dataset is corrupt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_InflatedDatasetTruncatedAtEveryOffset_FailsAtExactInflatedOffset()
     {
         var meta = SampleFiles.DeflatedMeta();
