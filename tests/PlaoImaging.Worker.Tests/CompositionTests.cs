@@ -1,4 +1,7 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -40,6 +43,39 @@ public sealed class CompositionTests
             app.MapPlaoWorker();
             using var scope = app.Services.CreateScope();
             Assert.IsType<SqliteResultsDbContext>(scope.ServiceProvider.GetRequiredService<ResultsDbContext>());
+            Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
+        }
+    }
+
+    [Theory]
+    [InlineData("all", true)]
+    [InlineData("ingest,analysis,export", false)]
+    public async Task MapPlaoWorker_EveryRouteButHealthAndSignInNeedsAUser(string roles, bool web)
+    {
+        // The fallback policy asks every endpoint without metadata for an authenticated user; only these opt out.
+        string[] anonymous = web
+            ? ["ANY /health/live", "ANY /health/ready", "GET /login", "GET /login/oidc", "POST /login"]
+            : ["ANY /health/live", "ANY /health/ready"];
+        string folder = Peers.ScratchDirectory("worker-routes-" + (web ? "web" : "no-web"));
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = folder,
+            EnvironmentName = "Production",
+            Args = [$"--Worker:DataFolder={Path.Combine(folder, "data")}", "--Urls=http://127.0.0.1:0", $"--Worker:Roles={roles}"],
+        });
+        builder.AddPlaoWorker();
+        var app = builder.Build();
+        await using (app)
+        {
+            app.MapPlaoWorker();
+            var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().ToList();
+            static string Name(RouteEndpoint e) =>
+                string.Join('|', e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["ANY"]) + " /" + e.RoutePattern.RawText?.TrimStart('/');
+            var open = endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null).Select(Name).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(anonymous.Order(StringComparer.Ordinal), open);
+            var names = endpoints.Select(Name).ToList();
+            Assert.Contains("ANY /metrics", names);
+            Assert.Equal(web, names.Any(n => n.Contains("/api/studies", StringComparison.Ordinal)));
             Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
         }
     }
