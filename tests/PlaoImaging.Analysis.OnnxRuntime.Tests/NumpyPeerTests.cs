@@ -72,17 +72,7 @@ public sealed class NumpyPeerTests
         }
     }
 
-    private static void Unavailable(string reason)
-    {
-        // The convention of tests/Shared/Peers.cs: a missing peer fails in CI and skips loudly elsewhere.
-        if (Peers.InCi)
-        {
-            Assert.Fail("REQUIRED PEER MISSING IN CI: " + reason);
-        }
-
-        Console.Error.WriteLine("SKIPPED (peer missing): " + reason);
-        Assert.Skip("PEER MISSING: " + reason);
-    }
+    private static void Unavailable(string reason) => Peers.Unavailable(reason);
 
     private static void WriteFloats(string path, ReadOnlySpan<float> values)
     {

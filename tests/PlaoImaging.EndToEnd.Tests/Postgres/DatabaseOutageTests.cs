@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using PlaoImaging.EndToEnd.Tests.Worker;
 using PlaoImaging.Tests.Shared;
@@ -39,7 +38,7 @@ public sealed class DatabaseOutageTests
         };
         using var worker = await WorkerProcess.StartAsync("pg-outage", settings, ct);
 
-        var (code, output) = Send(storescu, worker.DicomPort, before);
+        var (code, output) = WorkerTestKit.Storescu(storescu, worker.DicomPort, before);
         Assert.True(code == 0, "before the outage: " + output);
         await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 3, "the first three studies reported", ct);
 
@@ -52,7 +51,7 @@ public sealed class DatabaseOutageTests
         }
 
         // The probe runs every 2 s: by the time readiness fails, the SCP turns associations away.
-        (code, output) = Send(storescu, worker.DicomPort, after);
+        (code, output) = WorkerTestKit.Storescu(storescu, worker.DicomPort, after);
         Assert.True(code != 0, "storescu succeeded while the database was down: " + output);
         Assert.Contains("Temporary Congestion", output, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Rejected Transient", output, StringComparison.OrdinalIgnoreCase);
@@ -60,7 +59,7 @@ public sealed class DatabaseOutageTests
 
         cluster.Restart();
         await WaitForReadyAsync(worker, HttpStatusCode.OK, ct);
-        (code, output) = Send(storescu, worker.DicomPort, after);
+        (code, output) = WorkerTestKit.Storescu(storescu, worker.DicomPort, after);
         Assert.True(code == 0, "after the outage: " + output);
         await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 5, "all five studies reported", ct);
 
@@ -71,12 +70,6 @@ public sealed class DatabaseOutageTests
         Assert.Equal(5, reports.Count);
         Assert.Equal(5, reports.Distinct(StringComparer.Ordinal).Count());
         Assert.Contains("New DICOM associations are refused", string.Join('\n', worker.Process.Lines), StringComparison.Ordinal);
-    }
-
-    private static (int Code, string Output) Send(string storescu, int port, IEnumerable<string> files)
-    {
-        var (code, stdout, stderr) = Peers.RunProcess(storescu, ["-xs", "-aec", "PLAO", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), .. files], timeoutSeconds: 120);
-        return (code, stdout + stderr);
     }
 
     private static async Task<string> WaitForReadyAsync(WorkerProcess worker, HttpStatusCode expected, CancellationToken ct)

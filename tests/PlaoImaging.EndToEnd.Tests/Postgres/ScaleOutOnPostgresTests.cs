@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using PlaoImaging.EndToEnd.Tests.Worker;
 using PlaoImaging.Tests.Shared;
 using Xunit;
@@ -78,8 +77,8 @@ public sealed class ScaleOutOnPostgresTests
 
             // Half the studies to each SCP, at the same time.
             var half = files.Count / 2;
-            var sendA = Task.Run(() => Send(storescu, ingestA.DicomPort, files.Take(half)), ct);
-            var sendB = Task.Run(() => Send(storescu, ingestB.DicomPort, files.Skip(half)), ct);
+            var sendA = Task.Run(() => WorkerTestKit.StorescuOk(storescu, ingestA.DicomPort, files.Take(half)), ct);
+            var sendB = Task.Run(() => WorkerTestKit.StorescuOk(storescu, ingestB.DicomPort, files.Skip(half)), ct);
 
             // While the studies are being analysed: one analysis worker killed, another one added.
             await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM analyses") >= 30, TimeSpan.FromMinutes(4), "30 analyses", cluster, ct);
@@ -129,12 +128,6 @@ public sealed class ScaleOutOnPostgresTests
                 node.Dispose();
             }
         }
-    }
-
-    private static void Send(string storescu, int port, IEnumerable<string> files)
-    {
-        var (code, stdout, stderr) = Peers.RunProcess(storescu, ["-xs", "-aec", "PLAO", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), .. files], timeoutSeconds: 300);
-        Assert.True(code == 0, $"storescu to {port} exited {code}: {stdout}{stderr}");
     }
 
     private static async Task WaitForAsync(Func<bool> done, TimeSpan timeout, string what, PostgresCluster cluster, CancellationToken ct)

@@ -110,12 +110,7 @@ public sealed class TwoWorkersOnPostgresTests
         Assert.Equal(10, received.Count);
     }
 
-    private static void Send(string storescu, int port, params string[] files)
-    {
-        // -xs: JPEG lossless and the uncompressed syntaxes, so every sample file finds a context.
-        var (code, stdout, stderr) = Peers.RunProcess(storescu, ["-xs", "-aec", "PLAO", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), .. files], timeoutSeconds: 60);
-        Assert.True(code == 0, $"storescu to {port} exited {code}: {stdout}{stderr}");
-    }
+    private static void Send(string storescu, int port, params string[] files) => WorkerTestKit.StorescuOk(storescu, port, files, timeoutSeconds: 60);
 
     private static string StudyUid(string file) =>
         PlaoImaging.Dicom.DicomFile.Open(file, new PlaoImaging.Dicom.DicomReadOptions { StopBeforePixelData = true }).Dataset.GetString(PlaoImaging.Dicom.DicomTags.StudyInstanceUID);

@@ -92,6 +92,23 @@ internal static class WorkerTestKit
     /// A copy of a sample radiograph as a new study: new Study, Series and SOP Instance UIDs, the given patient, the
     /// same pixel data and transfer syntax.
     /// </summary>
+    /// <summary>
+    /// Sends files on one association with DCMTK storescu (<c>-xs</c>: JPEG lossless and the uncompressed syntaxes, so
+    /// every sample file finds a context), called AE title PLAO; its exit code and output.
+    /// </summary>
+    public static (int Code, string Output) Storescu(string storescu, int port, IEnumerable<string> files, int timeoutSeconds = 300)
+    {
+        var (code, stdout, stderr) = Peers.RunProcess(storescu, ["-xs", "-aec", "PLAO", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture), .. files], timeoutSeconds: timeoutSeconds);
+        return (code, stdout + stderr);
+    }
+
+    /// <summary>As <see cref="Storescu"/>, asserting that storescu succeeded.</summary>
+    public static void StorescuOk(string storescu, int port, IEnumerable<string> files, int timeoutSeconds = 300)
+    {
+        var (code, output) = Storescu(storescu, port, files, timeoutSeconds);
+        Assert.True(code == 0, $"storescu to {port} exited {code}: {output}");
+    }
+
     public static string CopyAsNewStudy(string source, string folder, string patientId)
     {
         var original = DicomFile.Open(source);
