@@ -61,7 +61,9 @@ public sealed class DatabaseOutageTests
         await WaitForReadyAsync(worker, HttpStatusCode.OK, ct);
         (code, output) = WorkerTestKit.Storescu(storescu, worker.DicomPort, after);
         Assert.True(code == 0, "after the outage: " + output);
-        await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 5, "all five studies reported", ct);
+        // After an outage Hangfire's job servers back off before they fetch again; the wait allows for that.
+        await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 5, "all five studies reported", ct,
+            TimeSpan.FromMinutes(5), () => Describe(cluster, worker));
 
         Assert.Equal(5, cluster.Scalar("SELECT count(*) FROM studies WHERE \"State\" = 'Analysed'"));
         Assert.Equal(5, cluster.Scalar("SELECT count(*) FROM analyses"));
@@ -91,13 +93,19 @@ public sealed class DatabaseOutageTests
         }
     }
 
-    private static async Task WaitForAsync(Func<bool> done, string what, CancellationToken ct)
+    private static async Task WaitForAsync(Func<bool> done, string what, CancellationToken ct, TimeSpan? timeout = null, Func<string>? describe = null)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        var limit = timeout ?? TimeSpan.FromMinutes(2);
+        var deadline = DateTime.UtcNow + limit;
         while (!done())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"not reached in 2 minutes: {what}");
+            Assert.True(DateTime.UtcNow < deadline, $"not reached in {limit}: {what}\n{describe?.Invoke()}");
             await Task.Delay(500, ct);
         }
     }
+
+    private static string Describe(PostgresCluster cluster, WorkerProcess worker) =>
+        "studies: " + string.Join(", ", cluster.Query("SELECT \"State\" || ' ' || count(*) FROM studies GROUP BY \"State\"")) +
+        "; exports: " + string.Join(", ", cluster.Query("SELECT \"State\" || ' ' || count(*) FROM exports GROUP BY \"State\"")) +
+        "\n" + worker.Process?.Describe(60);
 }
