@@ -67,6 +67,7 @@ public static class WorkerComposition
         // First hosted service: migrations and recovery run before the SCP listens and the job servers fetch.
         services.AddHostedService<StartupRecovery>();
         services.AddHostedService<ModelWarmUp>();
+        services.AddHostedService<ModelReloadWatcher>();
 
         services.AddSingleton<JobStorage>(_ => storage.IsPostgreSql
             ? CreatePostgreSqlStorage(storage, jobsSettings)

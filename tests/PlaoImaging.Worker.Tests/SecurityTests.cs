@@ -90,6 +90,8 @@ public sealed partial class SecurityTests(SecuredWorker fixture) : IClassFixture
         Assert.Equal(403, reprocess);
         var (retry, _) = await WorkerTestKit.PostJsonAsync(radiologist, "api/exports/1/retry", null, ct);
         Assert.Equal(403, retry);
+        var (reload, _) = await WorkerTestKit.PostJsonAsync(radiologist, "api/model/reload", null, ct);
+        Assert.Equal(403, reload);
     }
 
     [Fact]
@@ -188,6 +190,7 @@ public sealed partial class SecurityTests(SecuredWorker fixture) : IClassFixture
         [
             "/api/studies", "/api/studies/{id}", "/api/studies/{id}/result", "/api/studies/{id}/objects", "/api/model",
             "/api/reprocess", "/api/reprocess/{id}", "/api/reprocess/{id}/cancel", "/api/destinations", "/api/exports", "/api/exports/{id}/retry",
+            "/api/model/reload",
         ];
         Assert.All(expected, p => Assert.True(paths.Contains(p), $"{p} is not in the document: {string.Join(", ", paths)}"));
         var reprocess = document["paths"]!["/api/reprocess"]!.AsObject();

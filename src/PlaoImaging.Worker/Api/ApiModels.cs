@@ -79,4 +79,14 @@ public sealed record ReprocessSummary(long Id, string RequestedBy, DateTimeOffse
 }
 
 /// <summary>The model the worker runs, and what it is for.</summary>
-public sealed record ModelSummary(string Id, string Version, string Sha256, string? ManifestSha256, string ExecutionProvider, string? IntendedUse, string? Limitations);
+public sealed record ModelSummary(string Id, string Version, string Sha256, string? ManifestSha256, string ExecutionProvider, string? IntendedUse, string? Limitations)
+{
+    /// <summary>When the serving model was loaded (at start, or by the last reload that passed).</summary>
+    public DateTimeOffset? LoadedAt { get; init; }
+
+    /// <summary>The last reload tried since the start (null: none): when, whether it loaded, and why not.</summary>
+    public ModelReloadSummary? LastReload { get; init; }
+}
+
+/// <summary>One model reload's outcome: <c>loaded</c> false with the <c>error</c> means the previous model serves on.</summary>
+public sealed record ModelReloadSummary(DateTimeOffset At, bool Loaded, string? Error);

@@ -31,6 +31,8 @@ public static class WorkerApi
         admin.MapPost("/reprocess/{id:long}/cancel", CancelReprocessAsync).WithName("CancelReprocess");
         admin.MapGet("/destinations", ListDestinationsAsync).WithName("ListDestinations").WithSummary("Destinations and their exports by state");
         admin.MapGet("/exports", ListExportsAsync).WithName("ListExports");
+        admin.MapPost("/model/reload", ReloadModelAsync).WithName("ReloadModel")
+            .WithSummary("Load the model from its manifest again; it serves only when every check and the warm-up passed");
         admin.MapPost("/exports/{id:long}/retry", RetryExportAsync).WithName("RetryExport").WithSummary("Send a failed export again");
         return endpoints;
     }
@@ -111,9 +113,28 @@ public static class WorkerApi
         return TypedResults.Ok(objects);
     }
 
-    private static Ok<ModelSummary> GetModel(AnalysisEngine engine) => TypedResults.Ok(new ModelSummary(
-        engine.Identity.Id, engine.Identity.Version, engine.Identity.Sha256, engine.Manifest.ManifestSha256, engine.ExecutionProvider,
-        engine.Manifest.IntendedUse, engine.Manifest.Limitations));
+    private static Ok<ModelSummary> GetModel(AnalysisEngine engine) => TypedResults.Ok(Summary(engine));
+
+    /// <summary>200 with the model now serving when the reload passed; 422 with the reason when it was refused (the previous model serves on).</summary>
+    private static async Task<Results<Ok<ModelSummary>, ProblemHttpResult>> ReloadModelAsync(AnalysisEngine engine, CancellationToken cancellationToken)
+    {
+        var status = await engine.ReloadAsync("asked by admin", cancellationToken).ConfigureAwait(false);
+        return status.Loaded
+            ? TypedResults.Ok(Summary(engine))
+            : TypedResults.Problem(status.Error, statusCode: StatusCodes.Status422UnprocessableEntity, title: "model reload refused",
+                extensions: new Dictionary<string, object?> { ["serving"] = $"{status.Serving.Id} {status.Serving.Version}", ["sha256"] = status.Serving.Sha256 });
+    }
+
+    private static ModelSummary Summary(AnalysisEngine engine)
+    {
+        var model = engine.Current;
+        return new ModelSummary(model.Identity.Id, model.Identity.Version, model.Identity.Sha256, model.Manifest.ManifestSha256, model.ExecutionProvider,
+            model.Manifest.IntendedUse, model.Manifest.Limitations)
+        {
+            LoadedAt = engine.LoadedAt,
+            LastReload = engine.LastReload is { } r ? new ModelReloadSummary(r.At, r.Loaded, r.Error) : null,
+        };
+    }
 
     private static async Task<Results<Accepted<ReprocessSummary>, ValidationProblem>> RequestReprocessAsync(
         ReprocessService reprocess, ReprocessFilter filter, ClaimsPrincipal user, CancellationToken cancellationToken)

@@ -78,6 +78,16 @@ public sealed class AnalysisSettings
 
     /// <summary>Also produce one Secondary Capture per analysed image (the overlay burned in).</summary>
     public bool SecondaryCaptures { get; set; }
+
+    /// <summary>
+    /// How often the model's manifest and stage files are checked for a change (size, last write time), besides the
+    /// file-system notifications, which a network share or a container mount may not deliver. A change loads the model
+    /// again (see <c>AnalysisEngine.ReloadAsync</c>). Zero: not watched; only <c>POST /api/model/reload</c> reloads.
+    /// </summary>
+    public TimeSpan ReloadCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the model files must stay unchanged before they are loaded: a copy in progress is not read half-written.</summary>
+    public TimeSpan ReloadSettleTime { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>Where results go (section <c>Export</c>).</summary>

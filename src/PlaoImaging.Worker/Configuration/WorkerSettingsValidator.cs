@@ -213,6 +213,16 @@ public sealed partial class WorkerSettingsValidator :
             errors.Add($"Analysis:Threads is {options.Threads}; use 0 (ONNX Runtime's default) or more");
         }
 
+        if (options.ReloadCheckInterval < TimeSpan.Zero)
+        {
+            errors.Add($"Analysis:ReloadCheckInterval is {options.ReloadCheckInterval}; use 00:00:00 (no watching) or more");
+        }
+
+        if (options.ReloadSettleTime < TimeSpan.Zero || options.ReloadSettleTime > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Analysis:ReloadSettleTime is {options.ReloadSettleTime}; use 00:00:00 to 00:10:00");
+        }
+
         return Result(errors);
     }
 

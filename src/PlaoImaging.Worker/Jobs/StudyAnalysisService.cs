@@ -52,6 +52,8 @@ public sealed partial class StudyAnalysisService(
     /// <param name="cancellationToken">Cancels between images, while waiting for the turn, and before anything is recorded.</param>
     public async Task<AnalysisOutcome> AnalyzeAsync(long studyId, int? generation, string trigger, SemaphoreSlim? engineTurn, CancellationToken cancellationToken)
     {
+        // One model for the whole run: what is checked, run and recorded is the same model even if a reload swaps it meanwhile.
+        using var model = engine.Acquire();
         var stopwatch = Stopwatch.StartNew();
         var waited = TimeSpan.Zero;
         StudyRecord? study;
@@ -72,7 +74,7 @@ public sealed partial class StudyAnalysisService(
             }
 
             var existing = await db.Analyses.AsNoTracking()
-                .SingleOrDefaultAsync(a => a.StudyId == studyId && a.Generation == study.Generation && a.ModelSha256 == engine.Identity.Sha256, cancellationToken)
+                .SingleOrDefaultAsync(a => a.StudyId == studyId && a.Generation == study.Generation && a.ModelSha256 == model.Identity.Sha256, cancellationToken)
                 .ConfigureAwait(false);
             if (existing is { Status: "failed" } && generation is null)
             {
@@ -113,9 +115,9 @@ public sealed partial class StudyAnalysisService(
         {
             StudyId = studyId,
             Generation = study.Generation,
-            ModelId = engine.Identity.Id,
-            ModelVersion = engine.Identity.Version,
-            ModelSha256 = engine.Identity.Sha256,
+            ModelId = model.Identity.Id,
+            ModelVersion = model.Identity.Version,
+            ModelSha256 = model.Identity.Sha256,
             Status = "failed",
             Trigger = trigger,
             StartedAt = started,
@@ -142,7 +144,7 @@ public sealed partial class StudyAnalysisService(
                 var engineWatch = Stopwatch.StartNew();
                 try
                 {
-                    result = engine.Analyze(new StudyInput(study.StudyInstanceUid, files), cancellationToken);
+                    result = model.Analyze(new StudyInput(study.StudyInstanceUid, files), cancellationToken);
                 }
                 finally
                 {

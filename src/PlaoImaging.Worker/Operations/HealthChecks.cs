@@ -96,17 +96,30 @@ public sealed class StorageHealthCheck(StoragePaths paths, IOptions<WorkerSettin
     }
 }
 
-/// <summary>Ready needs the model loaded (it loads at start; a model that cannot load stops the start).</summary>
+/// <summary>
+/// Ready needs the model loaded (it loads at start; a model that cannot load stops the start). A refused reload leaves
+/// readiness as it is, since the previous model serves on, and only adds the reason to the description.
+/// </summary>
 public sealed class ModelHealthCheck(IServiceProvider services) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var engine = services.GetService<AnalysisEngine>();
-        return Task.FromResult(engine is null
-            ? HealthCheckResult.Unhealthy("no model loaded")
-            : engine.CanAnalyze
-                ? HealthCheckResult.Healthy($"{engine.Identity.Id} {engine.Identity.Version} on {engine.ExecutionProvider}")
-                : HealthCheckResult.Healthy($"{engine.Identity.Id} {engine.Identity.Version}: manifest only, no analysis role here"));
+        if (engine is null)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("no model loaded"));
+        }
+
+        var model = engine.Current;
+        string text = model.CanAnalyze
+            ? $"{model.Identity.Id} {model.Identity.Version} on {model.ExecutionProvider}"
+            : $"{model.Identity.Id} {model.Identity.Version}: manifest only, no analysis role here";
+        if (engine.LastReload is { Loaded: false, Error: { } error } failed)
+        {
+            text += $"; model reload failed at {failed.At:u}: {error}";
+        }
+
+        return Task.FromResult(HealthCheckResult.Healthy(text));
     }
 }
 

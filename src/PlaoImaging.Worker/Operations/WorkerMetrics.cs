@@ -27,6 +27,8 @@ public sealed class WorkerMetrics
         ExportsSent = factory.CreateCounter("plao_exports_sent_total", "Exports delivered, by destination.", "destination");
         QueueLength = factory.CreateGauge("plao_queue_length", "Jobs waiting on each Hangfire queue.", "queue");
         StudiesPending = factory.CreateGauge("plao_studies_pending", "Studies receiving, queued or being analysed.");
+        ModelReloads = factory.CreateCounter("plao_model_reloads_total", "Models loaded again while running (files replaced, or an admin's reload) and now serving.");
+        ModelReloadFailures = factory.CreateCounter("plao_model_reload_failures_total", "Model reloads refused (manifest, sha256, session or warm-up failed); the previous model kept serving.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -46,4 +48,8 @@ public sealed class WorkerMetrics
     public Gauge QueueLength { get; }
 
     public Gauge StudiesPending { get; }
+
+    public Counter ModelReloads { get; }
+
+    public Counter ModelReloadFailures { get; }
 }
