@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using PlaoImaging.Dicom;
+using PlaoImaging.Dicom.Network;
 using PlaoImaging.Tests.Shared;
 using PlaoImaging.Worker.Configuration;
 using PlaoImaging.Worker.Export;
@@ -133,14 +135,100 @@ public sealed class ExportServiceTests
         Assert.Null(await exports.RetryAsync(id + 1000, "admin", ct));
     }
 
-    private static async Task<(WorkerServices Services, SQLiteStorage Storage, ExportService Exports, long ExportId)> CreateAsync(string name, CancellationToken ct)
+    /// <summary>
+    /// The PACS down for an hour of simulated time, with the default delays: every failed attempt leaves the export
+    /// Retrying with exactly one attempt scheduled, due at the recorded next attempt (the last failure's time plus the
+    /// configured delay); the first attempt after the PACS returned delivers it, once. With the defaults that attempt is
+    /// the last one (10 s + 30 s + 1 min + 5 min + 15 min + 1 h = 81 min 40 s after the first): an outage of one hour is
+    /// recovered without an admin, but the reports arrive some 20 minutes after the PACS is back.
+    /// </summary>
+    [Fact]
+    public async Task ExportAsync_DestinationDownForAnHour_DefaultDelays_DeliveredOnceAfterItReturns()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        int port = PeerProcess.FreeTcpPort();
+        var (services, storage, exports, id) = await CreateAsync("export-outage-hour", ct, delays: [], port);
+        var start = services.Time.GetUtcNow();
+        var back = start + TimeSpan.FromHours(1);
+        string received = Path.Combine(services.Folder, "pacs");
+        var seen = new List<(TimeSpan At, ExportState State)>();
+        DicomServer? pacs = null;
+        try
+        {
+            while (seen.Count < 20)
+            {
+                var now = services.Time.GetUtcNow();
+                if (pacs is null && now >= back)
+                {
+                    pacs = new DicomServer(new DicomServerOptions { AETitle = "PACS", Address = IPAddress.Loopback, Port = port, StorageDirectory = received });
+                    pacs.Start();
+                }
+
+                var state = await exports.ExportAsync(id, ct);
+                seen.Add((now - start, state!.Value));
+                var export = await ExportAsync(services, id, ct);
+                var scheduled = storage.GetMonitoringApi().ScheduledJobs(0, 100);
+                if (state != ExportState.Retrying)
+                {
+                    Assert.Empty(scheduled);
+                    break;
+                }
+
+                // Visible as retrying, with the error and when the next attempt comes; exactly that attempt is scheduled.
+                Assert.Equal(ExportState.Retrying, export.State);
+                Assert.False(string.IsNullOrWhiteSpace(export.LastError));
+                Assert.Equal(now, export.LastAttemptAt);
+                var job = Assert.Single(scheduled);
+                Assert.Equal(export.NextAttemptAt!.Value.UtcDateTime, job.Value.EnqueueAt);
+                Assert.Equal(id, Convert.ToInt64(job.Value.Job.Args[0], CultureInfo.InvariantCulture));
+
+                // Hangfire runs it when it is due: it leaves the schedule, and the clock is then.
+                Assert.True(new BackgroundJobClient(storage).Delete(job.Key));
+                services.Time.SetUtcNow(export.NextAttemptAt.Value);
+            }
+        }
+        finally
+        {
+            if (pacs is not null)
+            {
+                await pacs.DisposeAsync();
+            }
+        }
+
+        var delays = ExportSettings.DefaultRetryDelays;
+        var expected = new List<TimeSpan> { TimeSpan.Zero };
+        foreach (var delay in delays)
+        {
+            expected.Add(expected[^1] + delay);
+        }
+
+        Assert.Equal(expected, seen.Select(a => a.At));
+        Assert.Equal([.. Enumerable.Repeat(ExportState.Retrying, delays.Count), ExportState.Sent], seen.Select(a => a.State));
+        var sent = await ExportAsync(services, id, ct);
+        Assert.Equal(delays.Count + 1, sent.Attempts);
+        Assert.Equal(start + expected[^1], sent.SentAt);
+        Assert.Null(sent.LastError);
+        Assert.Null(sent.NextAttemptAt);
+        Assert.Single(ReceivedFiles(received));
+
+        // The job run once more (fetched twice) sends nothing again.
+        Assert.Equal(ExportState.Sent, await exports.ExportAsync(id, ct));
+        Assert.Single(ReceivedFiles(received));
+        Assert.Equal(delays.Count + 1, (await ExportAsync(services, id, ct)).Attempts);
+    }
+
+    private static string[] ReceivedFiles(string folder) =>
+        [.. Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".incoming", StringComparison.Ordinal))];
+
+    private static async Task<(WorkerServices Services, SQLiteStorage Storage, ExportService Exports, long ExportId)> CreateAsync(string name, CancellationToken ct,
+        TimeSpan[]? delays = null, int? port = null)
     {
         var services = await WorkerServices.CreateAsync(name, TimeSpan.FromSeconds(1), ct);
         var storage = new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions());
         var settings = new ExportSettings
         {
-            Destinations = [new DestinationSettings { Name = "pacs", Host = "127.0.0.1", Port = PeerProcess.FreeTcpPort(), CalledAETitle = "PACS" }],
-            RetryDelays = [.. Delays],
+            Destinations = [new DestinationSettings { Name = "pacs", Host = "127.0.0.1", Port = port ?? PeerProcess.FreeTcpPort(), CalledAETitle = "PACS" }],
+            RetryDelays = [.. delays ?? Delays],
         };
         var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
         var exports = new ExportService(services, Options.Create(settings), services.Paths, new BackgroundJobClient(storage), new StowRsSender(http),

@@ -75,7 +75,10 @@ public sealed partial class ExportService(
                     var delay = delays[export.Attempts - 1];
                     export.State = ExportState.Retrying;
                     export.NextAttemptAt = now + delay;
-                    jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(exportId, CancellationToken.None), delay);
+
+                    // The job is due at the recorded instant, both read from the worker's clock (TimeProvider), so what
+                    // the API shows as the next attempt is when Hangfire runs it.
+                    jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(exportId, CancellationToken.None), export.NextAttemptAt.Value);
                     LogRetrying(logger, export.Id, export.Destination, export.Attempts, delay, error);
                 }
                 else
