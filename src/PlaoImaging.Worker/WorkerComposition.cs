@@ -68,6 +68,7 @@ public static class WorkerComposition
         services.AddHostedService<StartupRecovery>();
         services.AddHostedService<ModelWarmUp>();
         services.AddHostedService<ModelReloadWatcher>();
+        services.AddHostedService<ExportRetryClockCheck>();
 
         services.AddSingleton<JobStorage>(_ => storage.IsPostgreSql
             ? CreatePostgreSqlStorage(storage, jobsSettings)

@@ -217,11 +217,52 @@ public sealed class ExportServiceTests
         Assert.Equal(delays.Count + 1, (await ExportAsync(services, id, ct)).Attempts);
     }
 
+    /// <summary>
+    /// The clock set back by three hours while an export waits for its retry: Hangfire would hold the retry back by those
+    /// hours. The clock check schedules it again from the new time with the delay it had; the first job to run makes the
+    /// attempt and the other, finding that attempt made, does nothing. A clock set forward leaves the schedule alone.
+    /// </summary>
+    [Fact]
+    public async Task ClockSetBackByHours_RetryIsScheduledAgainFromNow_OnlyOneJobAttempts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var clock = new SettableClock(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+        var (services, storage, exports, id) = await CreateAsync("export-clock-back", ct, clock: clock);
+        var check = new ExportRetryClockCheck(services, Options.Create(new ExportSettings { RetryDelays = [.. Delays] }), new BackgroundJobClient(storage),
+            clock, NullLogger<ExportRetryClockCheck>.Instance);
+        Assert.Equal(ExportState.Retrying, await exports.ExportAsync(id, ct));
+        Assert.Equal(0, await check.RescheduleAsync(ct));
+
+        clock.Now -= TimeSpan.FromHours(3);
+        Assert.Equal(1, await check.RescheduleAsync(ct));
+        Assert.Equal(0, await check.RescheduleAsync(ct));
+
+        var export = await ExportAsync(services, id, ct);
+        Assert.Equal(clock.Now + Delays[0], export.NextAttemptAt);
+        var jobs = storage.GetMonitoringApi().ScheduledJobs(0, 10).Select(j => j.Value).ToList();
+        Assert.Equal(2, jobs.Count);
+        Assert.All(jobs, j => Assert.Equal((id, 1), (Convert.ToInt64(j.Job.Args[0], CultureInfo.InvariantCulture), Convert.ToInt32(j.Job.Args[1], CultureInfo.InvariantCulture))));
+        Assert.Contains(jobs, j => j.EnqueueAt == export.NextAttemptAt!.Value.UtcDateTime);
+
+        // The new job runs first and attempts; the old one, when the clock reaches it, finds its attempt made.
+        clock.Now = export.NextAttemptAt!.Value;
+        Assert.Equal(ExportState.Retrying, await exports.ExportAsync(id, 1, ct));
+        Assert.Equal(2, (await ExportAsync(services, id, ct)).Attempts);
+        clock.Now += TimeSpan.FromHours(3);
+        Assert.Equal(ExportState.Retrying, await exports.ExportAsync(id, 1, ct));
+        var after = await ExportAsync(services, id, ct);
+        Assert.Equal(2, after.Attempts);
+        Assert.Equal(ExportState.Retrying, after.State);
+
+        // Set forward: the retry due is simply due now; nothing to reschedule.
+        Assert.Equal(0, await check.RescheduleAsync(ct));
+    }
+
     private static string[] ReceivedFiles(string folder) =>
         [.. Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".incoming", StringComparison.Ordinal))];
 
     private static async Task<(WorkerServices Services, SQLiteStorage Storage, ExportService Exports, long ExportId)> CreateAsync(string name, CancellationToken ct,
-        TimeSpan[]? delays = null, int? port = null)
+        TimeSpan[]? delays = null, int? port = null, TimeProvider? clock = null)
     {
         var services = await WorkerServices.CreateAsync(name, TimeSpan.FromSeconds(1), ct);
         var storage = new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions());
@@ -232,7 +273,7 @@ public sealed class ExportServiceTests
         };
         var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
         var exports = new ExportService(services, Options.Create(settings), services.Paths, new BackgroundJobClient(storage), new StowRsSender(http),
-            new WorkerMetrics(), services.Time, NullLogger<ExportService>.Instance);
+            new WorkerMetrics(), clock ?? services.Time, NullLogger<ExportService>.Instance);
 
         // An analysed study with one produced report in the outbox, and its export.
         string studyUid = DicomUidGenerator.NewUid();
@@ -282,5 +323,13 @@ public sealed class ExportServiceTests
         {
             await db.Exports.Where(x => x.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.State, state).SetProperty(x => x.Attempts, attempts), ct);
         }
+    }
+
+    /// <summary>A clock that can be set back (FakeTimeProvider only goes forward).</summary>
+    private sealed class SettableClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

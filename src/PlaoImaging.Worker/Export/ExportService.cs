@@ -26,13 +26,24 @@ public sealed partial class ExportService(
     TimeProvider time,
     ILogger<ExportService> logger)
 {
-    public async Task<ExportState?> ExportAsync(long exportId, CancellationToken cancellationToken)
+    /// <summary>One attempt of an export that is pending or retrying; nothing for one that is sent or failed.</summary>
+    public Task<ExportState?> ExportAsync(long exportId, CancellationToken cancellationToken) => ExportAsync(exportId, null, cancellationToken);
+
+    /// <summary>
+    /// One attempt, made only when the export has had exactly <paramref name="afterAttempts"/> attempts: a scheduled
+    /// retry names the attempt it follows, so that of two jobs for the same retry (one rescheduled after the clock
+    /// went back, see <see cref="ExportRetryClockCheck"/>) only the first makes an attempt and the other finds it made.
+    /// </summary>
+    /// <param name="exportId">The export.</param>
+    /// <param name="afterAttempts">The attempts the export must have had; null: any.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    public async Task<ExportState?> ExportAsync(long exportId, int? afterAttempts, CancellationToken cancellationToken)
     {
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
             var export = await db.Exports.SingleOrDefaultAsync(x => x.Id == exportId, cancellationToken).ConfigureAwait(false);
-            if (export is null || export.State is ExportState.Sent or ExportState.Failed)
+            if (export is null || export.State is ExportState.Sent or ExportState.Failed || (afterAttempts is { } n && export.Attempts != n))
             {
                 return export?.State;
             }
@@ -78,7 +89,8 @@ public sealed partial class ExportService(
 
                     // The job is due at the recorded instant, both read from the worker's clock (TimeProvider), so what
                     // the API shows as the next attempt is when Hangfire runs it.
-                    jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(exportId, CancellationToken.None), export.NextAttemptAt.Value);
+                    int attempts = export.Attempts;
+                    jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAttemptAsync(exportId, attempts, CancellationToken.None), export.NextAttemptAt.Value);
                     LogRetrying(logger, export.Id, export.Destination, export.Attempts, delay, error);
                 }
                 else

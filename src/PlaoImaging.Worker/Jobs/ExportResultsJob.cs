@@ -15,4 +15,13 @@ public sealed class ExportResultsJob(ExportService exports, WorkerMetrics metric
         using var timer = metrics.JobDuration.WithLabels("export-results").NewTimer();
         await exports.ExportAsync(exportId, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A scheduled retry: attempts only if the export has had <paramref name="afterAttempts"/> attempts (no second chain of attempts).</summary>
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("Export {0} after attempt {1}")]
+    public async Task RunAttemptAsync(long exportId, int afterAttempts, CancellationToken cancellationToken)
+    {
+        using var timer = metrics.JobDuration.WithLabels("export-results").NewTimer();
+        await exports.ExportAsync(exportId, afterAttempts, cancellationToken).ConfigureAwait(false);
+    }
 }
