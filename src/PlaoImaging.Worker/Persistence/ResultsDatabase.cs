@@ -23,7 +23,8 @@ internal static class ResultsDatabase
         else
         {
             string path = Path.Combine(dataFolder, "results.db");
-            services.AddDbContextFactory<SqliteResultsDbContext>(o => o.UseSqlite($"Data Source={path};Pooling=True;Default Timeout=30"));
+            services.AddDbContextFactory<SqliteResultsDbContext>(o => o.UseSqlite($"Data Source={path};Pooling=True;Default Timeout=30")
+                .AddInterceptors(new SqliteBusyTimeout(TimeSpan.FromSeconds(30))));
             services.AddSingleton<IDbContextFactory<ResultsDbContext>, ResultsDbContextFactory<SqliteResultsDbContext>>();
         }
 
