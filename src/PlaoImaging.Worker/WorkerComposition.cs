@@ -55,6 +55,9 @@ public static class WorkerComposition
         var worker = configuration.GetSection(WorkerSettings.Section).Get<WorkerSettings>() ?? new WorkerSettings();
         var jobsSettings = configuration.GetSection(JobsSettings.Section).Get<JobsSettings>() ?? new JobsSettings();
         var roles = new ActiveRoles(WorkerRoleNames.Parse(worker.Roles));
+
+        // One analysis's share of the cores, fixed here because the engine is shared by the realtime workers and the batch.
+        services.PostConfigure<AnalysisSettings>(a => a.Threads = a.ThreadsPerAnalysis(Environment.ProcessorCount, jobsSettings.RealtimeWorkers));
         string dataFolder = Path.GetFullPath(worker.DataFolder);
         Directory.CreateDirectory(dataFolder);
         services.AddSingleton(roles);

@@ -43,6 +43,7 @@ public sealed class WorkerSettingsValidatorTests
     [InlineData("Export:CallingAETitle", "PL\\AO", "Export:CallingAETitle is 'PL\\AO'")]
     [InlineData("Jobs:RealtimeWorkers", "0", "Jobs:RealtimeWorkers is 0")]
     [InlineData("Jobs:BatchWorkers", "65", "Jobs:BatchWorkers is 65")]
+    [InlineData("Jobs:BatchAnalyses", "-1", "Jobs:BatchAnalyses is -1")]
     [InlineData("Retention:KeepImagesDays", "-1", "Retention:KeepImagesDays is -1")]
     [InlineData("Retention:Schedule", "daily", "Retention:Schedule 'daily' is not a cron expression")]
     [InlineData("Analysis:Provider", "tpu", "Analysis:Provider is 'tpu'")]
@@ -154,6 +155,23 @@ public sealed class WorkerSettingsValidatorTests
         ($"Export:Destinations:{index}:Host", "127.0.0.1"),
         ($"Export:Destinations:{index}:Port", "104"),
     ];
+
+    [Theory]
+    [InlineData(0, 2, 2, 1)] // the shipped defaults on 2 cores: one thread for each of the two analyses at once
+    [InlineData(0, 16, 2, 8)]
+    [InlineData(0, 1, 2, 1)] // never below one
+    [InlineData(0, 6, 4, 1)]
+    [InlineData(3, 2, 2, 3)] // a configured count wins
+    public void ThreadsPerAnalysis_DividesTheCoresAmongTheAnalysesAtOnce_UnlessConfigured(int configured, int cores, int atOnce, int expected)
+        => Assert.Equal(expected, new AnalysisSettings { Threads = configured }.ThreadsPerAnalysis(cores, atOnce));
+
+    [Fact]
+    public void BatchAnalyses_DefaultsToTheRealtimeWorkers_UnlessConfigured()
+    {
+        Assert.Equal(2, new JobsSettings().EffectiveBatchAnalyses);
+        Assert.Equal(4, new JobsSettings { RealtimeWorkers = 4 }.EffectiveBatchAnalyses);
+        Assert.Equal(1, new JobsSettings { RealtimeWorkers = 4, BatchAnalyses = 1 }.EffectiveBatchAnalyses);
+    }
 
     /// <summary>Binds every validated section from the given keys (as the worker does) and returns every failure message.</summary>
     private static List<string> Failures(params (string Key, string Value)[] settings)

@@ -70,8 +70,21 @@ public sealed class AnalysisSettings
 
     public int DeviceId { get; set; }
 
-    /// <summary>Threads for the model on CPU; 0: ONNX Runtime's default.</summary>
+    /// <summary>
+    /// ONNX Runtime's intra-op threads for one analysis on CPU; 0: the cores divided among the analyses that run at
+    /// once (<see cref="JobsSettings.RealtimeWorkers"/>), at least one (<see cref="ThreadsPerAnalysis"/>).
+    /// </summary>
     public int Threads { get; set; }
+
+    /// <summary>
+    /// The threads one analysis gets: <see cref="Threads"/> when set, else <paramref name="cores"/> ÷
+    /// <paramref name="analysesAtOnce"/>, at least one. ONNX Runtime's own default (a thread per core for every session)
+    /// made two analyses at once on 2 cores fight over them, each pool thread spinning while the other ran: a burst of
+    /// 500 studies took 85 s that way and 71 s with one thread each; and one analysis alone gained nothing from the
+    /// second thread (bench/README.md).
+    /// </summary>
+    public int ThreadsPerAnalysis(int cores, int analysesAtOnce) =>
+        Threads > 0 ? Threads : Math.Max(1, cores / Math.Max(1, analysesAtOnce));
 
     /// <summary>Also produce one Grayscale Softcopy Presentation State per analysed image.</summary>
     public bool PresentationStates { get; set; } = true;
@@ -157,6 +170,16 @@ public sealed class JobsSettings
 
     /// <summary>Workers serving the queue <c>batch</c> alone.</summary>
     public int BatchWorkers { get; set; } = 1;
+
+    /// <summary>
+    /// Studies one reprocessing batch has in the engine at once; 0: as many as <see cref="RealtimeWorkers"/>, the
+    /// analyses the threads are divided for (<see cref="AnalysisSettings.ThreadsPerAnalysis"/>). One more study is read
+    /// or recorded meanwhile.
+    /// </summary>
+    public int BatchAnalyses { get; set; }
+
+    /// <summary>The studies a batch has in the engine at once (<see cref="BatchAnalyses"/>, or the realtime workers).</summary>
+    public int EffectiveBatchAnalyses => BatchAnalyses > 0 ? BatchAnalyses : Math.Max(1, RealtimeWorkers);
 
     /// <summary>
     /// How long a job a node was running stays invisible to other nodes once that node stops extending it (it died):

@@ -115,6 +115,11 @@ public sealed partial class WorkerSettingsValidator :
             errors.Add($"Jobs:BatchWorkers is {options.BatchWorkers}; use 1 to 64");
         }
 
+        if (options.BatchAnalyses is < 0 or > 64)
+        {
+            errors.Add($"Jobs:BatchAnalyses is {options.BatchAnalyses}; use 0 (as many as Jobs:RealtimeWorkers) or 1 to 64");
+        }
+
         if (options.InvisibilityTimeout < TimeSpan.FromSeconds(10))
         {
             errors.Add($"Jobs:InvisibilityTimeout is {options.InvisibilityTimeout}; use 10 seconds or more (a live node extends it every fifth of it)");
@@ -210,7 +215,7 @@ public sealed partial class WorkerSettingsValidator :
 
         if (options.Threads < 0)
         {
-            errors.Add($"Analysis:Threads is {options.Threads}; use 0 (ONNX Runtime's default) or more");
+            errors.Add($"Analysis:Threads is {options.Threads}; use 0 (the cores divided among the analyses that run at once) or more");
         }
 
         if (options.ReloadCheckInterval < TimeSpan.Zero)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using PlaoImaging.Dicom;
 using PlaoImaging.Dicom.Network;
 using PlaoImaging.Worker.Configuration;
@@ -38,6 +39,7 @@ public sealed partial class ReprocessService(
     IngestService ingest,
     StoragePaths paths,
     IBackgroundJobClient jobs,
+    IOptions<JobsSettings> jobsSettings,
     TimeProvider time,
     ILogger<ReprocessService> logger)
 {
@@ -139,11 +141,12 @@ public sealed partial class ReprocessService(
             }
         }
 
-        // Two studies in flight: one in the engine, the other reading its inputs or writing and recording its results
-        // (the engine's single-threaded parts leave a core free for that). One turn at the engine for the batch, so
-        // the batch never runs two inferences at once; routed studies take no turn and never wait for it.
-        using var engineTurn = new SemaphoreSlim(1, 1);
-        Task<AnalysisOutcome>? inFlight = null;
+        // N studies in the engine at once (N: Jobs:BatchAnalyses, by default the realtime workers, among whom the
+        // cores are divided) and one more reading its inputs or writing and recording its results. The batch has its
+        // own N turns at the engine; routed studies take none and never wait for them.
+        int atOnce = jobsSettings.Value.EffectiveBatchAnalyses;
+        using var engineTurns = new SemaphoreSlim(atOnce, atOnce);
+        var inFlight = new Queue<Task<AnalysisOutcome>>();
         try
         {
             foreach (long studyId in studyIds)
@@ -152,9 +155,9 @@ public sealed partial class ReprocessService(
                 {
                     if (await IsCancelRequestedAsync(id, cancellationToken).ConfigureAwait(false))
                     {
-                        if (inFlight is not null)
+                        while (inFlight.TryDequeue(out var running))
                         {
-                            Count(await inFlight.ConfigureAwait(false));
+                            Count(await running.ConfigureAwait(false));
                         }
 
                         await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; r.State = ReprocessState.Cancelled; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
@@ -170,27 +173,31 @@ public sealed partial class ReprocessService(
                     sinceWrite.Restart();
                 }
 
-                var next = analysis.AnalyzeAsync(studyId, null, $"reprocess:{id}", engineTurn, cancellationToken);
-                var previous = inFlight;
-                inFlight = next;
-                if (previous is not null)
+                // On a pool thread: with SQLite an analysis can run to its end without yielding, which would leave
+                // the loop waiting for it instead of starting the next.
+                long next = studyId;
+                inFlight.Enqueue(Task.Run(() => analysis.AnalyzeAsync(next, null, $"reprocess:{id}", engineTurns, cancellationToken), CancellationToken.None));
+                if (inFlight.Count > atOnce)
                 {
-                    Count(await previous.ConfigureAwait(false));
+                    Count(await inFlight.Dequeue().ConfigureAwait(false));
                 }
             }
 
-            if (inFlight is not null)
+            while (inFlight.TryDequeue(out var running))
             {
-                Count(await inFlight.ConfigureAwait(false));
+                Count(await running.ConfigureAwait(false));
             }
         }
         finally
         {
-            // Whatever ended the loop (a database failure, shutdown), the study still in flight finishes before the
-            // job does, so a retry of the job never runs beside it.
-            if (inFlight is { IsCompleted: false })
+            // Whatever ended the loop (a database failure, shutdown), the studies still in flight finish before the
+            // job does, so a retry of the job never runs beside them.
+            foreach (var running in inFlight)
             {
-                await Task.WhenAny(inFlight).ConfigureAwait(false);
+                if (!running.IsCompleted)
+                {
+                    await Task.WhenAny(running).ConfigureAwait(false);
+                }
             }
         }
 

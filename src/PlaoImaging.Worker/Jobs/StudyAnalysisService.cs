@@ -42,13 +42,13 @@ public sealed partial class StudyAnalysisService(
 
     /// <summary>
     /// As <see cref="AnalyzeAsync(long, int?, string, CancellationToken)"/>, taking a turn at the engine from
-    /// <paramref name="engineTurn"/>: a batch keeps a second study reading its inputs, or writing and recording its
-    /// results, while one study is in the engine. The recorded duration leaves out the wait for the turn.
+    /// <paramref name="engineTurn"/>: a batch keeps one more study reading its inputs, or writing and recording its
+    /// results, than it has in the engine. The recorded duration leaves out the wait for the turn.
     /// </summary>
     /// <param name="studyId">The study.</param>
     /// <param name="generation">The generation the caller saw (see the other overload).</param>
     /// <param name="trigger"><c>realtime</c> or <c>reprocess:N</c>.</param>
-    /// <param name="engineTurn">One permit: held only for the engine call. Null: no turn is taken.</param>
+    /// <param name="engineTurn">The batch's turns at the engine; one is held only for the engine call. Null: no turn is taken.</param>
     /// <param name="cancellationToken">Cancels between images, while waiting for the turn, and before anything is recorded.</param>
     public async Task<AnalysisOutcome> AnalyzeAsync(long studyId, int? generation, string trigger, SemaphoreSlim? engineTurn, CancellationToken cancellationToken)
     {
