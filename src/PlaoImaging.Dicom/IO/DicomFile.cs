@@ -2,8 +2,12 @@ using PlaoImaging.Dicom.IO;
 
 namespace PlaoImaging.Dicom;
 
-/// <summary>A Part 10 file: File Meta Information, the dataset, and how it was encoded.</summary>
-public sealed class DicomFile
+/// <summary>
+/// A Part 10 file: File Meta Information, the dataset, and how it was encoded. A file read with a
+/// <see cref="DicomReadOptions.ValuePool"/> holds arrays of that pool until it is disposed; disposing any other file
+/// does nothing.
+/// </summary>
+public sealed class DicomFile : IDisposable
 {
     public DicomFile(DicomDataset fileMetaInformation, DicomDataset dataset, DicomTransferSyntax transferSyntax,
         IReadOnlyList<DicomReadWarning>? warnings = null)
@@ -37,6 +41,19 @@ public sealed class DicomFile
     /// <summary>Whether the input had the 128-byte preamble and DICM prefix.</summary>
     public bool HasPreamble { get; init; }
 
+    /// <summary>The pooled arrays of the values read into memory, when the file was read with a pool.</summary>
+    internal DicomValueLease? ValueLease { get; set; }
+
+    /// <summary>
+    /// Gives the arrays of a file read with a <see cref="DicomReadOptions.ValuePool"/> back to the pool, for the next
+    /// file read with it: call it when no value of this file is needed any more. Afterwards those values (wherever
+    /// their elements were put since) throw <see cref="ObjectDisposedException"/> when read, and memory taken from them
+    /// before (<see cref="DicomBuffer.GetMemory"/>) must not be used, since it will hold another file's bytes. Values
+    /// left in the file and small values are not affected. Does nothing for a file read without a pool, and nothing
+    /// the second time.
+    /// </summary>
+    public void Dispose() => ValueLease?.Return();
+
     /// <summary>
     /// Reads a Part 10 file (or a bare dataset) from a path; values of at least
     /// <see cref="DicomReadOptions.LargeValueThreshold"/> bytes stay in the file until asked for. Those values remember
@@ -64,6 +81,7 @@ public sealed class DicomFile
 
         if (ChangeSince(stream, stamp) is { } change)
         {
+            file.Dispose();
             throw new DicomSourceChangedException(fullPath, change + ", while it was being read", null);
         }
 

@@ -11,6 +11,11 @@ internal sealed class DicomInput : IDisposable
     private const int BufferSize = 64 * 1024;
     private const int MinArrivingBlock = 64 * 1024;
 
+    // The first reads into the buffer are small and grow to the buffer's size: a file's header is usually a few KiB,
+    // and what follows it is often a large value that is skipped (left in the file, or not wanted by a header-only
+    // read) or read straight into an array of its own, so bytes read ahead of it into the buffer are copied for nothing.
+    private const int FirstReadSize = 16 * 1024;
+
     private readonly Stream stream;
     private readonly byte[] buffer;
     private readonly long? totalLength;
@@ -18,6 +23,7 @@ internal sealed class DicomInput : IDisposable
     private int end;
     private long bufferStart;
     private bool eof;
+    private int readSize = FirstReadSize;
 
     public DicomInput(Stream stream, long startOffset = 0)
     {
@@ -68,7 +74,8 @@ internal sealed class DicomInput : IDisposable
 
         while (end < count && !eof)
         {
-            int n = stream.Read(buffer, end, buffer.Length - end);
+            int n = stream.Read(buffer, end, Math.Min(buffer.Length - end, Math.Max(readSize, count - end)));
+            readSize = Math.Min(readSize * 2, buffer.Length);
             if (n == 0)
             {
                 eof = true;
@@ -139,20 +146,45 @@ internal sealed class DicomInput : IDisposable
             return ReadArriving((int)length, tag);
         }
 
-        long start = Position;
         var result = GC.AllocateUninitializedArray<byte>((int)length);
-        int fromBuffer = Math.Min(end - pos, result.Length);
+        Fill(result, (int)length, tag);
+        return result;
+    }
+
+    /// <summary>
+    /// Reads a value of <paramref name="length"/> bytes (at least <see cref="DicomValuePool.MinimumLength"/>) into an
+    /// array of <paramref name="lease"/>'s pool; only for an input whose length is known, where
+    /// <see cref="ReadBytes"/> allocates the whole value at once too.
+    /// </summary>
+    public Memory<byte> ReadPooled(long length, DicomTag? tag, DicomValueLease lease)
+    {
+        CheckLength(length, tag);
+        if (totalLength is null)
+        {
+            throw new InvalidOperationException("internal error: a pooled value from an input of unknown length");
+        }
+
+        var result = lease.Rent((int)length);
+        Fill(result, (int)length, tag);
+        return result.AsMemory(0, (int)length);
+    }
+
+    /// <summary>Fills the first <paramref name="length"/> bytes of <paramref name="result"/>: buffered bytes first, the rest straight from the stream.</summary>
+    private void Fill(byte[] result, int length, DicomTag? tag)
+    {
+        long start = Position;
+        int fromBuffer = Math.Min(end - pos, length);
         Buffer.BlockCopy(buffer, pos, result, 0, fromBuffer);
         pos += fromBuffer;
         int done = fromBuffer;
-        if (done == result.Length)
+        if (done == length)
         {
-            return result;
+            return;
         }
 
-        while (done < result.Length)
+        while (done < length)
         {
-            int n = stream.Read(result, done, result.Length - done);
+            int n = stream.Read(result, done, length - done);
             if (n == 0)
             {
                 eof = true;
@@ -168,7 +200,6 @@ internal sealed class DicomInput : IDisposable
         bufferStart += pos + (done - fromBuffer);
         pos = 0;
         end = 0;
-        return result;
     }
 
     /// <summary>Skips <paramref name="length"/> bytes (seeking when the stream allows); a value cut short is reported at its first byte.</summary>

@@ -17,6 +17,15 @@ public sealed record DicomReadOptions
     /// <summary>Deepest sequence nesting accepted; deeper input is rejected with a <see cref="DicomReadException"/>.</summary>
     public int MaxSequenceDepth { get; init; } = 128;
 
+    /// <summary>
+    /// Where the values that a file read with <see cref="DicomFile.Open"/> or <see cref="DicomFile.Read"/> keeps in
+    /// memory find their arrays (those of at least <see cref="DicomValuePool.MinimumLength"/> bytes), so that reading
+    /// many files reuses the same memory; <see cref="DicomFile.Dispose"/> gives them back. Null (the default): every
+    /// value gets an array of its own, left to the garbage collector. Not used by <see cref="DicomFile.ReadDataset"/>,
+    /// whose dataset has no file to dispose.
+    /// </summary>
+    public DicomValuePool? ValuePool { get; init; }
+
     /// <summary>Transfer syntax of a bare dataset (no File Meta Information); null: detected from the first element.</summary>
     public DicomTransferSyntax? BareDatasetTransferSyntax { get; init; }
 }

@@ -25,6 +25,7 @@ internal sealed class DicomReader
     private readonly string? path;
     private readonly DicomFileStamp? stamp;
     private readonly List<DicomReadWarning> warnings = [];
+    private readonly DicomValueLease? lease;
     private DicomInput input;
     private bool lazyAllowed;
     private bool stopped;
@@ -39,11 +40,12 @@ internal sealed class DicomReader
     private DicomTag creatorCacheTag;
     private string? creatorCacheValue;
 
-    private DicomReader(Stream stream, DicomReadOptions options, string? path, DicomFileStamp? stamp)
+    private DicomReader(Stream stream, DicomReadOptions options, string? path, DicomFileStamp? stamp, DicomValueLease? lease)
     {
         this.options = options;
         this.path = path;
         this.stamp = stamp;
+        this.lease = lease;
         input = new DicomInput(stream, stream.CanSeek ? stream.Position : 0);
         lazyAllowed = path is not null && options.LargeValueThreshold > 0;
     }
@@ -51,15 +53,31 @@ internal sealed class DicomReader
     private readonly record struct Syntax(bool Explicit, bool BigEndian);
 
     /// <summary>Reads a file; with a <paramref name="path"/>, large values are left in it, tied to <paramref name="stamp"/>.</summary>
+    /// <summary>
+    /// Reads a file; with a <paramref name="path"/>, large values are left in it, tied to <paramref name="stamp"/>. With
+    /// a <see cref="DicomReadOptions.ValuePool"/>, the values read into memory from <see cref="DicomValuePool.MinimumLength"/>
+    /// bytes on live in the pool's arrays, which the file gives back when disposed (here at once if reading fails).
+    /// </summary>
     public static DicomFile ReadFile(Stream stream, DicomReadOptions options, string? path, DicomFileStamp? stamp)
     {
-        var reader = new DicomReader(stream, options, path, stamp);
-        return reader.Guard(() => reader.GuardedRead(reader.ReadFile));
+        var lease = options.ValuePool is { } pool ? new DicomValueLease(pool) : null;
+        var reader = new DicomReader(stream, options, path, stamp, lease);
+        try
+        {
+            var file = reader.Guard(() => reader.GuardedRead(reader.ReadFile));
+            file.ValueLease = lease;
+            return file;
+        }
+        catch
+        {
+            lease?.Return();
+            throw;
+        }
     }
 
     public static DicomDataset ReadDataset(Stream stream, DicomTransferSyntax syntax, DicomReadOptions options, out IReadOnlyList<DicomReadWarning> warnings)
     {
-        var reader = new DicomReader(stream, options, null, null);
+        var reader = new DicomReader(stream, options, null, null, null);
         var dataset = reader.Guard(() => reader.GuardedRead(() => reader.ReadBody(syntax)));
         warnings = reader.warnings;
         return dataset;
@@ -544,6 +562,17 @@ internal sealed class DicomReader
             var lazy = new FileDicomBuffer(path!, input.Position, length, swap, stamp);
             input.Skip(length, tag);
             return lazy;
+        }
+
+        if (lease is not null && length >= DicomValuePool.MinimumLength && input.Remaining is not null)
+        {
+            var pooled = input.ReadPooled(length, tag, lease);
+            if (swap > 1)
+            {
+                ByteSwap.InPlace(pooled.Span, swap);
+            }
+
+            return new PooledDicomBuffer(pooled, lease);
         }
 
         var bytes = input.ReadBytes(length, tag);
