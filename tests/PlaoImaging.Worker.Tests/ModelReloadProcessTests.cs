@@ -60,15 +60,23 @@ public sealed class ModelReloadProcessTests
         Assert.Contains("plao_model_reload_failures_total 1", metrics, StringComparison.Ordinal);
         Assert.Equal(v1Sha, await AnalysedWithAsync(worker, "04-cr-normal-implicit", ct));
 
-        // v2 put in place as an operator would: the weights first, the manifest last.
-        File.Copy(Path.Combine(Peers.RepositoryRoot, "models", V1 + ".onnx"), onnx, overwrite: true);
-        File.Copy(Path.Combine(Peers.RepositoryRoot, "models", V2 + "-refiner.onnx"), Path.Combine(models, V2 + "-refiner.onnx"));
-        File.Copy(Path.Combine(Peers.RepositoryRoot, "models", V2 + ".json"), manifest, overwrite: true);
-        var v2 = await WorkerTestKit.WaitForAsync(worker, "api/model", m => m["id"]!.GetValue<string>() == V2, TimeSpan.FromSeconds(60), ct);
+        // v2 put in place as an operator should: each file copied beside and renamed over, the weights first, the
+        // manifest last (a rename never meets the worker reading the old file).
+        PutInPlace(V1 + ".onnx", onnx);
+        PutInPlace(V2 + "-refiner.onnx", Path.Combine(models, V2 + "-refiner.onnx"));
+        PutInPlace(V2 + ".json", manifest);
+        var v2 = await WorkerTestKit.WaitForAsync(worker, "api/model", m => m["id"]!.GetValue<string>() == V2 && m["lastReload"]?["loaded"]?.GetValue<bool>() == true,
+            TimeSpan.FromSeconds(60), ct);
         string v2Sha = v2["sha256"]!.GetValue<string>();
         Assert.NotEqual(v1Sha, v2Sha);
-        Assert.True(v2["lastReload"]!["loaded"]!.GetValue<bool>());
         Assert.Equal(v2Sha, await AnalysedWithAsync(worker, "01-cr-lumbar-mono1-jpegll", ct));
+    }
+
+    private static void PutInPlace(string shipped, string target)
+    {
+        string copy = target + ".new";
+        File.Copy(Path.Combine(Peers.RepositoryRoot, "models", shipped), copy, overwrite: true);
+        File.Move(copy, target, overwrite: true);
     }
 
     /// <summary>Sends a sample study, waits for its analysis and returns the model sha256 it recorded (its row and its result agree).</summary>

@@ -132,10 +132,11 @@ public sealed class ModelReloadTests
 
             // The weights repaired (the same file as loaded: nothing to load), then v2 put in place, manifest last.
             string folder = Path.GetDirectoryName(manifest)!;
-            File.Copy(Path.Combine(Peers.RepositoryRoot, "models", V1 + ".onnx"), onnx, overwrite: true);
-            File.Copy(Path.Combine(Peers.RepositoryRoot, "models", V2 + "-refiner.onnx"), Path.Combine(folder, V2 + "-refiner.onnx"));
-            File.Copy(Path.Combine(Peers.RepositoryRoot, "models", V2 + ".json"), manifest, overwrite: true);
-            await UntilAsync(() => engine.Identity.Id == V2, ct);
+            PutInPlace(V1 + ".onnx", onnx);
+            PutInPlace(V2 + "-refiner.onnx", Path.Combine(folder, V2 + "-refiner.onnx"));
+            PutInPlace(V2 + ".json", manifest);
+            await UntilAsync(() => engine.LastReload is { Loaded: true }, ct);
+            Assert.Equal(V2, engine.Identity.Id);
             Assert.Equal(1, metrics.ModelReloads.Value);
             Assert.Equal(1, metrics.ModelReloadFailures.Value);
             Assert.True(engine.LastReload!.Loaded);
@@ -161,6 +162,14 @@ public sealed class ModelReloadTests
             new ActiveRoles(WorkerRoles.All), metrics, TimeProvider.System, NullLogger<AnalysisEngine>.Instance);
         Assert.Equal(V1, engine.Identity.Id);
         return (engine, metrics, manifest);
+    }
+
+    /// <summary>A shipped model file copied beside <paramref name="target"/> and renamed over it, as an operator should replace one.</summary>
+    private static void PutInPlace(string shipped, string target)
+    {
+        string copy = target + ".new";
+        File.Copy(Path.Combine(Peers.RepositoryRoot, "models", shipped), copy, overwrite: true);
+        File.Move(copy, target, overwrite: true);
     }
 
     /// <summary>Other bytes of the same length over the file: only the sha256 check can tell.</summary>

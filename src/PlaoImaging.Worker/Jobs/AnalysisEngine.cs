@@ -138,7 +138,7 @@ public sealed partial class AnalysisEngine : IDisposable
                 return Refused(trigger, e.Message, e);
             }
 
-            if (ModelFilesStamp.Of(ManifestPath) != before || fresh.Files != before)
+            if (ModelFilesStamp.Of(ManifestPath, before) != before || fresh.Files != before)
             {
                 // Written while it was read: what was checked may not be what was loaded. The files' next quiet moment
                 // brings another reload; not counted as a refusal of the model.

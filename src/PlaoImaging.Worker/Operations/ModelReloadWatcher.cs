@@ -34,7 +34,7 @@ public sealed partial class ModelReloadWatcher(AnalysisEngine engine, IOptions<A
             while (!stoppingToken.IsCancellationRequested)
             {
                 await WaitAsync(changed.Reader, interval, stoppingToken).ConfigureAwait(false);
-                var stamp = ModelFilesStamp.Of(engine.ManifestPath);
+                var stamp = ModelFilesStamp.Of(engine.ManifestPath, tried);
                 if (stamp == tried || stamp == engine.Current.Files)
                 {
                     continue;
@@ -63,7 +63,7 @@ public sealed partial class ModelReloadWatcher(AnalysisEngine engine, IOptions<A
         while (true)
         {
             await Task.Delay(settings.Value.ReloadSettleTime, time, cancellationToken).ConfigureAwait(false);
-            var again = ModelFilesStamp.Of(engine.ManifestPath);
+            var again = ModelFilesStamp.Of(engine.ManifestPath, stamp);
             if (again == stamp)
             {
                 return stamp;
