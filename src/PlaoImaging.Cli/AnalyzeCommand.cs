@@ -32,7 +32,8 @@ internal static class AnalyzeCommand
         provider.AcceptOnlyFromAmong("cpu", "cuda", "auto");
         var device = new Option<int>("--device") { Description = "CUDA device id", DefaultValueFactory = _ => 0 };
         var model = new Option<FileInfo?>("--model") { Description = $"Model manifest (default: {DefaultModel} shipped with plao)" };
-        var threads = new Option<int>("--threads") { Description = "Threads for the model on CPU (0: ONNX Runtime's default, one per core)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "Threads for one study's model runs on CPU (0: the cores divided among --jobs)", DefaultValueFactory = _ => 0 };
+        var jobs = new Option<int>("--jobs") { Description = "Studies analysed at once (0: one per core on the CPU, one on CUDA); the output is in input order whatever the number", DefaultValueFactory = _ => 0 };
         var rules = new Option<FileInfo?>("--rules") { Description = "Series selection rules as JSON (defaults when absent)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress and no tables; only errors (and the JSON file)" };
         var sr = new Option<DirectoryInfo?>("--sr") { Description = "Write each analysed study's structured report (TID 1500, Comprehensive 3D SR) into this folder, named by SOP Instance UID" };
@@ -40,21 +41,27 @@ internal static class AnalyzeCommand
         var sc = new Option<bool>("--sc") { Description = "With --sr: also write one Secondary Capture per analysed image, the overlay burned into the windowed image" };
         var command = new Command("analyze", "Find, measure and grade vertebral fractures in lateral spine radiographs and sagittal spine MR.")
         {
-            inputs, json, provider, device, model, threads, rules, quiet, sr, gsps, sc,
+            inputs, json, provider, device, model, threads, jobs, rules, quiet, sr, gsps, sc,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
             parse.GetValue(inputs)!, parse.GetValue(json), parse.GetValue(provider)!, parse.GetValue(device), parse.GetValue(model),
-            parse.GetValue(threads), parse.GetValue(rules), parse.GetValue(quiet), parse.GetValue(sr), (parse.GetValue(gsps), parse.GetValue(sc)), cancellationToken)));
+            (parse.GetValue(threads), parse.GetValue(jobs)), parse.GetValue(rules), parse.GetValue(quiet), parse.GetValue(sr), (parse.GetValue(gsps), parse.GetValue(sc)), cancellationToken)));
         return command;
     }
 
-    private static int Run(string[] inputs, FileInfo? json, string provider, int device, FileInfo? modelFile, int threads, FileInfo? rulesFile,
+    private static int Run(string[] inputs, FileInfo? json, string provider, int device, FileInfo? modelFile, (int Threads, int Jobs) parallelism, FileInfo? rulesFile,
         bool quiet, DirectoryInfo? outputs, (bool States, bool Captures) overlays, CancellationToken cancellationToken)
     {
         string? manifestPath = modelFile?.FullName ?? FindDefaultModel();
         if (manifestPath is null)
         {
             Console.Error.WriteLine($"plao analyze: no model: {DefaultModel} is neither beside plao nor in a models/ folder above {Environment.CurrentDirectory}; give --model");
+            return 2;
+        }
+
+        if (parallelism.Threads < 0 || parallelism.Jobs < 0)
+        {
+            Console.Error.WriteLine("plao analyze: --threads and --jobs take 0 (automatic) or more");
             return 2;
         }
 
@@ -76,7 +83,10 @@ internal static class AnalyzeCommand
             {
                 Provider = provider switch { "cpu" => OnnxExecutionProvider.Cpu, "cuda" => OnnxExecutionProvider.Cuda, _ => OnnxExecutionProvider.Auto },
                 DeviceId = device,
-                IntraOpThreads = threads,
+                // One thread per study at once by default: on 2 cores one study gained nothing from ONNX Runtime's
+                // second thread (300 studies: 47.5 s with two, 46.5 s with one), and two at once with one thread each
+                // took 27 s (bench/README.md, Worker).
+                IntraOpThreads = parallelism.Threads > 0 ? parallelism.Threads : Math.Max(1, Environment.ProcessorCount / JobsFor(parallelism.Jobs, provider == "cuda")),
             };
             runner = OnnxModelRunner.Create(manifest, options);
         }
@@ -105,29 +115,57 @@ internal static class AnalyzeCommand
                 }
             }
 
-            var results = new List<StudyResult>();
             var progress = new ProgressBar(studies.Count, quiet);
-            foreach (var study in studies)
+            var results = new StudyResult[studies.Count];
+            var printed = new StringWriter?[studies.Count];
+            int nextToPrint = 0;
+            var printing = new object();
+            void Analyse(int index, CancellationToken token)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var result = analyzer.Analyze(study, cancellationToken);
-                results.Add(result);
-                progress.Step(result);
+                var study = studies[index];
+                var result = analyzer.Analyze(study, token);
+                var text = new StringWriter(CultureInfo.InvariantCulture);
                 if (!quiet)
                 {
-                    progress.Clear();
-                    Console.Out.Write(StudyTable.Format(result));
+                    text.Write(StudyTable.Format(result));
                 }
 
                 if (outputs is not null)
                 {
-                    progress.Clear();
-                    WriteOutputs(study, result, outputs, quiet);
+                    WriteOutputs(study, result, outputs, quiet, text);
                     if (overlays.States || overlays.Captures)
                     {
-                        WritePresentation(study, result, outputs, overlays, quiet);
+                        WritePresentation(study, result, outputs, overlays, quiet, text);
                     }
                 }
+
+                // Printed in input order: a study's lines wait for those before it.
+                lock (printing)
+                {
+                    results[index] = result;
+                    printed[index] = text;
+                    progress.Step(result);
+                    while (nextToPrint < studies.Count && printed[nextToPrint] is { } ready)
+                    {
+                        progress.Clear();
+                        Console.Out.Write(ready.ToString());
+                        printed[nextToPrint++] = null;
+                    }
+                }
+            }
+
+            int atOnce = runner.ExecutionProvider.StartsWith("cuda", StringComparison.Ordinal) && parallelism.Jobs == 0 ? 1 : JobsFor(parallelism.Jobs, false);
+            if (atOnce == 1)
+            {
+                for (int i = 0; i < studies.Count; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Analyse(i, cancellationToken);
+                }
+            }
+            else
+            {
+                Parallel.For(0, studies.Count, new ParallelOptions { MaxDegreeOfParallelism = atOnce, CancellationToken = cancellationToken }, i => Analyse(i, cancellationToken));
             }
 
             progress.Clear();
@@ -153,7 +191,7 @@ internal static class AnalyzeCommand
     /// The DICOM outputs of one study into the <c>--sr</c> folder: its structured report (none, with the reason, when
     /// nothing was measured). Each object is named by its SOP Instance UID, so a re-run replaces what it wrote before.
     /// </summary>
-    private static void WriteOutputs(StudyInput study, StudyResult result, DirectoryInfo folder, bool quiet)
+    private static void WriteOutputs(StudyInput study, StudyResult result, DirectoryInfo folder, bool quiet, TextWriter log)
     {
         try
         {
@@ -163,7 +201,7 @@ internal static class AnalyzeCommand
             {
                 if (!quiet)
                 {
-                    Console.Out.WriteLine($"  no report for study {result.StudyInstanceUid}: {outcome.Reason} ({outcome.Detail})");
+                    log.WriteLine($"  no report for study {result.StudyInstanceUid}: {outcome.Reason} ({outcome.Detail})");
                 }
 
                 return;
@@ -173,7 +211,7 @@ internal static class AnalyzeCommand
             new DicomFile(document.ToDataset()).Save(path);
             if (!quiet)
             {
-                Console.Out.WriteLine($"  wrote {path}");
+                log.WriteLine($"  wrote {path}");
             }
         }
         catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException or ArgumentException)
@@ -186,7 +224,7 @@ internal static class AnalyzeCommand
     /// The overlays of one study into the <c>--sr</c> folder: with <c>--gsps</c> a presentation state per analysed
     /// image, with <c>--sc</c> a secondary capture per analysed image; each named by its SOP Instance UID.
     /// </summary>
-    private static void WritePresentation(StudyInput study, StudyResult result, DirectoryInfo folder, (bool States, bool Captures) overlays, bool quiet)
+    private static void WritePresentation(StudyInput study, StudyResult result, DirectoryInfo folder, (bool States, bool Captures) overlays, bool quiet, TextWriter log)
     {
         try
         {
@@ -196,7 +234,7 @@ internal static class AnalyzeCommand
             {
                 foreach (var state in states)
                 {
-                    Save(state.Dataset, folder, quiet);
+                    Save(state.Dataset, folder, quiet, log);
                 }
             }
 
@@ -206,7 +244,7 @@ internal static class AnalyzeCommand
                 var files = study.Files.Where(f => f.SopInstanceUid is { } uid && analysed.Contains(uid)).Select(f => DicomFile.Open(f.Path));
                 foreach (var capture in VertebralSecondaryCaptures.Create(result, files, CliCodecs.Create()))
                 {
-                    Save(capture.Dataset, folder, quiet);
+                    Save(capture.Dataset, folder, quiet, log);
                 }
             }
         }
@@ -216,15 +254,18 @@ internal static class AnalyzeCommand
         }
     }
 
-    private static void Save(DicomDataset dataset, DirectoryInfo folder, bool quiet)
+    private static void Save(DicomDataset dataset, DirectoryInfo folder, bool quiet, TextWriter log)
     {
         string path = Path.Combine(folder.FullName, dataset.GetString(DicomTags.SOPInstanceUID) + ".dcm");
         new DicomFile(dataset).Save(path);
         if (!quiet)
         {
-            Console.Out.WriteLine($"  wrote {path}");
+            log.WriteLine($"  wrote {path}");
         }
     }
+
+    /// <summary>Studies analysed at once: <paramref name="jobs"/> when given, else one per core (one on CUDA).</summary>
+    private static int JobsFor(int jobs, bool cuda) => jobs > 0 ? jobs : cuda ? 1 : Math.Max(1, Environment.ProcessorCount);
 
     private static string? FindDefaultModel() => ModelManifestLocator.Find(DefaultModel, AppContext.BaseDirectory, Environment.CurrentDirectory);
 

@@ -52,6 +52,33 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "slow")]
+    [Trait("Category", "peer")]
+    public void Analyze_SeveralStudiesAtOnce_PrintsAndWritesWhatOneAtATimeDoes_InInputOrder()
+    {
+        // Every sample study, once one at a time and once three at once: the same tables and written files in the same
+        // (input) order, the same results, as many reports. Only the header line (threads) and the folders differ.
+        string ReportsOf(string name) => Path.Combine(folder, name);
+        var (exit1, out1, err1) = Plao("analyze", Engine.SampleData, "--provider", "cpu", "--jobs", "1", "--json", Path.Combine(folder, "one.json"), "--sr", ReportsOf("one"));
+        var (exit3, out3, err3) = Plao("analyze", Engine.SampleData, "--provider", "cpu", "--jobs", "3", "--json", Path.Combine(folder, "three.json"), "--sr", ReportsOf("three"));
+        Assert.True(exit1 == 0, out1 + err1);
+        Assert.True(exit3 == 0, out3 + err3);
+
+        // The objects' UIDs are new in every run: a written line is compared up to its folder.
+        static string[] Body(string stdout, string reports) =>
+            [.. stdout.Split('\n').Where(l => !l.Contains(" on cpu (", StringComparison.Ordinal))
+                .Select(l => l.StartsWith("  wrote " + reports, StringComparison.Ordinal) ? "  wrote REPORTS" : l.EndsWith(".json", StringComparison.Ordinal) ? "wrote JSON" : l)];
+        var one = Body(out1, ReportsOf("one"));
+        Assert.Contains(one, l => l.StartsWith("  wrote REPORTS", StringComparison.Ordinal));
+        Assert.Equal(one, Body(out3, ReportsOf("three")));
+
+        static IEnumerable<string> Summary(string json) => JsonNode.Parse(File.ReadAllText(json))!.AsArray()
+            .Select(r => $"{r!["study_instance_uid"]} {r["status"]} {r["images"]?.AsArray().Count}");
+        Assert.Equal(Summary(Path.Combine(folder, "one.json")), Summary(Path.Combine(folder, "three.json")));
+        Assert.Equal(Directory.GetFiles(ReportsOf("one")).Length, Directory.GetFiles(ReportsOf("three")).Length);
+    }
+
+    [Fact]
     [Trait("Category", "unit")]
     public void Analyze_WithAModelWhoseSha256DoesNotMatch_ExitsWithAUsageErrorNamingTheField()
     {
