@@ -5,6 +5,8 @@
 #                        PLAO_PARSE_REPS; PLAO_PARSE_APPEND=1 adds to out/parse.txt instead of starting it afresh)
 #   bench/run.sh decode  pixel data decode per transfer syntax: PlaoImaging vs dcmdrle/dcmdjpeg/dcmdjpls (DCMTK),
 #                        gdcmconv --raw (GDCM: its JPEG, CharLS and OpenJPEG), opj_decompress (OpenJPEG)
+#   bench/run.sh decode-firm  one syntax (PLAO_FIRM_SYNTAX, default sv1) decoded by ours and DCMTK in process, many
+#                        alternating runs (PLAO_FIRM_REPS, default 15): median and spread of the ratio
 #   bench/run.sh net     C-STORE receive: DCMTK storescu sends the same 2,000 instances (3 GB) on one association over
 #                        loopback to `plao listen` and to DCMTK storescp (PLAO_NET_COUNT scales the count down;
 #                        PLAO_NET_RECEIVER=storescp puts storescp in our slot, to check the harness without plao;
@@ -165,6 +167,39 @@ decode() {
             net = t[k] - base; ours = t[s" plao"];
             printf "%s %s: %.3f (%.0f) | %.3f (%.0f) | %.2f\n", s, p, ours, 2*m[s" plao"]/ours, net, 2*m[k]/net, (ours/m[s" plao"])/(net/m[k]) }
           printf "baselines: dcmconv %.3f s, gdcmconv --raw %.3f s\n", t["baseline dcmconv"], t["baseline gdcmconv"] }' "$results" | sort
+}
+
+# --- decode-firm: one syntax, ours against DCMTK in process, many alternating runs ------------------------------------
+# PLAO_FIRM_REPS runs (default 15) of PLAO_DECODE_ITERATIONS decodes each (default 8) of out/decode/PLAO_FIRM_SYNTAX.dcm
+# (default sv1: JPEG lossless SV1), ours and DCMTK's in-process decoder alternating (which goes first alternates too),
+# ours after 2 s of untimed warm-up decodes (tiered compilation finished; jit_ms shows what is left). Per tool the
+# median, least and largest CPU time per Mpixel; the ratio ours / DCMTK of the medians and of each run's pair (median,
+# least, largest): the spread is what one run pair can show on this machine.
+decode_firm() {
+  build; decode_files
+  local d="$out/decode" syntax=${PLAO_FIRM_SYNTAX:-sv1} reps=${PLAO_FIRM_REPS:-15} iters=${PLAO_DECODE_ITERATIONS:-8}
+  local results="$out/decode-firm.txt" rep tool line
+  : > "$results"
+  for ((rep = 1; rep <= reps; rep++)); do
+    for tool in $( ((rep % 2)) && echo plao dcmtk || echo dcmtk plao); do
+      if [ $tool = plao ]; then
+        line=$(PLAO_DECODE_WARMUP_SECONDS=2 dotnet "$out/plao/PlaoImaging.Bench.dll" decode "$d/$syntax.dcm" "$iters")
+        echo "plao $rep $(echo "$line" | sed -E 's/.* mpix=([^ ]+) .* cpu_seconds=([^ ]+) jit_ms=([^ ]+).*/\1 \2 \3/')"
+      else
+        line=$("$out/dcmtk-decode" "$d/$syntax.dcm" "$iters")
+        echo "dcmtk $rep $(echo "$line" | sed -E 's/.* mpix=([^ ]+) cpu_seconds=([^ ]+).*/\1 \2 0/')"
+      fi
+    done
+  done | tee "$results"
+  echo; echo "$syntax, $reps runs of $iters decodes: CPU ms per Mpixel median [least, largest]; ours/DCMTK"
+  awk 'function sort(a, n,   i, j, x) { for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x } }
+    function med(a, n) { return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    { v = 1000 * $4 / $3; if ($1 == "plao") { p[++np] = v; pr[$2] = v; jit += $5 } else { c[++nc] = v; cr[$2] = v } }
+    END { for (r in pr) if (r in cr) q[++nq] = pr[r] / cr[r]
+      sort(p, np); sort(c, nc); sort(q, nq)
+      printf "ours: %.1f [%.1f, %.1f] (JIT in timed loops: %.1f ms in all)\n", med(p, np), p[1], p[np], jit
+      printf "DCMTK in process: %.1f [%.1f, %.1f]\n", med(c, nc), c[1], c[nc]
+      printf "ours/DCMTK: medians %.2f; least %.2f; per run pair median %.2f [%.2f, %.2f]\n", med(p, np) / med(c, nc), p[1] / c[1], med(q, nq), q[1], q[nq] }' "$results"
 }
 
 # --- net: storescu -> plao listen vs storescp ------------------------------------------------------------------------
@@ -370,9 +405,10 @@ worker() {
 case "${1:-parse}" in
   parse) parse ;;
   decode) decode ;;
+  decode-firm) decode_firm ;;
   net) net ;;
   infer) infer ;;
   pipeline) pipeline ;;
   worker) worker ;;
-  *) echo "usage: $0 parse|decode|net|infer|pipeline|worker"; exit 2 ;;
+  *) echo "usage: $0 parse|decode|decode-firm|net|infer|pipeline|worker"; exit 2 ;;
 esac
