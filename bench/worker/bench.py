@@ -76,7 +76,10 @@ class Storescp:
         self.folder = os.path.join(folder, "received")
         os.makedirs(self.folder, exist_ok=True)
         self.port = free_port()
-        self.process = subprocess.Popen(["storescp", "-aet", "PACS", "-od", self.folder, str(self.port)],
+        # --fork: one process per association, as a PACS takes several associations at once. Without it storescp
+        # serves one association at a time, and the worker's export workers queued behind each other: at most ~8
+        # exports per second, whatever their number, so the reports of a burst trailed the analyses by 10 s.
+        self.process = subprocess.Popen(["storescp", "--fork", "-aet", "PACS", "-od", self.folder, str(self.port)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port, 15)
 
@@ -169,10 +172,11 @@ def wait_port(port, seconds):
 
 
 def cpu_seconds(pid):
-    """User + system CPU seconds a running process has used so far (/proc/PID/stat)."""
+    """User + system CPU seconds a running process and its ended children have used so far (/proc/PID/stat): the
+    destination's are the processes storescp forks per association."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def thread_cpu_seconds(pid):
