@@ -154,7 +154,7 @@ internal static class AnalyzeCommand
                 }
             }
 
-            int atOnce = runner.ExecutionProvider.StartsWith("cuda", StringComparison.Ordinal) && parallelism.Jobs == 0 ? 1 : JobsFor(parallelism.Jobs, false);
+            int atOnce = JobsFor(parallelism.Jobs, runner.ExecutionProvider.StartsWith("cuda", StringComparison.Ordinal));
             if (atOnce == 1)
             {
                 for (int i = 0; i < studies.Count; i++)

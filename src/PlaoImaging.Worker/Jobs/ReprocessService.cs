@@ -175,8 +175,7 @@ public sealed partial class ReprocessService(
 
                 // On a pool thread: with SQLite an analysis can run to its end without yielding, which would leave
                 // the loop waiting for it instead of starting the next.
-                long next = studyId;
-                inFlight.Enqueue(Task.Run(() => analysis.AnalyzeAsync(next, null, $"reprocess:{id}", engineTurns, cancellationToken), CancellationToken.None));
+                inFlight.Enqueue(Task.Run(() => analysis.AnalyzeAsync(studyId, null, $"reprocess:{id}", engineTurns, cancellationToken), CancellationToken.None));
                 if (inFlight.Count > atOnce)
                 {
                     Count(await inFlight.Dequeue().ConfigureAwait(false));
