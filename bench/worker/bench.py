@@ -1,20 +1,26 @@
 """The worker benchmark (bench/run.sh worker): latency and throughput of plao-worker against the engine alone.
 
-    bench.py OUT [--latency N] [--burst N] [--reprocess N] [--quiet SECONDS]
+    bench.py OUT [--latency N] [--burst N] [--reprocess N] [--warm N] [--quiet SECONDS]
 
 1. latency: one worker (Release build, CPU, the shipped defaults but for a quiet period of Q s) with DCMTK storescp as
    its export destination. Single-radiograph studies (sample-data 01-04 with new UIDs) are sent one at a time with
    storescu; for each, latency = (time storescp has the study's SR: the modification time of the file it wrote)
    - (time storescu returned: the C-STORE response and the association release) - Q. p50 / p95 / max.
 2. burst: N more studies in one storescu association, as fast as it sends; studies per hour = N / (last SR at the
-   destination - start of the send). Every study must end with its SR at the destination (none lost).
+   destination - start of the send). Every study must end with its SR at the destination (none lost). With --warm W,
+   a first burst of W studies (timed on its own, "burst_cold") brings the process to its steady state before the N:
+   a service runs for months, and a fresh process spends its first few hundred studies compiling (tiered JIT).
 3. reprocess: N studies stored in a worker are analysed again by a new model, the batch case the product exists for.
    A worker on the previous model (v1) imports a folder of N studies (POST /api/reprocess {"folder": ...}; that import
    is timed too, as "folder_import"); the same worker is restarted on the shipped model and reprocesses every analysed
    study (POST /api/reprocess {"state": "Analysed"}, queue batch, no destination); throughput from the request to its
-   Done state, the restarted process's warm-up included. The quiet period is an hour, so the realtime queue stays out.
-4. engine: `plao analyze FOLDER --sr DIR --gsps` on the same folder (the same SR and GSPS the worker writes); its
-   start-up (process, model load) is taken out by a second run on 4 of the studies.
+   Done state. The quiet period is an hour, so the realtime queue stays out. With --warm W, W more studies are imported
+   first; the restarted worker reprocesses those W first ("reprocess_cold": the restarted process's warm-up) and then
+   the N (received after them), which are the steady-state figure.
+4. engine: `plao analyze FOLDER --sr DIR --gsps` on the same folder (the same SR and GSPS the worker writes). Without
+   --warm its start-up (process, model load) is taken out by a second run on 4 of the studies; with --warm W, plao
+   analyses the W warm-up studies followed by the N, and a second run the W alone: the difference is the N after the
+   same warm-up the worker had.
 
 Writes OUT/worker-results.json and prints a summary. Needs the worker and plao built in Release, storescu/storescp,
 pydicom. Nothing here asserts; the figures go to bench/README.md by hand.
@@ -259,6 +265,7 @@ def engine_seconds(folder, out, env=None, processes=1):
                 os.symlink(os.path.join(folder, name), os.path.join(part, name))
             parts.append(part)
     threads = ["--threads", "1"] if processes > 1 else []
+    cpu_before = children_cpu_seconds()
     started = time.time()
     running = [subprocess.Popen(["dotnet", PLAO, "analyze", part, "--sr", out, "--gsps", "--provider", "cpu", "--quiet"] + threads,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -268,6 +275,7 @@ def engine_seconds(folder, out, env=None, processes=1):
         if process.returncode not in (0, 1):  # 1: some study has findings or no result; 2+: usage or failure
             raise SystemExit(f"plao analyze exited {process.returncode}: {stderr}")
     elapsed = time.time() - started
+    engine_seconds.cpu = children_cpu_seconds() - cpu_before  # user + system of the plao processes just waited for
     return elapsed, len([f for f in os.listdir(out)])
 
 
@@ -278,6 +286,7 @@ def main():
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--reprocess", type=int, default=200)
     parser.add_argument("--quiet", type=float, default=2.0)
+    parser.add_argument("--warm", type=int, default=0, help="warm-up studies before the timed burst, reprocess and engine runs (0: none, the fresh process is timed)")
     parser.add_argument("--phases", default="latency,burst,reprocess,engine", help="which of latency,burst,reprocess,engine to run")
     options = parser.parse_args()
     out = os.path.abspath(options.out)
@@ -293,22 +302,41 @@ def main():
     quiet_text = time.strftime("%H:%M:%S", time.gmtime(int(quiet))) + (f"{quiet - int(quiet):.3f}"[1:] if quiet != int(quiet) else "")
     results = {"machine": {"cpus": os.cpu_count(), "load_start": load()}, "quiet_period_s": quiet}
 
-    print(f"making {options.latency + options.burst + options.reprocess} studies", flush=True)
+    warm = options.warm
+    results["warm_up_studies"] = warm
+    print(f"making {options.latency + options.burst + options.reprocess + 2 * warm} studies", flush=True)
     latency_files = make_studies(os.path.join(work, "latency"), options.latency, "L")
+    warm_burst_files = make_studies(os.path.join(work, "burst-warm"), warm if options.burst else 0, "V")
     burst_files = make_studies(os.path.join(work, "burst"), options.burst, "B")
     reprocess_folder = os.path.join(work, "reprocess")
     make_studies(reprocess_folder, options.reprocess, "R")
+    warm_folder = os.path.join(work, "reprocess-warm")
+    make_studies(warm_folder, warm, "W")
+    # the engine's start-up (and, with --warm, its warm-up) is measured on small_folder and taken off; with --warm it
+    # analyses the warm-up studies and then the timed ones, in that order (plao analyze takes files in name order)
     small_folder = os.path.join(work, "engine-small")
     os.makedirs(small_folder)
-    for name in sorted(os.listdir(reprocess_folder))[:4]:
-        shutil.copy(os.path.join(reprocess_folder, name), small_folder)
+    if warm:
+        for name in sorted(os.listdir(warm_folder)):
+            shutil.copy(os.path.join(warm_folder, name), small_folder)
+    else:
+        for name in sorted(os.listdir(reprocess_folder))[:4]:
+            shutil.copy(os.path.join(reprocess_folder, name), small_folder)
+    engine_folder = reprocess_folder
+    if warm:
+        engine_folder = os.path.join(work, "engine-warm-then-timed")
+        os.makedirs(engine_folder)
+        for name in sorted(os.listdir(small_folder)):
+            os.symlink(os.path.join(small_folder, name), os.path.join(engine_folder, "0-" + name))
+        for name in sorted(os.listdir(reprocess_folder)):
+            os.symlink(os.path.join(reprocess_folder, name), os.path.join(engine_folder, "1-" + name))
 
     if phases & {"latency", "burst"}:
-        realtime(options, work, quiet, quiet_text, latency_files, burst_files, results)
+        realtime(options, work, quiet, quiet_text, latency_files, warm_burst_files, burst_files, results)
     if "reprocess" in phases:
-        reprocess(options, work, reprocess_folder, results)
+        reprocess(options, work, warm_folder if warm else None, reprocess_folder, results)
     if "engine" in phases:
-        engine(options, work, reprocess_folder, small_folder, results)
+        engine(options, work, engine_folder, small_folder, results)
     if "engine" in phases and "reprocess" in phases:
         per_study = results["engine"]["seconds_per_study"]
         # "engine": against the faster of plao analyze's two single-process runs (its defaults, the worker's GC settings);
@@ -320,6 +348,12 @@ def main():
         if "burst" in results:
             results["ratios"]["burst_over_engine"] = 3600 / results["burst"]["studies_per_hour"] / per_study
             results["ratios"]["burst_over_best_engine"] = 3600 / results["burst"]["studies_per_hour"] / best
+        # CPU: the worker's own CPU per study against the least CPU per study of the engine alone; unlike the wall
+        # time this leaves out the peers (sender, destination) that share the 2 cores here and not in a hospital
+        engine_cpu = min(results[k]["cpu_seconds_per_study"] for k in ("engine", "engine_worker_gc", "engine_two_processes"))
+        results["ratios"]["reprocess_cpu_over_engine_cpu"] = results["reprocess"]["worker_cpu_seconds_per_study"] / engine_cpu
+        if "burst" in results:
+            results["ratios"]["burst_cpu_over_engine_cpu"] = results["burst"]["cpu_s"]["worker"] / results["burst"]["n"] / engine_cpu
         print("worker / engine, per study: " + ", ".join(f"{k} {v:.2f}" for k, v in results["ratios"].items()), flush=True)
     results["machine"]["load_end"] = load()
     print(f"load average {results['machine']['load_start']} -> {results['machine']['load_end']}", flush=True)
@@ -327,7 +361,7 @@ def main():
         json.dump(results, f, indent=2)
 
 
-def realtime(options, work, quiet, quiet_text, latency_files, burst_files, results):
+def realtime(options, work, quiet, quiet_text, latency_files, warm_burst_files, burst_files, results):
     pacs = Storescp(os.path.join(work, "pacs"))
     worker = Worker(os.path.join(work, "worker"), quiet_text, pacs.port)
     try:
@@ -350,8 +384,18 @@ def realtime(options, work, quiet, quiet_text, latency_files, burst_files, resul
         if not burst_files:
             return
 
-        # 2. burst
-        before = len(latency_files)
+        # 2. burst (with --warm: a first, untimed-for-the-ratio burst brings the process to its steady state)
+        before = max(len(latency_files), 1)
+        if warm_burst_files:
+            started = time.time()
+            send(worker.dicom, [p for p, _ in warm_burst_files])
+            times = wait_for_srs(pacs, before + len(warm_burst_files), 600 + 3 * len(warm_burst_files))
+            last = max(times[before:])
+            results["burst_cold"] = {"n": len(warm_burst_files), "first_to_last_sr_s": last - started,
+                                     "seconds_per_study": (last - started) / len(warm_burst_files)}
+            print(f"first burst of {len(warm_burst_files)} (the fresh process's warm-up): last SR after {last - started:.1f} s, "
+                  f"{(last - started) / len(warm_burst_files) * 1000:.0f} ms per study", flush=True)
+            before += len(warm_burst_files)
         cpu_before = {"worker": cpu_seconds(worker.process.pid), "destination": cpu_seconds(pacs.process.pid), "sender": children_cpu_seconds()}
         threads_before = thread_cpu_seconds(worker.process.pid)
         engine_before = worker.metric("plao_analysis_duration_seconds_sum") or 0.0
@@ -386,13 +430,19 @@ def realtime(options, work, quiet, quiet_text, latency_files, burst_files, resul
         pacs.stop()
 
 
-def reprocess(options, work, reprocess_folder, results):
+def reprocess(options, work, warm_folder, reprocess_folder, results):
     """3. reprocessing stored studies: import the folder with the previous model, restart on the shipped one, reprocess"""
     folder = os.path.join(work, "worker-reprocess")
     previous = os.path.join(ROOT, "models", "plao-vertebra-landmarks-v1.json")
     # 3a. the folder import, analysed by the previous model (v1): how studies get into storage here; timed for the record
     importer = Worker(folder, "01:00:00", model=previous)
+    boundary = None
     try:
+        if warm_folder:
+            wait_request(importer, importer.api("reprocess", {"folder": warm_folder}))
+            time.sleep(1.0)
+            boundary = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            time.sleep(1.0)
         started = time.time()
         record = wait_request(importer, importer.api("reprocess", {"folder": reprocess_folder}))
         elapsed = time.time() - started
@@ -406,18 +456,35 @@ def reprocess(options, work, reprocess_folder, results):
     # 3b. the same worker restarted on the shipped model: every stored study is analysed again (the model changed)
     fresh = Worker(folder, "01:00:00")
     try:
+        request = {"state": "Analysed"}
+        if boundary:
+            # the warm-up studies first (imported before the boundary), timed on their own as the cold start
+            started = time.time()
+            record = wait_request(fresh, fresh.api("reprocess", {"state": "Analysed", "receivedTo": boundary}))
+            elapsed = time.time() - started
+            results["reprocess_cold"] = {"n": record.get("done"), "seconds": elapsed, "seconds_per_study": elapsed / max(record.get("done") or 1, 1)}
+            print(f"reprocess of the {record.get('done')} warm-up studies first (the restarted process's warm-up): {elapsed:.1f} s, "
+                  f"{results['reprocess_cold']['seconds_per_study'] * 1000:.0f} ms per study", flush=True)
+            request = {"state": "Analysed", "receivedFrom": boundary}
+            engine_before = (fresh.metric("plao_analysis_duration_seconds_sum") or 0.0, fresh.metric("plao_analysis_duration_seconds_count") or 0.0)
+        else:
+            engine_before = (0.0, 0.0)
+        cpu_before = cpu_seconds(fresh.process.pid)
         started = time.time()
-        record = wait_request(fresh, fresh.api("reprocess", {"state": "Analysed"}))
+        record = wait_request(fresh, fresh.api("reprocess", request))
         elapsed = time.time() - started
+        worker_cpu = cpu_seconds(fresh.process.pid) - cpu_before
         states = fresh.studies_by_state()
         results["reprocess"] = {"n": options.reprocess, "seconds": elapsed, "studies_per_hour": options.reprocess * 3600 / elapsed,
-                                "seconds_per_study": elapsed / options.reprocess, "record": record, "states": states}
+                                "seconds_per_study": elapsed / options.reprocess, "record": record, "states": states,
+                                "worker_cpu_seconds_per_study": worker_cpu / options.reprocess}
         fresh.log.flush()
         durations = analysis_ms(fresh.log.name)[-options.reprocess:]
         results["reprocess"]["analysis_ms_mean"] = statistics.mean(durations)
         # The engine's own call inside the worker (plao_analysis_duration_seconds): the same work plao analyze does per
         # study, less reading the headers and writing SR and GSPS.
-        engine_sum, engine_count = fresh.metric("plao_analysis_duration_seconds_sum"), fresh.metric("plao_analysis_duration_seconds_count")
+        engine_sum = (fresh.metric("plao_analysis_duration_seconds_sum") or 0.0) - engine_before[0]
+        engine_count = (fresh.metric("plao_analysis_duration_seconds_count") or 0.0) - engine_before[1]
         if engine_count:
             results["reprocess"]["engine_call_ms_mean"] = engine_sum / engine_count * 1000
         print(f"reprocess of {options.reprocess} stored studies (state Analysed, new model): {elapsed:.1f} s, {elapsed / options.reprocess * 1000:.0f} ms per study, "
@@ -437,27 +504,35 @@ def wait_request(worker, request):
 
 
 def engine(options, work, reprocess_folder, small_folder, results):
-    """4. the engine alone on the same folder; its fixed start-up measured on 4 studies and taken off"""
+    """4. the engine alone on the same folder; its fixed start-up (and the warm-up studies) measured on small_folder and taken off"""
+    timed = len(os.listdir(reprocess_folder)) - len(os.listdir(small_folder))
     full, produced = engine_seconds(reprocess_folder, os.path.join(work, "engine-sr"))
+    cpu_full = engine_seconds.cpu
     small, _ = engine_seconds(small_folder, os.path.join(work, "engine-sr-small"))
-    per_study = (full - small) / (options.reprocess - 4)
+    per_study = (full - small) / timed
     results["engine"] = {"n": options.reprocess, "seconds": full, "objects": produced, "startup_and_4_studies_s": small,
-                         "seconds_per_study": per_study, "studies_per_hour": 3600 / per_study}
-    print(f"engine (plao analyze --sr --gsps) on {options.reprocess}: {full:.1f} s ({small:.1f} s for 4), {per_study * 1000:.0f} ms per study, "
+                         "seconds_per_study": per_study, "studies_per_hour": 3600 / per_study,
+                         "cpu_seconds_per_study": (cpu_full - engine_seconds.cpu) / timed}
+    print(f"engine (plao analyze --sr --gsps) on {options.reprocess}: {full:.1f} s ({small:.1f} s for the {len(os.listdir(small_folder))} taken off), {per_study * 1000:.0f} ms per study, "
           f"{3600 / per_study:.0f} studies/hour; {produced} objects", flush=True)
     # the same with the worker's garbage collector settings
     full, _ = engine_seconds(reprocess_folder, os.path.join(work, "engine-sr"), WORKER_GC)
+    cpu_full = engine_seconds.cpu
     small, _ = engine_seconds(small_folder, os.path.join(work, "engine-sr-small"), WORKER_GC)
-    per_study_gc = (full - small) / (options.reprocess - 4)
-    results["engine_worker_gc"] = {"seconds": full, "startup_and_4_studies_s": small, "seconds_per_study": per_study_gc, "env": WORKER_GC}
+    per_study_gc = (full - small) / timed
+    results["engine_worker_gc"] = {"seconds": full, "startup_and_4_studies_s": small, "seconds_per_study": per_study_gc, "env": WORKER_GC,
+                                   "cpu_seconds_per_study": (cpu_full - engine_seconds.cpu) / timed}
     print(f"engine with the worker's GC settings: {per_study_gc * 1000:.0f} ms per study", flush=True)
     # two processes at once, one ONNX Runtime thread each: the engine alone run the way the worker runs it on 2 cores
     # (two analyses at once, the cores divided between them), so the ratio against it is the orchestration alone
     full, _ = engine_seconds(reprocess_folder, os.path.join(work, "engine-sr"), None, 2)
+    cpu_full = engine_seconds.cpu
     small, _ = engine_seconds(small_folder, os.path.join(work, "engine-sr-small"), None, 2)
-    per_study_2 = (full - small) / (options.reprocess - 4)
+    per_study_2 = (full - small) / timed
     results["engine_two_processes"] = {"seconds": full, "startup_and_4_studies_s": small, "seconds_per_study": per_study_2,
-                                       "processes": 2, "threads_each": 1}
+                                       "processes": 2, "threads_each": 1, "cpu_seconds_per_study": (cpu_full - engine_seconds.cpu) / timed}
+    print("engine CPU per study (user + system, start-up and warm-up taken off): " + ", ".join(
+        f"{k} {results[k]['cpu_seconds_per_study'] * 1000:.0f} ms" for k in ("engine", "engine_worker_gc", "engine_two_processes")), flush=True)
     print(f"engine, two processes at once with one thread each: {per_study_2 * 1000:.0f} ms per study", flush=True)
 
 
