@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PlaoImaging.Worker.Configuration;
@@ -11,8 +12,9 @@ namespace PlaoImaging.Worker.Ingest;
 /// Puts studies whose quiet period has ended on the <c>realtime</c> queue. The quiet period lives in the database
 /// (<see cref="StudyRecord.DueAt"/>), so a restart resumes every pending study. The job is enqueued before the study is
 /// marked queued (by a conditional update on its generation): a crash in between at worst queues one generation twice,
-/// and the job is idempotent (one analysis per study, generation and model). When the update finds the study already
-/// marked (two assemblers on two nodes saw it due), the job just queued is deleted, so the study is analysed once.
+/// and the job claims the generation before it analyses (<see cref="AnalyzeStudyJob"/>), so one job of the two analyses
+/// it. When the update finds the study already marked (two assemblers on two nodes saw it due), the job just queued is
+/// deleted if no server has fetched it yet; one already running meets the other's claim, or holds its own.
 /// </summary>
 public sealed partial class StudyAssembler(
     IDbContextFactory<ResultsDbContext> databases,
@@ -76,7 +78,7 @@ public sealed partial class StudyAssembler(
             {
                 // Enqueue first, then mark: a crash in between leaves the study due, so it is queued again and the
                 // idempotent job runs once; the other order could leave a study marked queued with no job.
-                string jobId = jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, CancellationToken.None));
+                string jobId = jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, null, CancellationToken.None));
                 int marked = await db.Studies
                     .Where(s => s.Id == study.Id && s.Generation == study.Generation && s.State == StudyState.Receiving)
                     .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued)
@@ -85,9 +87,10 @@ public sealed partial class StudyAssembler(
                         .SetProperty(s => s.UpdatedAt, now), cancellationToken).ConfigureAwait(false);
                 if (marked == 0)
                 {
-                    // Another node's assembler queued this generation first (or a newer one arrived): without this,
-                    // every node that saw the study due would analyse it, all but one for nothing.
-                    jobs.Delete(jobId);
+                    // Another node's assembler queued this generation first (or a newer one arrived), or the job
+                    // already claimed it. Only a job still waiting is deleted: deleting one that runs would cancel it,
+                    // and if it holds the claim, the other job finds it held and the study would stay analysing.
+                    jobs.Delete(jobId, EnqueuedState.StateName);
                     LogAlreadyQueued(logger, study.Id, study.Generation);
                     continue;
                 }
@@ -103,7 +106,7 @@ public sealed partial class StudyAssembler(
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Study {StudyId} generation {Generation} queued for analysis")]
     private static partial void LogQueued(ILogger logger, long studyId, int generation);
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, Message = "Study {StudyId} generation {Generation} was queued by another node or has changed; the job queued here is deleted")]
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, Message = "Study {StudyId} generation {Generation} was queued by another node, claimed, or has changed; the job queued here is deleted unless it runs")]
     private static partial void LogAlreadyQueued(ILogger logger, long studyId, int generation);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "{Count} studies were due later than a whole quiet period from now: the clock went back; their quiet period starts again")]

@@ -13,8 +13,9 @@ namespace PlaoImaging.Worker.Operations;
 /// Runs before the SCP and the job servers start (it is registered first): applies the results database's migrations,
 /// indexes stored files the index lacks (an instance stored just before a crash, before its index row was written),
 /// and — on the single-node SQLite set-up, where every job in flight belonged to a dead process — queues again the
-/// studies left queued or analysing and the exports left pending. The jobs are idempotent, so a job Hangfire also
-/// resumes does nothing the second time.
+/// studies left queued or analysing and the exports left pending. A study left analysing holds the claim of a job of
+/// the dead process (see <see cref="AnalyzeStudyJob"/>): it goes back to queued first, so that the new job can claim it.
+/// The jobs are idempotent, so a job Hangfire also resumes does nothing the second time.
 /// </summary>
 public sealed partial class StartupRecovery(
     IServiceProvider services,
@@ -95,11 +96,13 @@ public sealed partial class StartupRecovery(
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var studies = await db.Studies.AsNoTracking().Where(s => s.State == StudyState.Queued || s.State == StudyState.Analysing)
+            await db.Studies.Where(s => s.State == StudyState.Analysing)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued).SetProperty(s => s.Reason, (string?)null), cancellationToken).ConfigureAwait(false);
+            var studies = await db.Studies.AsNoTracking().Where(s => s.State == StudyState.Queued)
                 .Select(s => new { s.Id, s.Generation }).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var study in studies)
             {
-                jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, CancellationToken.None));
+                jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, null, CancellationToken.None));
             }
 
             var exports = await db.Exports.AsNoTracking().Where(x => x.State == ExportState.Pending).Select(x => x.Id).ToListAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,213 @@
+using Hangfire;
+using Hangfire.Storage.SQLite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PlaoImaging.Dicom;
+using PlaoImaging.Tests.Shared;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Ingest;
+using PlaoImaging.Worker.Jobs;
+using PlaoImaging.Worker.Operations;
+using PlaoImaging.Worker.Persistence;
+using Xunit;
+
+namespace PlaoImaging.Worker.Tests;
+
+/// <summary>
+/// Two analysis jobs for the same study generation on two nodes sharing one real SQLite results database. The
+/// interleaving is fixed, not timed: node A's analysis is held just before it records its result (its engine has run)
+/// while node B's job runs from start to end; only then does A go on.
+/// </summary>
+[Trait("Category", "unit")]
+public sealed class AnalyzeStudyJobTests
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task AnalyzeAsync_SecondJobWhileTheFirstAnalyses_RunsNoSecondAnalysis()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("analyze-job-race", ct);
+        var (studyId, generation) = await bench.QueueStudyAsync(ct);
+
+        var a = bench.Node();
+        var b = bench.Node();
+        a.Databases.HoldRecording();
+        var first = a.Job.AnalyzeAsync(studyId, generation, null, "1", ct);
+        await a.Databases.RecordingReached.WaitAsync(ct);
+
+        // Node A has claimed the study and run the engine; node B's job for the same generation runs now.
+        await b.Job.AnalyzeAsync(studyId, generation, null, "2", ct);
+        Assert.Equal(0, Analysed(b.Metrics));
+        Assert.Equal(StudyState.Analysing, (await bench.StudyAsync(studyId, ct)).State);
+
+        a.Databases.Release();
+        await first;
+
+        Assert.Equal(1, Analysed(a.Metrics) + Analysed(b.Metrics));
+        Assert.Single(await bench.AnalysesAsync(studyId, ct));
+        var study = await bench.StudyAsync(studyId, ct);
+        Assert.True(study.State is StudyState.Analysed or StudyState.NoResult or StudyState.Failed, $"the study is {study.State}");
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_TheClaimingJobFailedAndIsRetried_ItsRetryAnalysesAndAnotherJobDoesNot()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("analyze-job-retry", ct);
+        var (studyId, generation) = await bench.QueueStudyAsync(ct);
+
+        var a = bench.Node();
+        var b = bench.Node();
+        a.Databases.FailRecording();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.Job.AnalyzeAsync(studyId, generation, null, "1", ct));
+        Assert.Equal(StudyState.Analysing, (await bench.StudyAsync(studyId, ct)).State);
+
+        // Another job finds the claim of job 1, which Hangfire retries: the retry holds the claim already.
+        await b.Job.AnalyzeAsync(studyId, generation, null, "2", ct);
+        Assert.Equal(0, Analysed(b.Metrics));
+        await a.Job.AnalyzeAsync(studyId, generation, null, "1", ct);
+
+        Assert.Equal(1, Analysed(a.Metrics));
+        Assert.Single(await bench.AnalysesAsync(studyId, ct));
+        Assert.NotEqual(StudyState.Analysing, (await bench.StudyAsync(studyId, ct)).State);
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_AssemblerCrashedBetweenEnqueueAndMark_TheJobStillAnalysesOnceAndTheStudyIsNotQueuedAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("analyze-job-unmarked", ct);
+        string uid = DicomUidGenerator.NewUid();
+        await bench.Services.StoreAsync(WorkerServices.Radiograph(uid), ct);
+        bench.Services.Time.Advance(Quiet);
+        var record = await bench.Services.StudyAsync(uid, ct);
+        Assert.Equal(StudyState.Receiving, record.State);
+
+        // The job the crashed pass queued runs while the study is still receiving (never marked queued).
+        var a = bench.Node();
+        await a.Job.AnalyzeAsync(record.Id, record.Generation, null, "1", ct);
+
+        Assert.Equal(1, Analysed(a.Metrics));
+        Assert.Equal(0, await bench.Assembler().QueueDueStudiesAsync(ct));
+        Assert.Single(await bench.AnalysesAsync(record.Id, ct));
+    }
+
+    /// <summary>Analyses recorded by one node (any status): the loser of a race to record counts too, as it ran the engine.</summary>
+    private static double Analysed(WorkerMetrics metrics) =>
+        metrics.StudiesAnalysed.GetAllLabelValues().Sum(labels => metrics.StudiesAnalysed.WithLabels(labels).Value);
+
+    /// <summary>A results database, a job storage and one loaded model that the nodes share.</summary>
+    private sealed class Bench : IDisposable
+    {
+        private readonly AnalysisEngine engine;
+        private readonly SQLiteStorage storage;
+
+        private Bench(WorkerServices services, AnalysisEngine engine, SQLiteStorage storage)
+        {
+            Services = services;
+            this.engine = engine;
+            this.storage = storage;
+        }
+
+        public WorkerServices Services { get; }
+
+        public static async Task<Bench> CreateAsync(string name, CancellationToken ct)
+        {
+            var services = await WorkerServices.CreateAsync(name, Quiet, ct);
+            var engine = new AnalysisEngine(
+                Options.Create(new AnalysisSettings { Model = Path.Combine(Peers.RepositoryRoot, "models", "plao-vertebra-landmarks-v1.json"), Provider = "cpu", Threads = 1 }),
+                new ActiveRoles(WorkerRoles.All), new WorkerMetrics(), TimeProvider.System, NullLogger<AnalysisEngine>.Instance);
+            return new Bench(services, engine, new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions()));
+        }
+
+        /// <summary>A study received, its quiet period over and queued by the assembler: its id and generation.</summary>
+        public async Task<(long Id, int Generation)> QueueStudyAsync(CancellationToken ct)
+        {
+            string uid = DicomUidGenerator.NewUid();
+            await Services.StoreAsync(WorkerServices.Radiograph(uid), ct);
+            Services.Time.Advance(Quiet);
+            Assert.Equal(1, await Assembler().QueueDueStudiesAsync(ct));
+            var study = await Services.StudyAsync(uid, ct);
+            Assert.Equal(StudyState.Queued, study.State);
+            return (study.Id, study.Generation);
+        }
+
+        public StudyAssembler Assembler() => new(Services, new BackgroundJobClient(storage), Services.Signal, Services.Assembly, Services.Time,
+            NullLogger<StudyAssembler>.Instance);
+
+        /// <summary>One analysis node: its own metrics, and its analysis reaching the database through a gate.</summary>
+        public (AnalyzeStudyJob Job, GatedDatabases Databases, WorkerMetrics Metrics) Node()
+        {
+            var metrics = new WorkerMetrics();
+            var databases = new GatedDatabases(Services);
+            var analysis = new StudyAnalysisService(databases, engine, Services.Paths, Options.Create(new AnalysisSettings()), Options.Create(new ExportSettings()),
+                new BackgroundJobClient(storage), metrics, Services.Time, NullLogger<StudyAnalysisService>.Instance);
+            return (new AnalyzeStudyJob(analysis, Services, metrics, Services.Time, NullLogger<AnalyzeStudyJob>.Instance), databases, metrics);
+        }
+
+        public async Task<StudyRecord> StudyAsync(long id, CancellationToken ct)
+        {
+            var db = Services.CreateDbContext();
+            await using (db)
+            {
+                return await db.Studies.AsNoTracking().SingleAsync(s => s.Id == id, ct);
+            }
+        }
+
+        public async Task<List<AnalysisRecord>> AnalysesAsync(long studyId, CancellationToken ct)
+        {
+            var db = Services.CreateDbContext();
+            await using (db)
+            {
+                return await db.Analyses.AsNoTracking().Where(a => a.StudyId == studyId).ToListAsync(ct);
+            }
+        }
+
+        public void Dispose() => engine.Dispose();
+    }
+
+    /// <summary>
+    /// The analysis service's database contexts; the second one it asks for (recording the result, after the engine ran)
+    /// can be held until released, or refused as a database outage would.
+    /// </summary>
+    private sealed class GatedDatabases(IDbContextFactory<ResultsDbContext> inner) : IDbContextFactory<ResultsDbContext>
+    {
+        private readonly TaskCompletionSource reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int calls;
+        private bool hold;
+        private bool fail;
+
+        public Task RecordingReached => reached.Task;
+
+        public void HoldRecording() => hold = true;
+
+        public void FailRecording() => fail = true;
+
+        public void Release() => released.TrySetResult();
+
+        public ResultsDbContext CreateDbContext() => inner.CreateDbContext();
+
+        public async Task<ResultsDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref calls) == 2)
+            {
+                if (fail)
+                {
+                    fail = false;
+                    throw new InvalidOperationException("the database is unreachable");
+                }
+
+                if (hold)
+                {
+                    reached.TrySetResult();
+                    await released.Task.WaitAsync(cancellationToken);
+                }
+            }
+
+            return inner.CreateDbContext();
+        }
+    }
+}
