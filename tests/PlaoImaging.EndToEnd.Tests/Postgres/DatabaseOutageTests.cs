@@ -16,6 +16,8 @@ namespace PlaoImaging.EndToEnd.Tests.Postgres;
 [Trait("Category", "slow")]
 public sealed class DatabaseOutageTests
 {
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
+
     [Fact]
     public async Task DatabaseStopped_AssociationsRejectedAsTransient_AndAfterItReturnsEveryStudyIsAnalysedOnce()
     {
@@ -40,7 +42,8 @@ public sealed class DatabaseOutageTests
 
         var (code, output) = WorkerTestKit.Storescu(storescu, worker.DicomPort, before);
         Assert.True(code == 0, "before the outage: " + output);
-        await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 3, "the first three studies reported", ct);
+        await Poll.UntilAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 3, TimeSpan.FromMinutes(2), "the first three studies reported",
+            () => Describe(cluster, worker), Interval, ct);
 
         cluster.Stop();
         string ready = await WaitForReadyAsync(worker, HttpStatusCode.ServiceUnavailable, ct);
@@ -62,8 +65,8 @@ public sealed class DatabaseOutageTests
         (code, output) = WorkerTestKit.Storescu(storescu, worker.DicomPort, after);
         Assert.True(code == 0, "after the outage: " + output);
         // After an outage Hangfire's job servers back off before they fetch again; the wait allows for that.
-        await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 5, "all five studies reported", ct,
-            TimeSpan.FromMinutes(5), () => Describe(cluster, worker));
+        await Poll.UntilAsync(() => cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == 5, TimeSpan.FromMinutes(5), "all five studies reported",
+            () => Describe(cluster, worker), Interval, ct);
 
         Assert.Equal(5, cluster.Scalar("SELECT count(*) FROM studies WHERE \"State\" = 'Analysed'"));
         Assert.Equal(5, cluster.Scalar("SELECT count(*) FROM analyses"));
@@ -89,17 +92,6 @@ public sealed class DatabaseOutageTests
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"/health/ready still {(int)response.StatusCode} after 60 s, expected {(int)expected}: {body}");
-            await Task.Delay(500, ct);
-        }
-    }
-
-    private static async Task WaitForAsync(Func<bool> done, string what, CancellationToken ct, TimeSpan? timeout = null, Func<string>? describe = null)
-    {
-        var limit = timeout ?? TimeSpan.FromMinutes(2);
-        var deadline = DateTime.UtcNow + limit;
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not reached in {limit}: {what}\n{describe?.Invoke()}");
             await Task.Delay(500, ct);
         }
     }

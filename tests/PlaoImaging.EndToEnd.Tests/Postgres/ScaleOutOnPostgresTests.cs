@@ -17,6 +17,8 @@ namespace PlaoImaging.EndToEnd.Tests.Postgres;
 [Trait("Category", "slow")]
 public sealed class ScaleOutOnPostgresTests
 {
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
+
     private const int StudyCount = 300;
 
     [Fact]
@@ -81,7 +83,7 @@ public sealed class ScaleOutOnPostgresTests
             var sendB = Task.Run(() => WorkerTestKit.StorescuOk(storescu, ingestB.DicomPort, files.Skip(half)), ct);
 
             // While the studies are being analysed: one analysis worker killed, another one added.
-            await WaitForAsync(() => cluster.Scalar("SELECT count(*) FROM analyses") >= 30, TimeSpan.FromMinutes(4), "30 analyses", cluster, ct);
+            await Poll.UntilAsync(() => cluster.Scalar("SELECT count(*) FROM analyses") >= 30, TimeSpan.FromMinutes(4), "30 analyses", () => Describe(cluster), Interval, ct);
             long atKill = cluster.Scalar("SELECT count(*) FROM analyses");
             victim.Kill();
             log?.WriteLine($"analysis-1 killed after {atKill} analyses");
@@ -90,10 +92,10 @@ public sealed class ScaleOutOnPostgresTests
             await Task.WhenAll(sendA, sendB);
 
             var started = Stopwatch.StartNew();
-            await WaitForAsync(
+            await Poll.UntilAsync(
                 () => cluster.Scalar("SELECT count(*) FROM studies WHERE \"State\" IN ('Analysed', 'NoResult', 'Failed')") == StudyCount
                     && cluster.Scalar("SELECT count(*) FROM exports WHERE \"State\" = 'Sent'") == StudyCount,
-                TimeSpan.FromMinutes(8), "every study analysed and exported", cluster, ct);
+                TimeSpan.FromMinutes(8), "every study analysed and exported", () => Describe(cluster), Interval, ct);
             log?.WriteLine($"settled {started.Elapsed.TotalSeconds:F0} s after the sends ended");
             Assert.True(atKill < StudyCount, $"the worker was killed after the run ({atKill} analyses)");
 
@@ -130,19 +132,7 @@ public sealed class ScaleOutOnPostgresTests
         }
     }
 
-    private static async Task WaitForAsync(Func<bool> done, TimeSpan timeout, string what, PostgresCluster cluster, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!done())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                var states = cluster.Query("SELECT \"State\" || ' ' || count(*) FROM studies GROUP BY \"State\"");
-                var exports = cluster.Query("SELECT \"State\" || ' ' || count(*) FROM exports GROUP BY \"State\"");
-                Assert.Fail($"not reached in {timeout}: {what}; studies {string.Join(", ", states)}; exports {string.Join(", ", exports)}");
-            }
-
-            await Task.Delay(500, ct);
-        }
-    }
+    private static string Describe(PostgresCluster cluster) =>
+        "studies " + string.Join(", ", cluster.Query("SELECT \"State\" || ' ' || count(*) FROM studies GROUP BY \"State\"")) +
+        "; exports " + string.Join(", ", cluster.Query("SELECT \"State\" || ' ' || count(*) FROM exports GROUP BY \"State\""));
 }

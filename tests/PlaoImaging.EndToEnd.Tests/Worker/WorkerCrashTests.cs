@@ -16,6 +16,8 @@ namespace PlaoImaging.EndToEnd.Tests.Worker;
 [Trait("Category", "slow")]
 public sealed class WorkerCrashTests
 {
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
+
     private const int StudyCount = 50;
 
     [Fact]
@@ -43,17 +45,18 @@ public sealed class WorkerCrashTests
 
         // 1. After the first few acknowledgements, while instances still arrive.
         int few = random.Next(3, 8);
-        await WaitUntilAsync(() => Task.FromResult(acknowledged.Count >= few), TimeSpan.FromMinutes(1), "the first acknowledgements", worker, ct);
+        await Poll.UntilAsync(() => acknowledged.Count >= few, TimeSpan.FromMinutes(1), "the first acknowledgements", () => Describe(worker), Interval, ct);
         await KillAndRestartAsync(worker, $"after {acknowledged.Count} acknowledgements", log, ct);
 
         // 2. While a study is being analysed.
-        await WaitUntilAsync(async () => (await worker.StudiesAsync(ct)).Any(s => WorkerTestKit.State(s) == "Analysing"), TimeSpan.FromMinutes(2), "a study being analysed", worker, ct);
+        await Poll.UntilAsync(async () => (await worker.StudiesAsync(ct)).Any(s => WorkerTestKit.State(s) == "Analysing"), TimeSpan.FromMinutes(2), "a study being analysed",
+            () => Describe(worker), Interval, ct);
         await Task.Delay(random.Next(0, 400), ct);
         await KillAndRestartAsync(worker, "mid-analysis", log, ct);
 
         // 3. While a report is exported: an SR has just arrived, its presentation state follows on the same association.
         int reportsBefore = Reports(pacs);
-        await WaitUntilAsync(() => Task.FromResult(Reports(pacs) > reportsBefore), TimeSpan.FromMinutes(2), "an SR at the destination", worker, ct, TimeSpan.FromMilliseconds(10));
+        await Poll.UntilAsync(() => Reports(pacs) > reportsBefore, TimeSpan.FromMinutes(2), "an SR at the destination", () => Describe(worker), TimeSpan.FromMilliseconds(10), ct);
         await KillAndRestartAsync(worker, "mid-export", log, ct);
 
         await sender;
@@ -148,13 +151,5 @@ public sealed class WorkerCrashTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, WorkerProcess worker, CancellationToken ct, TimeSpan? poll = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"waited {timeout} for {what}:\n{worker.Process?.Describe(80)}");
-            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(100), ct);
-        }
-    }
+    private static string Describe(WorkerProcess worker) => worker.Process?.Describe(80) ?? "the worker has no process";
 }
