@@ -129,7 +129,6 @@ public static class WorkerComposition
         services.AddSingleton<StudyAnalysisService>();
         services.AddSingleton<ExportService>();
         services.AddSingleton<ReprocessService>();
-        services.AddSingleton(sp => sp.GetRequiredService<AnalysisEngine>().Manifest);
         services.AddSingleton<ReviewService>();
         services.AddTransient<AnalyzeStudyJob>();
         services.AddTransient<ExportResultsJob>();

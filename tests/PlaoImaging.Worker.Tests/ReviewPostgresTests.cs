@@ -52,7 +52,7 @@ public sealed class ReviewPostgresTests(ReviewSample sample) : IClassFixture<Rev
         string folder = Peers.ScratchDirectory("review-postgres");
         var paths = new StoragePaths(Options.Create(new WorkerSettings { DataFolder = Path.Combine(folder, "data") }),
             Options.Create(new DicomScpSettings { StorageRoot = Path.Combine(folder, "data", "dicom") }));
-        var reviews = new ReviewService(databases, sample.Manifest, paths, Options.Create(new AnalysisSettings()), Options.Create(new ExportSettings()),
+        var reviews = new ReviewService(databases, sample.ManifestEngine(), paths, Options.Create(new AnalysisSettings()), Options.Create(new ExportSettings()),
             new BackgroundJobClient(new SQLiteStorage(Path.Combine(folder, "hangfire.db"), new SQLiteStorageOptions())), TimeProvider.System, NullLogger<ReviewService>.Instance);
         var start = ReviewTestBench.Ok(await reviews.GetAsync(studyId, "rita", ct));
 

@@ -14,6 +14,7 @@ using PlaoImaging.Reporting.Sr;
 using PlaoImaging.Worker.Configuration;
 using PlaoImaging.Worker.Ingest;
 using PlaoImaging.Worker.Jobs;
+using PlaoImaging.Worker.Operations;
 using PlaoImaging.Worker.Persistence;
 using PlaoImaging.Worker.Review;
 using Xunit;
@@ -32,15 +33,17 @@ public sealed class ReviewSample
 
     public ReviewSample()
     {
-        string manifest = ModelManifestLocator.Find(AnalysisEngine.DefaultModel, AppContext.BaseDirectory, Environment.CurrentDirectory)
+        ManifestPath = ModelManifestLocator.Find(AnalysisEngine.DefaultModel, AppContext.BaseDirectory, Environment.CurrentDirectory)
             ?? throw new FileNotFoundException(AnalysisEngine.DefaultModel);
-        Manifest = ModelManifestReader.Read(manifest);
+        Manifest = ModelManifestReader.Read(ManifestPath);
         File = WorkerTestKit.SampleFiles(Folder)[0];
         Header = DicomFile.Open(File, new DicomReadOptions { StopBeforePixelData = true }).Dataset;
         var analyzer = new StudyAnalyzer(new PhantomTruth(), Manifest, DicomCodecRegistry.CreateDefault());
         Result = analyzer.Analyze(new StudyInput(Header.GetString(DicomTags.StudyInstanceUID), [new StudyFile(File, Header)]), TestContext.Current.CancellationToken);
         Assert.Equal(StudyStatus.Graded, Result.Status);
     }
+
+    public string ManifestPath { get; }
 
     public ModelManifest Manifest { get; }
 
@@ -49,6 +52,11 @@ public sealed class ReviewSample
     public DicomDataset Header { get; }
 
     public StudyResult Result { get; }
+
+    /// <summary>An engine of a web-only instance on <paramref name="manifestPath"/> (the sample's manifest when null): the manifest read, no runtime loaded.</summary>
+    public AnalysisEngine ManifestEngine(string? manifestPath = null) =>
+        new(Options.Create(new AnalysisSettings { Model = manifestPath ?? ManifestPath }), new ActiveRoles(WorkerRoles.Web), new WorkerMetrics(),
+            TimeProvider.System, NullLogger<AnalysisEngine>.Instance);
 
     /// <summary>The phantom's fully visible vertebrae from the JSON beside each image (score and level confidence 1).</summary>
     private sealed class PhantomTruth : ILandmarkModel
@@ -97,7 +105,11 @@ internal sealed class ReviewTestBench
 
     public string PriorSrUid { get; }
 
-    public static async Task<ReviewTestBench> CreateAsync(ReviewSample sample, string name, CancellationToken ct)
+    public static Task<ReviewTestBench> CreateAsync(ReviewSample sample, string name, CancellationToken ct) =>
+        CreateAsync(sample, name, sample.ManifestEngine(), ct);
+
+    /// <summary>The bench with the review service grading with the model <paramref name="engine"/> serves.</summary>
+    public static async Task<ReviewTestBench> CreateAsync(ReviewSample sample, string name, AnalysisEngine engine, CancellationToken ct)
     {
         var services = await WorkerServices.CreateAsync(name, TimeSpan.FromSeconds(1), ct);
         var storage = new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions());
@@ -127,7 +139,7 @@ internal sealed class ReviewTestBench
             study.State = StudyState.Analysed;
             await db.SaveChangesAsync(ct);
             var settings = new ExportSettings { Destinations = [new DestinationSettings { Name = "pacs", Host = "127.0.0.1", Port = 104, CalledAETitle = "PACS" }] };
-            var reviews = new ReviewService(services, sample.Manifest, services.Paths, Options.Create(new AnalysisSettings()), Options.Create(settings),
+            var reviews = new ReviewService(services, engine, services.Paths, Options.Create(new AnalysisSettings()), Options.Create(settings),
                 new BackgroundJobClient(storage), services.Time, NullLogger<ReviewService>.Instance);
             return new ReviewTestBench(services, storage, reviews, study.Id, uid);
         }

@@ -62,10 +62,22 @@ public sealed record ReviewLevel
 
     /// <summary>Marrow oedema on MR; null without MR of the level.</summary>
     public bool? Acute { get; init; }
+
+    /// <summary>
+    /// The model whose grading rules gave the numbers when it is not the one that produced the analysis (the level was
+    /// graded again after a model reload); null: the analysis's model.
+    /// </summary>
+    public ReviewModelInfo? GradedWith { get; init; }
 }
 
 /// <summary>The model whose result is reviewed.</summary>
 public sealed record ReviewModelInfo(string Id, string Version, string Sha256);
+
+/// <summary>
+/// The model whose grading rules grade the review's changes now (the model serving); <paramref name="SameAsAnalysis"/>
+/// false when it is not the model that produced the analysis (it was replaced by a reload).
+/// </summary>
+public sealed record ReviewGradingInfo(string Id, string Version, string Sha256, string? ManifestSha256, bool SameAsAnalysis);
 
 /// <summary>The study's figures from the reader's levels (rejected levels count as not fractured, grade 0).</summary>
 public sealed record ReviewSummary(int FractureCount, int HighestGrade, int? Sdi);
@@ -82,6 +94,7 @@ public sealed record ReviewDocument(
     string LastChangedBy,
     DateTimeOffset LastChangedAt,
     ReviewModelInfo Model,
+    ReviewGradingInfo Grading,
     IReadOnlyList<ReviewLevel> Levels,
     ReviewSummary Summary,
     IReadOnlyList<string> Differences,

@@ -24,10 +24,18 @@ namespace PlaoImaging.Worker.Review;
 /// level by level under a version check (the client names the version it saw; an atomic conditional update lets only
 /// one of two concurrent changes win), audited entry by entry, and signed: an amended SR and corrected presentation
 /// states written to the outbox, recorded as produced objects of the review and exported to every destination.
+/// <para>
+/// Edited points are graded with the rules of the model the engine serves at the time of the request, taken once per
+/// request (<see cref="ReviewGrading"/>): the model may be reloaded while the worker runs, and the manifest of the model
+/// that produced the analysis is not kept once it is replaced. When that is still the model serving, the review grades
+/// exactly as the analysis did; otherwise the current model's rules grade, and the review document, each regraded level,
+/// the audit and the amended report name that model. Refusing instead would leave every study analysed before a reload
+/// unreviewable until it is analysed again, although a reader's points do not depend on the network that proposed them.
+/// </para>
 /// </summary>
 public sealed partial class ReviewService(
     IDbContextFactory<ResultsDbContext> databases,
-    ModelManifest manifest,
+    AnalysisEngine engine,
     StoragePaths paths,
     IOptions<AnalysisSettings> analysisSettings,
     IOptions<ExportSettings> exportSettings,
@@ -110,7 +118,7 @@ public sealed partial class ReviewService(
                 return UnknownLevel(level);
             }
 
-            if (ReviewRules.CheckPoints(request.Points, manifest) is { } error)
+            if (ReviewRules.CheckPoints(request.Points, review.Grading.Manifest) is { } error)
             {
                 return Bad("bad points", error);
             }
@@ -135,6 +143,7 @@ public sealed partial class ReviewService(
         string level = request.Level?.Trim() ?? string.Empty;
         return ChangeAsync(studyId, request.Version, user, "add-level", level, (review, levels) =>
         {
+            var manifest = review.Grading.Manifest;
             if (!manifest.OutputDecoding.LevelNames.Contains(level, StringComparer.Ordinal))
             {
                 return Bad("unknown level", $"level is one of {string.Join(", ", manifest.OutputDecoding.LevelNames)}");
@@ -213,6 +222,7 @@ public sealed partial class ReviewService(
                 return ReviewOutcome<PreviewAnswer>.Fail(NoReview);
             }
 
+            var manifest = review.Grading.Manifest;
             string level = request.Level?.Trim() ?? string.Empty;
             if (!manifest.OutputDecoding.LevelNames.Contains(level, StringComparer.Ordinal))
             {
@@ -285,7 +295,14 @@ public sealed partial class ReviewService(
             }
 
             var now = time.GetUtcNow();
+            var manifest = review.Grading.Manifest;
             var corrected = ReviewRules.Corrected(manifest, review.Result, review.Levels);
+            if (!review.Grading.SameAsAnalysis)
+            {
+                // The amended report says whose rules graded it, beside the model that found the points.
+                corrected = corrected with { ReviewFlags = [review.Grading.Flag(review.Model)] };
+            }
+
             var signer = new ReportSigner(DicomPersonName.Parse(name), Organization, now);
             var objects = WriteSigned(studyId, review, corrected, signer, prior, cancellationToken);
             int number = review.Record.ReviewNumber;
@@ -325,6 +342,7 @@ public sealed partial class ReviewService(
                 summary,
                 objects = objects.Select(o => new { o.Kind, o.SopInstanceUid }),
                 destinations = exports.Select(x => x.Destination),
+                grading = review.Grading.Info,
             }, Json), review.ModelVersion, number));
             try
             {
@@ -472,14 +490,17 @@ public sealed partial class ReviewService(
 
     private void Regrade(LoadedReview review, List<ReviewLevel> levels, string sopInstanceUid, int frame)
     {
-        var regraded = ReviewRules.Regrade(manifest, review.Result, levels, sopInstanceUid, frame);
+        var regraded = ReviewRules.Regrade(review.Grading.Manifest, review.Result, levels, sopInstanceUid, frame);
+        var gradedWith = review.Grading.SameAsAnalysis ? null : review.Grading.Model;
         levels.Clear();
-        levels.AddRange(regraded);
+        levels.AddRange(regraded.Select(l => l.SopInstanceUid == sopInstanceUid && l.Frame == frame ? l with { GradedWith = gradedWith } : l));
     }
 
     /// <summary>The review of the study's latest graded analysis, started (and recorded) when there is none; null when there is nothing to review.</summary>
     private async Task<LoadedReview?> LoadAsync(ResultsDbContext db, long studyId, string user, CancellationToken cancellationToken)
     {
+        // The model serving now, once for the whole request: a reload during it changes nothing the request grades.
+        var serving = engine.Current;
         var analysis = await db.Studies.AsNoTracking().Where(s => s.Id == studyId)
             .Select(s => db.Analyses.Where(a => a.Id == s.LatestAnalysisId).Select(a => new { a.Id, a.Status, a.ResultJson, a.ModelId, a.ModelVersion, a.ModelSha256 }).FirstOrDefault())
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
@@ -524,7 +545,8 @@ public sealed partial class ReviewService(
             }
         }
 
-        return new LoadedReview(record, ReadLevels(record.LevelsJson), result, new ReviewModelInfo(analysis.ModelId, analysis.ModelVersion, analysis.ModelSha256));
+        var model = new ReviewModelInfo(analysis.ModelId, analysis.ModelVersion, analysis.ModelSha256);
+        return new LoadedReview(record, ReadLevels(record.LevelsJson), result, model, ReviewGrading.Of(serving.Manifest, serving.Identity, result.Model));
     }
 
     private ReviewDocument Document(LoadedReview review)
@@ -543,8 +565,9 @@ public sealed partial class ReviewService(
             r.LastChangedBy,
             r.LastChangedAt,
             review.Model,
+            review.Grading.Info,
             review.Levels,
-            ReviewRules.Summary(review.Levels, manifest.OutputDecoding.LevelNames),
+            ReviewRules.Summary(review.Levels, review.Grading.Manifest.OutputDecoding.LevelNames),
             ReviewRules.Differences(review.Levels),
             undecided,
             !signed && undecided.Count == 0 && review.Levels.Count > 0);
@@ -605,8 +628,8 @@ public sealed partial class ReviewService(
 
     private ProducedObjectRecord Save(DicomDataset dataset, string folder, string kind) => OutboxWriter.Save(paths, dataset, folder, kind);
 
-    /// <summary>A review as read: the tracked row, its levels, the analysis's result and model.</summary>
-    private sealed record LoadedReview(ReviewRecord Record, List<ReviewLevel> Levels, StudyResult Result, ReviewModelInfo Model)
+    /// <summary>A review as read: the tracked row, its levels, the analysis's result and model, and the grading rules of this request.</summary>
+    private sealed record LoadedReview(ReviewRecord Record, List<ReviewLevel> Levels, StudyResult Result, ReviewModelInfo Model, ReviewGrading Grading)
     {
         public string ModelVersion => Model.Version;
     }
