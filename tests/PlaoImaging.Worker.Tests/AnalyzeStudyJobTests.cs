@@ -94,6 +94,27 @@ public sealed class AnalyzeStudyJobTests
         Assert.Single(await bench.AnalysesAsync(record.Id, ct));
     }
 
+    [Fact]
+    public async Task AnalyzeAsync_ImagesRemovedByRetentionMeanwhile_TheStudyEndsWithTheReasonNotAnalysing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("analyze-job-purged", ct);
+        var (studyId, generation) = await bench.QueueStudyAsync(ct);
+        var db = bench.Services.CreateDbContext();
+        await using (db)
+        {
+            await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(u => u.SetProperty(s => s.ImagesPurgedAt, bench.Services.Time.GetUtcNow()), ct);
+        }
+
+        var a = bench.Node();
+        await a.Job.AnalyzeAsync(studyId, generation, null, "1", ct);
+
+        var study = await bench.StudyAsync(studyId, ct);
+        Assert.Equal(StudyState.NoResult, study.State);
+        Assert.Equal("the study's images were removed by retention", study.Reason);
+        Assert.Empty(await bench.AnalysesAsync(studyId, ct));
+    }
+
     /// <summary>Analyses recorded by one node (any status): the loser of a race to record counts too, as it ran the engine.</summary>
     private static double Analysed(WorkerMetrics metrics) =>
         metrics.StudiesAnalysed.GetAllLabelValues().Sum(labels => metrics.StudiesAnalysed.WithLabels(labels).Value);

@@ -47,6 +47,29 @@ public sealed class RetentionJobTests
         Assert.Single(await services.InstancesAsync(old, ct)); // the index stays
     }
 
+    [Fact]
+    public async Task StoreAsync_AStudyWhoseImagesWereRemovedReceivesANewInstance_ItHasImagesAgainAndIsAssembled()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("retention-resent", TimeSpan.FromSeconds(10), ct);
+        string uid = DicomUidGenerator.NewUid();
+        await services.StoreAsync(WorkerServices.Radiograph(uid), ct);
+        await SetStateAsync(services, uid, StudyState.Analysed, null, ct);
+        services.Time.Advance(TimeSpan.FromDays(91));
+        await Retention(services, keepDays: 90).RunAsync(ct);
+        var purged = await services.StudyAsync(uid, ct);
+        Assert.NotNull(purged.ImagesPurgedAt);
+
+        // The PACS sends the study again months later (a new instance): it is to be analysed, not left as purged.
+        await services.StoreAsync(WorkerServices.Radiograph(uid, DicomUidGenerator.NewUid()), ct);
+
+        var study = await services.StudyAsync(uid, ct);
+        Assert.Null(study.ImagesPurgedAt);
+        Assert.Equal(StudyState.Receiving, study.State);
+        Assert.Equal(purged.Generation + 1, study.Generation);
+        Assert.True(ImagesPresent(services, uid));
+    }
+
     private static RetentionJob Retention(WorkerServices services, int keepDays) => new(
         services, services.Paths, Options.Create(new RetentionSettings { KeepImagesDays = keepDays }), services.Time, NullLogger<RetentionJob>.Instance);
 

@@ -185,6 +185,9 @@ public sealed partial class IngestService(
                     }
 
                     study.Reason = null;
+                    // A study whose images retention removed has images again: it is analysed with what arrives now
+                    // (the removed instances stay in the index, and the analysis skips them as unreadable).
+                    study.ImagesPurgedAt = null;
                     if (file.Route)
                     {
                         study.State = StudyState.Receiving;

@@ -95,14 +95,26 @@ public sealed partial class StudyAnalysisService(
 
             if (study.ImagesPurgedAt is not null)
             {
-                return new AnalysisOutcome(null, true, "the study's images were removed by retention");
+                const string purged = "the study's images were removed by retention";
+                if (generation is not null && study.Generation == generation && study.State is StudyState.Queued or StudyState.Analysing)
+                {
+                    // A routed generation whose images went (retention ran as the instance arrived) ends visibly with
+                    // its reason instead of staying queued or analysing for ever.
+                    study.State = StudyState.NoResult;
+                    study.Reason = purged;
+                    study.UpdatedAt = time.GetUtcNow();
+                    await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return new AnalysisOutcome(null, true, purged);
             }
 
             inputs = await db.Instances.AsNoTracking().Where(i => i.StudyId == studyId && i.Kind == InstanceKind.Input).OrderBy(i => i.Id)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            // A routed study shows "analysing" while it runs; a batch skips that commit (one fsync fewer per study),
-            // its request shows the progress instead.
-            if (generation is not null && study.Generation == generation)
+            // A routed study shows "analysing" while it runs (its job's claim has set it already, see AnalyzeStudyJob;
+            // then no second commit); a batch skips that commit (one fsync fewer per study), its request shows the
+            // progress instead.
+            if (generation is not null && study.Generation == generation && study.State != StudyState.Analysing)
             {
                 study.State = StudyState.Analysing;
                 study.UpdatedAt = time.GetUtcNow();
