@@ -20,7 +20,8 @@ namespace PlaoImaging.Worker.Tests;
 
 /// <summary>
 /// One export's recorded attempts against a loopback port with nothing listening (a refused connection, at once), and
-/// an admin's retry, over a real SQLite results database and Hangfire's client over a real SQLite job storage.
+/// an admin's retry, over a real SQLite results database and Hangfire's client over a real SQLite job storage; and
+/// exports over DICOM TLS to DCMTK's storescp (peer tests).
 /// </summary>
 [Trait("Category", "unit")]
 public sealed class ExportServiceTests
@@ -258,17 +259,94 @@ public sealed class ExportServiceTests
         Assert.Equal(0, await check.RescheduleAsync(ct));
     }
 
+    /// <summary>
+    /// DCMTK storescp with DICOM TLS (its OpenSSL build), requiring a client certificate from the test authority, and a
+    /// destination trusting that authority only, offering the worker's client certificate and checking the server's
+    /// name: the report arrives over mutual TLS, once. The same destination without TLS is refused by that storescp.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "peer")]
+    public async Task ExportAsync_DestinationRequiresMutualTls_SentOverTls()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var pki = TlsTestCertificates.Create("export-tls");
+        string received = Path.Combine(pki.Folder, "pacs");
+        using var pacs = StorescpPeer.Start(received, "+tls", pki.ServerKey, pki.ServerCertificate, "+cf", pki.Authority, "--require-peer-cert");
+        var tls = new DestinationTlsSettings
+        {
+            Enabled = true, TrustedCertificatesPath = pki.Authority, ClientCertificatePath = pki.ClientCertificate, ClientKeyPath = pki.ClientKey,
+            ServerName = TlsTestCertificates.ServerName,
+        };
+        var validation = new WorkerSettingsValidator().Validate(null, new ExportSettings
+        {
+            Destinations = [new DestinationSettings { Name = "pacs", Host = "127.0.0.1", Port = pacs.Port, CalledAETitle = "PACS", Tls = tls }],
+        });
+        Assert.True(validation.Succeeded, validation.FailureMessage);
+
+        // Plain TCP to the TLS port: not sent, recorded.
+        var (plainServices, _, plain, plainId) = await CreateAsync("export-tls-plain", ct, port: pacs.Port);
+        Assert.Equal(ExportState.Retrying, await plain.ExportAsync(plainId, ct));
+        Assert.Null((await ExportAsync(plainServices, plainId, ct)).SentAt);
+
+        var (services, _, exports, id) = await CreateAsync("export-tls", ct, port: pacs.Port, tls: tls);
+        var state = await exports.ExportAsync(id, ct);
+
+        var export = await ExportAsync(services, id, ct);
+        Assert.True(state == ExportState.Sent, export.LastError);
+        Assert.Equal(1, export.Attempts);
+        Assert.NotNull(export.SentAt);
+        Assert.Single(ReceivedFiles(received));
+    }
+
+    /// <summary>
+    /// The destination's certificate signed by an authority the destination settings do not trust: the handshake is
+    /// refused by the worker, the attempt is recorded with the TLS error and retried after the first delay, and nothing
+    /// is sent or reported sent.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "peer")]
+    public async Task ExportAsync_ServerCertificateNotTrusted_AttemptRecordedAndRetried_NothingSent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var pki = TlsTestCertificates.Create("export-tls-untrusted");
+        string received = Path.Combine(pki.Folder, "pacs");
+        using var pacs = StorescpPeer.Start(received, "+tls", pki.ServerKey, pki.ServerCertificate, "+cf", pki.Authority, "--require-peer-cert");
+        var tls = new DestinationTlsSettings
+        {
+            Enabled = true, TrustedCertificatesPath = pki.OtherAuthority, ClientCertificatePath = pki.ClientCertificate, ClientKeyPath = pki.ClientKey,
+            ServerName = TlsTestCertificates.ServerName,
+        };
+        var (services, storage, exports, id) = await CreateAsync("export-tls-untrusted", ct, port: pacs.Port, tls: tls);
+        var start = services.Time.GetUtcNow();
+
+        Assert.Equal(ExportState.Retrying, await exports.ExportAsync(id, ct));
+
+        var export = await ExportAsync(services, id, ct);
+        Assert.Equal(1, export.Attempts);
+        Assert.Contains("TLS handshake", export.LastError, StringComparison.Ordinal);
+        Assert.Null(export.SentAt);
+        Assert.Equal(start + Delays[0], export.NextAttemptAt);
+        Assert.Equal(1, storage.GetMonitoringApi().ScheduledCount());
+        Assert.Empty(ReceivedFiles(received));
+
+        // The retry meets the same certificate: recorded again, still nothing sent.
+        services.Time.Advance(Delays[0]);
+        Assert.Equal(ExportState.Retrying, await exports.ExportAsync(id, ct));
+        Assert.Equal(2, (await ExportAsync(services, id, ct)).Attempts);
+        Assert.Empty(ReceivedFiles(received));
+    }
+
     private static string[] ReceivedFiles(string folder) =>
         [.. Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".incoming", StringComparison.Ordinal))];
 
     private static async Task<(WorkerServices Services, SQLiteStorage Storage, ExportService Exports, long ExportId)> CreateAsync(string name, CancellationToken ct,
-        TimeSpan[]? delays = null, int? port = null, TimeProvider? clock = null)
+        TimeSpan[]? delays = null, int? port = null, TimeProvider? clock = null, DestinationTlsSettings? tls = null)
     {
         var services = await WorkerServices.CreateAsync(name, TimeSpan.FromSeconds(1), ct);
         var storage = new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions());
         var settings = new ExportSettings
         {
-            Destinations = [new DestinationSettings { Name = "pacs", Host = "127.0.0.1", Port = port ?? PeerProcess.FreeTcpPort(), CalledAETitle = "PACS" }],
+            Destinations = [new DestinationSettings { Name = "pacs", Host = "127.0.0.1", Port = port ?? PeerProcess.FreeTcpPort(), CalledAETitle = "PACS", Tls = tls }],
             RetryDelays = [.. delays ?? Delays],
         };
         var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();

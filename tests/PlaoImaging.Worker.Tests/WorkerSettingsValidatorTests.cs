@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using PlaoImaging.Tests.Shared;
 using PlaoImaging.Worker.Configuration;
 using PlaoImaging.Worker.Security;
 using Xunit;
@@ -86,6 +87,56 @@ public sealed class WorkerSettingsValidatorTests
         var failures = Failures(("Export:Destinations:0:Name", "pacs"));
 
         Assert.Contains(failures, f => f.Contains("Export:Destinations:0:Host is required", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_DestinationTlsFilesMissingOrUnreadable_NamesEachKey()
+    {
+        string folder = Peers.ScratchDirectory("validate-destination-tls");
+        string notPem = Path.Combine(folder, "not.pem");
+        File.WriteAllText(notPem, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+        string empty = Path.Combine(folder, "empty.pem");
+        File.WriteAllText(empty, string.Empty);
+        string missing = Path.Combine(folder, "missing.pem");
+
+        var failures = Failures([
+            .. Destination(0, "a"), ("Export:Destinations:0:Tls:Enabled", "true"), ("Export:Destinations:0:Tls:TrustedCertificatesPath", missing),
+            ("Export:Destinations:0:Tls:ClientCertificatePath", notPem),
+            .. Destination(1, "b"), ("Export:Destinations:1:Tls:Enabled", "true"), ("Export:Destinations:1:Tls:TrustedCertificatesPath", notPem),
+            ("Export:Destinations:1:Tls:ClientKeyPath", empty),
+            .. Destination(2, "c"), ("Export:Destinations:2:Tls:Enabled", "true"), ("Export:Destinations:2:Tls:TrustedCertificatesPath", empty),
+            ("Export:Destinations:2:Tls:ClientCertificatePath", empty), ("Export:Destinations:2:Tls:ClientKeyPath", missing),
+            .. Destination(3, "d"), ("Export:Destinations:3:Tls:TrustedCertificatesPath", empty),
+            ("Export:Destinations:4:Name", "e"), ("Export:Destinations:4:StowRsUrl", "https://pacs/studies"), ("Export:Destinations:4:Tls:Enabled", "true"),
+        ]);
+
+        Assert.Contains(failures, f => f.Contains($"Export:Destinations:0:Tls:TrustedCertificatesPath: '{missing}' does not exist", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains($"Export:Destinations:0:Tls:ClientCertificatePath: '{notPem}' cannot be loaded as a PEM certificate", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains($"Export:Destinations:1:Tls:TrustedCertificatesPath: '{notPem}' cannot be read as PEM certificates", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Export:Destinations:1:Tls:ClientCertificatePath is required when Export:Destinations:1:Tls:ClientKeyPath is set", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains($"Export:Destinations:2:Tls:TrustedCertificatesPath: '{empty}' holds no PEM certificate", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains($"Export:Destinations:2:Tls:ClientKeyPath: '{missing}' does not exist", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Export:Destinations:3:Tls:Enabled is false but Export:Destinations:3:Tls:TrustedCertificatesPath is set", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Export:Destinations:4:Tls:Enabled applies to C-STORE destinations", StringComparison.Ordinal));
+        Assert.Equal(8, failures.Count);
+    }
+
+    [Fact]
+    [Trait("Category", "peer")]
+    public void Validate_DestinationTlsWithReadableFiles_Succeeds_AClientCertificateWithoutItsKeyFails()
+    {
+        var pki = TlsTestCertificates.Create("validate-destination-tls-good");
+
+        Assert.Empty(Failures([
+            .. Destination(0, "pacs"), ("Export:Destinations:0:Tls:Enabled", "true"), ("Export:Destinations:0:Tls:TrustedCertificatesPath", pki.Authority),
+            ("Export:Destinations:0:Tls:ClientCertificatePath", pki.ClientCertificate), ("Export:Destinations:0:Tls:ClientKeyPath", pki.ClientKey),
+            ("Export:Destinations:0:Tls:ServerName", TlsTestCertificates.ServerName),
+            .. Destination(1, "system-store"), ("Export:Destinations:1:Tls:Enabled", "true"),
+        ]));
+        var failure = Assert.Single(Failures([
+            .. Destination(0, "pacs"), ("Export:Destinations:0:Tls:Enabled", "true"), ("Export:Destinations:0:Tls:ClientCertificatePath", pki.ClientCertificate),
+        ]));
+        Assert.Contains("Export:Destinations:0:Tls:ClientCertificatePath", failure, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -150,6 +150,35 @@ public sealed class DestinationSettings
     public bool SendSecondaryCaptures { get; set; }
 
     public bool IsStowRs => !string.IsNullOrWhiteSpace(StowRsUrl);
+
+    /// <summary>DICOM TLS to a C-STORE destination; absent: plain TCP. (A STOW-RS destination gets TLS from an https URL.)</summary>
+    public DestinationTlsSettings? Tls { get; set; }
+}
+
+/// <summary>
+/// DICOM TLS (PS3.15 B.1) to one C-STORE destination (<c>Export:Destinations:N:Tls</c>): whom to trust, optionally our
+/// client certificate for a destination that asks for one (mutual TLS), and the name its certificate must carry. The
+/// files are checked at start and read again for each association, so a renewed certificate is used without a restart.
+/// </summary>
+public sealed class DestinationTlsSettings
+{
+    /// <summary>Send over TLS. The other keys are refused while it is false, so that a half-configured destination does not send in the clear.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>
+    /// PEM file of the authorities the destination's certificate must chain to, and only those (a private PACS
+    /// authority); absent: the system's trust store.
+    /// </summary>
+    public string? TrustedCertificatesPath { get; set; }
+
+    /// <summary>Our PEM client certificate, for a destination that requires one; absent: none is offered.</summary>
+    public string? ClientCertificatePath { get; set; }
+
+    /// <summary>The PEM private key of <see cref="ClientCertificatePath"/> (PKCS#8 or PKCS#1, unencrypted); absent: in the certificate file.</summary>
+    public string? ClientKeyPath { get; set; }
+
+    /// <summary>The name the destination's certificate must carry; absent: <see cref="DestinationSettings.Host"/>.</summary>
+    public string? ServerName { get; set; }
 }
 
 /// <summary>Hangfire processing (section <c>Jobs</c>): routed studies and exports never wait behind batch work.</summary>

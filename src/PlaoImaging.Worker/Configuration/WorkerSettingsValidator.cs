@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using PlaoImaging.Dicom.Network;
 using PlaoImaging.Worker.Security;
 
 namespace PlaoImaging.Worker.Configuration;
@@ -63,6 +65,11 @@ public sealed partial class WorkerSettingsValidator :
                 {
                     errors.Add($"{key}:StowRsUrl is not an http(s) URL");
                 }
+
+                if (d.Tls is { Enabled: true })
+                {
+                    errors.Add($"{key}:Tls:Enabled applies to C-STORE destinations; a STOW-RS destination gets TLS from an https StowRsUrl");
+                }
             }
             else
             {
@@ -79,6 +86,11 @@ public sealed partial class WorkerSettingsValidator :
                 if (!AETitle().IsMatch(d.CalledAETitle ?? string.Empty))
                 {
                     errors.Add($"{key}:CalledAETitle is '{d.CalledAETitle}'; use 1 to 16 characters without backslash");
+                }
+
+                if (d.Tls is { } tls)
+                {
+                    CheckTls($"{key}:Tls", tls, errors);
                 }
             }
         }
@@ -229,6 +241,96 @@ public sealed partial class WorkerSettingsValidator :
         }
 
         return Result(errors);
+    }
+
+    /// <summary>
+    /// A destination's TLS files, loaded as the export will load them: a missing file, a file that is not PEM
+    /// certificates or a client certificate without its private key stops the start, naming the key, instead of
+    /// failing every export to that destination later.
+    /// </summary>
+    private static void CheckTls(string key, DestinationTlsSettings tls, List<string> errors)
+    {
+        if (!tls.Enabled)
+        {
+            string? set = new[]
+            {
+                (nameof(tls.TrustedCertificatesPath), tls.TrustedCertificatesPath), (nameof(tls.ClientCertificatePath), tls.ClientCertificatePath),
+                (nameof(tls.ClientKeyPath), tls.ClientKeyPath), (nameof(tls.ServerName), tls.ServerName),
+            }.Where(k => !string.IsNullOrWhiteSpace(k.Item2)).Select(k => k.Item1).FirstOrDefault();
+            if (set is not null)
+            {
+                errors.Add($"{key}:Enabled is false but {key}:{set} is set; set {key}:Enabled to true to send over TLS, or remove the TLS keys");
+            }
+
+            return;
+        }
+
+        if (tls.TrustedCertificatesPath is { Length: > 0 } trusted)
+        {
+            string name = $"{key}:{nameof(tls.TrustedCertificatesPath)}";
+            if (!File.Exists(trusted))
+            {
+                errors.Add($"{name}: '{trusted}' does not exist");
+            }
+            else
+            {
+                try
+                {
+                    var authorities = DicomTls.LoadAuthorities(trusted);
+                    if (authorities.Count == 0)
+                    {
+                        errors.Add($"{name}: '{trusted}' holds no PEM certificate");
+                    }
+
+                    foreach (var authority in authorities)
+                    {
+                        authority.Dispose();
+                    }
+                }
+                catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+                {
+                    errors.Add($"{name}: '{trusted}' cannot be read as PEM certificates: {e.Message}");
+                }
+            }
+        }
+
+        string certificateKey = $"{key}:{nameof(tls.ClientCertificatePath)}";
+        string keyKey = $"{key}:{nameof(tls.ClientKeyPath)}";
+        if (tls.ClientCertificatePath is not { Length: > 0 } certificate)
+        {
+            if (!string.IsNullOrWhiteSpace(tls.ClientKeyPath))
+            {
+                errors.Add($"{certificateKey} is required when {keyKey} is set");
+            }
+        }
+        else if (!File.Exists(certificate))
+        {
+            errors.Add($"{certificateKey}: '{certificate}' does not exist");
+        }
+        else if (tls.ClientKeyPath is { Length: > 0 } privateKey && !File.Exists(privateKey))
+        {
+            errors.Add($"{keyKey}: '{privateKey}' does not exist");
+        }
+        else
+        {
+            try
+            {
+                using var loaded = DicomTls.LoadCertificate(certificate, tls.ClientKeyPath is { Length: > 0 } k ? k : certificate);
+                if (!loaded.HasPrivateKey)
+                {
+                    errors.Add($"{certificateKey}: '{certificate}' has no private key (give {keyKey})");
+                }
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                errors.Add($"{certificateKey}: '{certificate}' cannot be loaded as a PEM certificate with its private key: {e.Message}");
+            }
+        }
+
+        if (tls.ServerName is { } serverName && Uri.CheckHostName(serverName.Trim()) == UriHostNameType.Unknown)
+        {
+            errors.Add($"{key}:{nameof(tls.ServerName)} is '{serverName}'; use a host name or an IP address");
+        }
     }
 
     private static ValidateOptionsResult Fail(string message) => ValidateOptionsResult.Fail(message);

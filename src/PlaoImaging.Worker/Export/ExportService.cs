@@ -186,12 +186,15 @@ public sealed partial class ExportService(
                 return await stow.SendAsync(new Uri(destination.StowRsUrl!), files, cancellationToken).ConfigureAwait(false);
             }
 
+            // Inside the try: a TLS file gone since the start, like a refused handshake, is a recorded attempt that is retried.
+            using var tls = DestinationTls.Open(destination.Tls);
             var client = new DicomClient(destination.Host!, destination.Port, new DicomClientOptions
             {
                 CallingAETitle = destination.CallingAETitle ?? settings.Value.CallingAETitle,
                 CalledAETitle = destination.CalledAETitle,
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 ResponseTimeout = TimeSpan.FromSeconds(60),
+                Tls = tls?.Options,
             });
             var outcomes = await client.StoreAsync(files, null, cancellationToken).ConfigureAwait(false);
             var bad = outcomes.Where(o => o.Result is not (DicomStoreResult.Success or DicomStoreResult.Warning)).ToList();
