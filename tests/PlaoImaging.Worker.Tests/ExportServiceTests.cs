@@ -299,13 +299,16 @@ public sealed class ExportServiceTests
     }
 
     /// <summary>
-    /// The destination's certificate signed by an authority the destination settings do not trust: the handshake is
-    /// refused by the worker, the attempt is recorded with the TLS error and retried after the first delay, and nothing
-    /// is sent or reported sent.
+    /// The destination's certificate signed by an authority the destination settings do not trust, or trusted but
+    /// checked against another name (the address connected to, which it does not carry): the handshake is refused by
+    /// the worker, the attempt is recorded with the TLS error and retried after the first delay, and nothing is sent or
+    /// reported sent.
     /// </summary>
-    [Fact]
+    [Theory]
+    [InlineData(true, TlsTestCertificates.ServerName)]
+    [InlineData(false, null)]
     [Trait("Category", "peer")]
-    public async Task ExportAsync_ServerCertificateNotTrusted_AttemptRecordedAndRetried_NothingSent()
+    public async Task ExportAsync_ServerCertificateNotTrusted_AttemptRecordedAndRetried_NothingSent(bool otherAuthority, string? serverName)
     {
         var ct = TestContext.Current.CancellationToken;
         var pki = TlsTestCertificates.Create("export-tls-untrusted");
@@ -313,8 +316,8 @@ public sealed class ExportServiceTests
         using var pacs = StorescpPeer.Start(received, "+tls", pki.ServerKey, pki.ServerCertificate, "+cf", pki.Authority, "--require-peer-cert");
         var tls = new DestinationTlsSettings
         {
-            Enabled = true, TrustedCertificatesPath = pki.OtherAuthority, ClientCertificatePath = pki.ClientCertificate, ClientKeyPath = pki.ClientKey,
-            ServerName = TlsTestCertificates.ServerName,
+            Enabled = true, TrustedCertificatesPath = otherAuthority ? pki.OtherAuthority : pki.Authority, ClientCertificatePath = pki.ClientCertificate,
+            ClientKeyPath = pki.ClientKey, ServerName = serverName,
         };
         var (services, storage, exports, id) = await CreateAsync("export-tls-untrusted", ct, port: pacs.Port, tls: tls);
         var start = services.Time.GetUtcNow();
