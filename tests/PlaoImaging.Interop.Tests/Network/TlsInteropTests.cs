@@ -20,12 +20,12 @@ public sealed class TlsInteropTests
         string scratch = Peers.ScratchDirectory("net-tls-listen");
         using var listener = StartTlsListener(scratch, tls);
 
-        var (code, stdout, stderr) = NetworkPeers.Dcmtk("echoscu", 30, "+tls", tls.ClientKey, tls.ClientCertificate, "+cf", tls.CaCertificate, "-to", "10", "-ta", "10",
+        var (code, stdout, stderr) = NetworkPeers.Dcmtk("echoscu", 30, "+tls", tls.ClientKey, tls.ClientCertificate, "+cf", tls.Authority, "-to", "10", "-ta", "10",
             "127.0.0.1", listener.Port.ToString(CultureInfo.InvariantCulture));
         Assert.True(code == 0, $"echoscu over TLS exited {code}: {stdout}{stderr}\n{listener.Process.Describe()}");
 
         var files = new[] { NetworkSources.Get("ex-u16"), NetworkSources.Get("jpeg-sv1-u16"), NetworkSources.Get("rle-rgb") };
-        NetworkPeers.Storescu(scratch, listener.Port, files, "+tls", tls.ClientKey, tls.ClientCertificate, "+cf", tls.CaCertificate);
+        NetworkPeers.Storescu(scratch, listener.Port, files, "+tls", tls.ClientKey, tls.ClientCertificate, "+cf", tls.Authority);
         listener.WaitForStored(files.Length, TimeSpan.FromSeconds(30));
         listener.AssertReceivedUnchanged(files);
         listener.StopAndAssertClean();
@@ -41,7 +41,7 @@ public sealed class TlsInteropTests
         string port = listener.Port.ToString(CultureInfo.InvariantCulture);
 
         // TLS without a client certificate (+tla) while plao listen has --tls-ca: refused.
-        var (code, stdout, stderr) = NetworkPeers.Dcmtk("echoscu", 30, "+tla", "+cf", tls.CaCertificate, "-to", "10", "-ta", "10", "127.0.0.1", port);
+        var (code, stdout, stderr) = NetworkPeers.Dcmtk("echoscu", 30, "+tla", "+cf", tls.Authority, "-to", "10", "-ta", "10", "127.0.0.1", port);
         Assert.True(code != 0, $"echoscu without a client certificate succeeded against plao listen --tls-ca: {stdout}{stderr}");
 
         // Plain TCP against the TLS port: refused too.
@@ -50,7 +50,7 @@ public sealed class TlsInteropTests
 
         // The listener survives both and still serves a proper client.
         Assert.False(listener.Process.HasExited, "plao listen ended after refusing a client: " + listener.Process.Describe());
-        (code, stdout, stderr) = NetworkPeers.Dcmtk("echoscu", 30, "+tls", tls.ClientKey, tls.ClientCertificate, "+cf", tls.CaCertificate, "-to", "10", "-ta", "10", "127.0.0.1", port);
+        (code, stdout, stderr) = NetworkPeers.Dcmtk("echoscu", 30, "+tls", tls.ClientKey, tls.ClientCertificate, "+cf", tls.Authority, "-to", "10", "-ta", "10", "127.0.0.1", port);
         Assert.True(code == 0, $"echoscu with a client certificate failed after the refused ones (exit {code}): {stdout}{stderr}\n{listener.Process.Describe()}");
         listener.StopAndAssertClean();
     }
@@ -61,11 +61,11 @@ public sealed class TlsInteropTests
         var tls = TlsMaterial.Instance;
         string scratch = Peers.ScratchDirectory("net-tls-send");
         // -vc: verify a client certificate when one is presented, accept clients without one.
-        using var scp = StorescpPeer.Start(Path.Combine(scratch, "out"), "+tls", tls.ServerKey, tls.ServerCertificate, "+cf", tls.CaCertificate, "-vc", "+xa", "+B");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "out"), "+tls", tls.ServerKey, tls.ServerCertificate, "+cf", tls.Authority, "-vc", "+xa", "+B");
         string port = scp.Port.ToString(CultureInfo.InvariantCulture);
 
         var files = new[] { NetworkSources.Get("ex-u16"), NetworkSources.Get("jls-u16"), NetworkSources.Get("rle-rgb") };
-        var (code, stdout, stderr) = NetworkPeers.Plao(60, ["send", "127.0.0.1", port, .. files, "--tls", "--tls-ca", tls.CaCertificate, "--timeout", "10"]);
+        var (code, stdout, stderr) = NetworkPeers.Plao(60, ["send", "127.0.0.1", port, .. files, "--tls", "--tls-ca", tls.Authority, "--timeout", "10"]);
         Assert.True(code == 0, $"plao send --tls --tls-ca exited {code}:\n{stdout}\n{stderr}\n{scp.Process.Describe()}");
         foreach (var file in files)
         {
@@ -75,7 +75,7 @@ public sealed class TlsInteropTests
         }
 
         (code, stdout, stderr) = NetworkPeers.Plao(30, "echo", "127.0.0.1", port, "--tls", "--tls-cert", tls.ClientCertificate, "--tls-key", tls.ClientKey,
-            "--tls-ca", tls.CaCertificate, "--timeout", "10");
+            "--tls-ca", tls.Authority, "--timeout", "10");
         Assert.True(code == 0 && stdout.Contains("success", StringComparison.OrdinalIgnoreCase),
             $"plao echo with a client certificate exited {code}: {stdout}{stderr}\n{scp.Process.Describe()}");
 
@@ -88,6 +88,6 @@ public sealed class TlsInteropTests
         Assert.True(stderr.Trim().Length > 0, "plao echo --tls failed without a message on stderr");
     }
 
-    private static PlaoListener StartTlsListener(string scratch, TlsMaterial tls) =>
-        PlaoListener.Start(Path.Combine(scratch, "out"), ["--tls", "--tls-cert", tls.ServerCertificate, "--tls-key", tls.ServerKey, "--tls-ca", tls.CaCertificate]);
+    private static PlaoListener StartTlsListener(string scratch, TestPki tls) =>
+        PlaoListener.Start(Path.Combine(scratch, "out"), ["--tls", "--tls-cert", tls.ServerCertificate, "--tls-key", tls.ServerKey, "--tls-ca", tls.Authority]);
 }

@@ -30,7 +30,7 @@ public sealed class WorkerTlsEndToEndTests
         {
             ["Dicom:Scp:Tls:CertificatePath"] = tls.ServerCertificate,
             ["Dicom:Scp:Tls:KeyPath"] = tls.ServerKey,
-            ["Dicom:Scp:Tls:ClientCertificateAuthoritiesPath"] = tls.CaCertificate,
+            ["Dicom:Scp:Tls:ClientCertificateAuthoritiesPath"] = tls.Authority,
             ["Kestrel:Certificates:Default:Path"] = https.Path,
             ["Kestrel:Certificates:Default:Password"] = https.Password,
             ["Assembly:QuietPeriod"] = "00:00:01",
@@ -41,10 +41,10 @@ public sealed class WorkerTlsEndToEndTests
         // Without TLS, and over TLS without a client certificate: refused before anything is stored.
         var plain = NetworkPeers.Dcmtk("storescu", 60, "-to", "10", "-ta", "10", "-aec", "PLAO", "127.0.0.1", port, file);
         Assert.NotEqual(0, plain.Code);
-        var anonymousTls = NetworkPeers.Dcmtk("storescu", 60, "+tla", "+cf", tls.CaCertificate, "-to", "10", "-ta", "10", "-aec", "PLAO", "127.0.0.1", port, file);
+        var anonymousTls = NetworkPeers.Dcmtk("storescu", 60, "+tla", "+cf", tls.Authority, "-to", "10", "-ta", "10", "-aec", "PLAO", "127.0.0.1", port, file);
         Assert.NotEqual(0, anonymousTls.Code);
 
-        var sent = NetworkPeers.Dcmtk("storescu", 60, "+tls", tls.ClientKey, tls.ClientCertificate, "+cf", tls.CaCertificate, "-to", "10", "-ta", "10", "-aec", "PLAO", "127.0.0.1", port, file);
+        var sent = NetworkPeers.Dcmtk("storescu", 60, "+tls", tls.ClientKey, tls.ClientCertificate, "+cf", tls.Authority, "-to", "10", "-ta", "10", "-aec", "PLAO", "127.0.0.1", port, file);
         Assert.True(sent.Code == 0, $"storescu over TLS exited {sent.Code}: {sent.Stdout}{sent.Stderr}");
 
         using var handler = new HttpClientHandler
