@@ -55,19 +55,7 @@ public sealed partial class ExportService(
         }
         catch (Exception e) when (e is DistributedLockTimeoutException or Hangfire.PostgreSql.PostgreSqlDistributedLockException)
         {
-            // Looked at again later rather than dropped: the holder may be a process that died mid-attempt, whose lock
-            // the storage lets go after its lifetime (30 s on SQLite, the distributed lock timeout on PostgreSQL); by
-            // then a live holder has sent the export or scheduled its retry, and this job finds it so.
-            if (afterAttempts is { } n)
-            {
-                jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAttemptAsync(exportId, n, CancellationToken.None), LockedRetryDelay);
-            }
-            else
-            {
-                jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(exportId, CancellationToken.None), LockedRetryDelay);
-            }
-
-            LogAttemptInProgress(logger, exportId, LockedRetryDelay);
+            LogAttemptInProgress(logger, exportId);
             return null;
         }
 
@@ -76,9 +64,6 @@ public sealed partial class ExportService(
             return await AttemptAsync(exportId, afterAttempts, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <summary>How long a job that found the export's lock taken waits before it looks again.</summary>
-    internal static readonly TimeSpan LockedRetryDelay = TimeSpan.FromSeconds(30);
 
     /// <summary>The job storage's lock an attempt of export <paramref name="exportId"/> holds.</summary>
     internal static string LockResource(long exportId) => string.Create(CultureInfo.InvariantCulture, $"plao:export:{exportId}");
@@ -254,8 +239,8 @@ public sealed partial class ExportService(
         }
     }
 
-    [LoggerMessage(EventId = 1405, Level = LogLevel.Information, Message = "Export {ExportId}: another job holds its lock (attempting it now, or died doing so); looked at again in {Delay}")]
-    private static partial void LogAttemptInProgress(ILogger logger, long exportId, TimeSpan delay);
+    [LoggerMessage(EventId = 1405, Level = LogLevel.Information, Message = "Export {ExportId}: another job is attempting it now; this one does nothing")]
+    private static partial void LogAttemptInProgress(ILogger logger, long exportId);
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Export {ExportId} to {Destination} sent (attempt {Attempt})")]
     private static partial void LogSent(ILogger logger, long exportId, string destination, int attempt);
