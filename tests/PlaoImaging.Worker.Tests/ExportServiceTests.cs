@@ -60,27 +60,6 @@ public sealed class ExportServiceTests
     }
 
     [Fact]
-    public async Task ExportAsync_AnotherJobHoldsTheExportsLock_MakesNoAttempt_ThenAttemptsOnceItIsFree()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var (services, storage, exports, id) = await CreateAsync("export-lock", ct);
-
-        // Another job (on this node or another sharing the job storage) is attempting the export now.
-        using (var connection = storage.GetConnection())
-        using (connection.AcquireDistributedLock(ExportService.LockResource(id), TimeSpan.FromSeconds(5)))
-        {
-            Assert.Null(await exports.ExportAsync(id, ct));
-            var untouched = await ExportAsync(services, id, ct);
-            Assert.Equal(0, untouched.Attempts);
-            Assert.Equal(ExportState.Pending, untouched.State);
-            Assert.Equal(0, storage.GetMonitoringApi().ScheduledCount());
-        }
-
-        Assert.Equal(ExportState.Retrying, await exports.ExportAsync(id, ct));
-        Assert.Equal(1, (await ExportAsync(services, id, ct)).Attempts);
-    }
-
-    [Fact]
     public async Task RetryAsync_FailedExport_StartsAgainFromTheFirstAttempt()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -374,7 +353,7 @@ public sealed class ExportServiceTests
             RetryDelays = [.. delays ?? Delays],
         };
         var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
-        var exports = new ExportService(services, Options.Create(settings), services.Paths, new BackgroundJobClient(storage), storage, new StowRsSender(http),
+        var exports = new ExportService(services, Options.Create(settings), services.Paths, new BackgroundJobClient(storage), new StowRsSender(http),
             new WorkerMetrics(), clock ?? services.Time, NullLogger<ExportService>.Instance);
 
         // An analysed study with one produced report in the outbox, and its export.

@@ -1,6 +1,4 @@
-using System.Globalization;
 using Hangfire;
-using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PlaoImaging.Dicom;
@@ -23,7 +21,6 @@ public sealed partial class ExportService(
     IOptions<ExportSettings> settings,
     StoragePaths paths,
     IBackgroundJobClient jobs,
-    JobStorage jobStorage,
     IStowRsSender stow,
     WorkerMetrics metrics,
     TimeProvider time,
@@ -41,34 +38,6 @@ public sealed partial class ExportService(
     /// <param name="afterAttempts">The attempts the export must have had; null: any.</param>
     /// <param name="cancellationToken">Cancels the attempt.</param>
     public async Task<ExportState?> ExportAsync(long exportId, int? afterAttempts, CancellationToken cancellationToken)
-    {
-        // Two jobs for one export exist at times (a restart queues the pending exports again while Hangfire resumes the
-        // interrupted job; an analysis job that finds its study analysed queues the pending exports of that analysis
-        // again). An attempt holds the export's lock in the job storage, which every node shares, and reads the export
-        // only once it holds it: a second job either finds the lock taken (the first is sending) or, after it, the
-        // export sent or its attempt made. Without it both could send the same objects.
-        using var connection = jobStorage.GetConnection();
-        IDisposable held;
-        try
-        {
-            held = connection.AcquireDistributedLock(LockResource(exportId), TimeSpan.Zero);
-        }
-        catch (Exception e) when (e is DistributedLockTimeoutException or Hangfire.PostgreSql.PostgreSqlDistributedLockException)
-        {
-            LogAttemptInProgress(logger, exportId);
-            return null;
-        }
-
-        using (held)
-        {
-            return await AttemptAsync(exportId, afterAttempts, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>The job storage's lock an attempt of export <paramref name="exportId"/> holds.</summary>
-    internal static string LockResource(long exportId) => string.Create(CultureInfo.InvariantCulture, $"plao:export:{exportId}");
-
-    private async Task<ExportState?> AttemptAsync(long exportId, int? afterAttempts, CancellationToken cancellationToken)
     {
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
@@ -238,9 +207,6 @@ public sealed partial class ExportService(
             return e.Message;
         }
     }
-
-    [LoggerMessage(EventId = 1405, Level = LogLevel.Information, Message = "Export {ExportId}: another job is attempting it now; this one does nothing")]
-    private static partial void LogAttemptInProgress(ILogger logger, long exportId);
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Export {ExportId} to {Destination} sent (attempt {Attempt})")]
     private static partial void LogSent(ILogger logger, long exportId, string destination, int attempt);
