@@ -177,6 +177,9 @@ public sealed class DestinationTlsSettings
     /// <summary>The PEM private key of <see cref="ClientCertificatePath"/> (PKCS#8 or PKCS#1, unencrypted); absent: in the certificate file.</summary>
     public string? ClientKeyPath { get; set; }
 
+    /// <summary>Where the client certificate's private key is read from: <see cref="ClientKeyPath"/>, else the certificate file.</summary>
+    internal string? ClientKeyFile => string.IsNullOrWhiteSpace(ClientKeyPath) ? ClientCertificatePath : ClientKeyPath;
+
     /// <summary>The name the destination's certificate must carry; absent: <see cref="DestinationSettings.Host"/>.</summary>
     public string? ServerName { get; set; }
 }

@@ -315,7 +315,7 @@ public sealed partial class WorkerSettingsValidator :
         {
             try
             {
-                using var loaded = DicomTls.LoadCertificate(certificate, tls.ClientKeyPath is { Length: > 0 } k ? k : certificate);
+                using var loaded = DicomTls.LoadCertificate(certificate, tls.ClientKeyFile!);
                 if (!loaded.HasPrivateKey)
                 {
                     errors.Add($"{certificateKey}: '{certificate}' has no private key (give {keyKey})");

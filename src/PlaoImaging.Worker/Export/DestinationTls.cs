@@ -43,7 +43,7 @@ internal sealed class DestinationTls : IDisposable
             authorities = string.IsNullOrWhiteSpace(settings.TrustedCertificatesPath) ? null : DicomTls.LoadAuthorities(settings.TrustedCertificatesPath);
             var client = string.IsNullOrWhiteSpace(settings.ClientCertificatePath)
                 ? null
-                : DicomTls.LoadCertificate(settings.ClientCertificatePath, string.IsNullOrWhiteSpace(settings.ClientKeyPath) ? settings.ClientCertificatePath : settings.ClientKeyPath);
+                : DicomTls.LoadCertificate(settings.ClientCertificatePath, settings.ClientKeyFile!);
             return new DestinationTls(authorities, client, settings.ServerName);
         }
         catch
