@@ -178,11 +178,26 @@ def wait_port(port, seconds):
 
 
 def cpu_seconds(pid):
-    """User + system CPU seconds a running process and its ended children have used so far (/proc/PID/stat): the
-    destination's are the processes storescp forks per association."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds a running process, its ended children and its live descendants have used so far
+    (/proc): the destination's are the processes storescp forks per association, and a worker that keeps its export
+    association open leaves one such process running when the figure is taken."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # ended meanwhile: its time is in its parent's ended-children figure
+    total = (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return total
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                total += sum(cpu_seconds(int(child)) for child in f.read().split())
+        except OSError:
+            continue
+    return total
 
 
 def thread_cpu_seconds(pid):

@@ -128,6 +128,7 @@ public static class WorkerComposition
         services.AddSingleton<IDicomStoreHandler, StoreHandler>();
         services.AddSingleton<StudyAnalysisService>();
         services.AddSingleton<ExportService>();
+        services.AddSingleton<DestinationAssociations>();
         services.AddSingleton<ReprocessService>();
         services.AddSingleton<ReviewService>();
         services.AddTransient<AnalyzeStudyJob>();

@@ -354,6 +354,7 @@ public sealed class ExportServiceTests
         };
         var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
         var exports = new ExportService(services, Options.Create(settings), services.Paths, new BackgroundJobClient(storage), new StowRsSender(http),
+            new DestinationAssociations(Options.Create(settings), clock ?? services.Time, NullLogger<DestinationAssociations>.Instance),
             new WorkerMetrics(), clock ?? services.Time, NullLogger<ExportService>.Instance);
 
         // An analysed study with one produced report in the outbox, and its export.

@@ -26,7 +26,7 @@ public sealed class WorkerSettingsValidatorTests
             ("Storage:Provider", "PostgreSql"), ("Storage:ConnectionString", "Host=db;Database=plao"),
             ("Export:Destinations:0:Name", "pacs"), ("Export:Destinations:0:Host", "pacs.local"), ("Export:Destinations:0:Port", "104"),
             ("Export:Destinations:1:Name", "web"), ("Export:Destinations:1:StowRsUrl", "https://pacs.local/dicomweb/studies"),
-            ("Export:RetryDelays:0", "00:00:01"), ("Auth:Users:0:Name", "ann"), ("Auth:Users:0:PasswordHash", GoodHash),
+            ("Export:Destinations:0:KeepAssociationOpen", "00:00:00"), ("Export:RetryDelays:0", "00:00:01"), ("Auth:Users:0:Name", "ann"), ("Auth:Users:0:PasswordHash", GoodHash),
             ("Auth:Users:0:Roles:0", "radiologist"), ("Auth:Users:0:Roles:1", "admin"), ("Assembly:QuietPeriod", "00:00:00")));
     }
 
@@ -40,6 +40,8 @@ public sealed class WorkerSettingsValidatorTests
     [InlineData("Export:Destinations:0:CalledAETitle", "SEVENTEEN-CHARS-X", "Export:Destinations:0:CalledAETitle is 'SEVENTEEN-CHARS-X'")]
     [InlineData("Export:Destinations:0:Name", "pacs one", "Export:Destinations:0:Name is 'pacs one'")]
     [InlineData("Export:Destinations:0:StowRsUrl", "ftp://pacs/studies", "Export:Destinations:0:StowRsUrl is not an http(s) URL")]
+    [InlineData("Export:Destinations:0:KeepAssociationOpen", "-00:00:01", "Export:Destinations:0:KeepAssociationOpen is -00:00:01")]
+    [InlineData("Export:Destinations:0:KeepAssociationOpen", "00:10:01", "Export:Destinations:0:KeepAssociationOpen is 00:10:01")]
     [InlineData("Export:RetryDelays:0", "-00:00:01", "Export:RetryDelays has a negative delay")]
     [InlineData("Export:CallingAETitle", "PL\\AO", "Export:CallingAETitle is 'PL\\AO'")]
     [InlineData("Jobs:RealtimeWorkers", "0", "Jobs:RealtimeWorkers is 0")]

@@ -63,6 +63,28 @@ public sealed class DicomClient
         }
     }
 
+    /// <summary>
+    /// Opens an association for C-STORE that stays open across calls of <see cref="DicomStoreAssociation.StoreAsync"/>
+    /// until it is released: one Explicit/Implicit VR Little Endian context per SOP class in
+    /// <paramref name="sopClassUids"/> (files in another syntax are converted when sent). For a sender with a steady
+    /// flow of small sends to one peer, which would otherwise open and release an association for each.
+    /// Throws <see cref="DicomNetworkException"/> when the association cannot be opened.
+    /// </summary>
+    public async Task<DicomStoreAssociation> OpenStoreAssociationAsync(IEnumerable<string> sopClassUids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sopClassUids);
+        var classes = sopClassUids.Distinct(StringComparer.Ordinal).ToList();
+        if (classes.Count is 0 or > MaxContexts)
+        {
+            throw new ArgumentException($"1 to {MaxContexts} SOP classes are needed", nameof(sopClassUids));
+        }
+
+        var proposals = classes.Select((uid, i) => new PresentationContextProposal((byte)((2 * i) + 1), uid,
+            [DicomTransferSyntax.ExplicitVRLittleEndian.Uid, DicomTransferSyntax.ImplicitVRLittleEndian.Uid])).ToList();
+        var association = await ScuAssociation.OpenAsync(host, port, options, proposals, cancellationToken).ConfigureAwait(false);
+        return new DicomStoreAssociation(association, options.Codecs, classes);
+    }
+
     /// <summary>Every file under <paramref name="paths"/> (folders recursively, in name order).</summary>
     public static IReadOnlyList<string> ExpandPaths(IEnumerable<string> paths)
     {
@@ -283,7 +305,7 @@ public sealed class DicomClient
                     for (; next < batch.Count; next++)
                     {
                         var (index, entry) = batch[next];
-                        report(index, await StoreOneAsync(association, entry, cancellationToken).ConfigureAwait(false));
+                        report(index, await StoreOneAsync(association, entry, options.Codecs, cancellationToken).ConfigureAwait(false));
                     }
 
                     await association.ReleaseAsync(cancellationToken).ConfigureAwait(false);
@@ -309,7 +331,7 @@ public sealed class DicomClient
         }
     }
 
-    private async Task<DicomStoreOutcome> StoreOneAsync(ScuAssociation association, FileEntry entry, CancellationToken cancellationToken)
+    internal static async Task<DicomStoreOutcome> StoreOneAsync(ScuAssociation association, FileEntry entry, DicomCodecRegistry codecs, CancellationToken cancellationToken)
     {
         // The file's own syntax, else a native one we can convert to (never a compressed context meant for another file).
         var own = association.Contexts.Values.FirstOrDefault(c => c.AbstractSyntax == entry.SopClassUid && c.TransferSyntax == entry.Syntax);
@@ -338,7 +360,7 @@ public sealed class DicomClient
             {
                 try
                 {
-                    encoded = Encode(entry, candidate.TransferSyntax, options.Codecs);
+                    encoded = Encode(entry, candidate.TransferSyntax, codecs);
                     context = candidate;
                     break;
                 }
@@ -359,7 +381,7 @@ public sealed class DicomClient
         {
             try
             {
-                encoded = Encode(entry, context.TransferSyntax, options.Codecs);
+                encoded = Encode(entry, context.TransferSyntax, codecs);
             }
             catch (Exception e) when (e is DicomException or IOException or NotSupportedException)
             {
@@ -427,7 +449,7 @@ public sealed class DicomClient
     /// What the SCU needs of a file: its identity, syntax and where its data set starts (-1: re-encode it); for an
     /// instance in memory, the instance itself (and an empty path).
     /// </summary>
-    private sealed record FileEntry(string Path, string SopClassUid, string SopInstanceUid, DicomTransferSyntax Syntax, long DataSetOffset, DicomFile? Instance = null)
+    internal sealed record FileEntry(string Path, string SopClassUid, string SopInstanceUid, DicomTransferSyntax Syntax, long DataSetOffset, DicomFile? Instance = null)
     {
         public static bool TryFromInstance(DicomFile instance, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileEntry? entry, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
         {

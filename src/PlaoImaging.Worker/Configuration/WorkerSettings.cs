@@ -153,6 +153,13 @@ public sealed class DestinationSettings
 
     /// <summary>DICOM TLS to a C-STORE destination; absent: plain TCP. (A STOW-RS destination gets TLS from an https URL.)</summary>
     public DestinationTlsSettings? Tls { get; set; }
+
+    /// <summary>
+    /// How long a C-STORE association stays open after an export, for the next export to the same destination to use
+    /// (as Orthanc's <c>DicomAssociationCloseDelay</c>, default 5 s). A burst of studies then travels over a few
+    /// associations instead of one per study. Zero: one association per export, released at once.
+    /// </summary>
+    public TimeSpan KeepAssociationOpen { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>

@@ -92,6 +92,11 @@ public sealed partial class WorkerSettingsValidator :
                 {
                     CheckTls($"{key}:Tls", tls, errors);
                 }
+
+                if (d.KeepAssociationOpen < TimeSpan.Zero || d.KeepAssociationOpen > TimeSpan.FromMinutes(10))
+                {
+                    errors.Add($"{key}:KeepAssociationOpen is {d.KeepAssociationOpen}; use 00:00:00 (one association per export) to 00:10:00");
+                }
             }
         }
 

@@ -6,8 +6,8 @@ namespace PlaoImaging.Worker.Export;
 
 /// <summary>
 /// A destination's TLS as one association uses it: the trusted authorities and the client certificate read from their
-/// files for this association (a certificate renewed on disk is used at the next attempt, without a restart) and
-/// released after it. The files were checked at start (<see cref="WorkerSettingsValidator"/>); one that went missing
+/// files for this association (a certificate renewed on disk is used by the next association, without a restart) and
+/// released with it (<see cref="DestinationAssociations"/> keeps an association open a few seconds between exports). The files were checked at start (<see cref="WorkerSettingsValidator"/>); one that went missing
 /// since fails this attempt, which is recorded and retried like any other failure to send.
 /// </summary>
 internal sealed class DestinationTls : IDisposable

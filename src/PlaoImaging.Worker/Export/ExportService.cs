@@ -22,6 +22,7 @@ public sealed partial class ExportService(
     StoragePaths paths,
     IBackgroundJobClient jobs,
     IStowRsSender stow,
+    DestinationAssociations associations,
     WorkerMetrics metrics,
     TimeProvider time,
     ILogger<ExportService> logger)
@@ -60,7 +61,7 @@ public sealed partial class ExportService(
                 // The analysis's own objects (review 0), or those a signed review N produced: each export sends its own.
                 var objects = await db.ProducedObjects.AsNoTracking().Where(o => o.AnalysisId == export.AnalysisId && o.ReviewNumber == export.ReviewNumber).OrderBy(o => o.Id)
                     .ToListAsync(cancellationToken).ConfigureAwait(false);
-                var files = objects.Where(o => o.Kind != "SC" || destination.SendSecondaryCaptures).Select(o => paths.InOutbox(o.Path)).ToList();
+                var files = objects.Where(o => o.Kind != "SC" || destination.SendSecondaryCaptures).Select(o => (paths.InOutbox(o.Path), o.SopClassUid)).ToList();
                 error = await SendAsync(destination, files, cancellationToken).ConfigureAwait(false);
             }
 
@@ -172,7 +173,7 @@ public sealed partial class ExportService(
             System.Text.Json.JsonSerializer.Serialize(after, Review.ReviewService.Json), modelVersion, export.ReviewNumber));
     }
 
-    private async Task<string?> SendAsync(DestinationSettings destination, IReadOnlyList<string> files, CancellationToken cancellationToken)
+    private async Task<string?> SendAsync(DestinationSettings destination, IReadOnlyList<(string Path, string SopClassUid)> files, CancellationToken cancellationToken)
     {
         if (files.Count == 0)
         {
@@ -183,20 +184,11 @@ public sealed partial class ExportService(
         {
             if (destination.IsStowRs)
             {
-                return await stow.SendAsync(new Uri(destination.StowRsUrl!), files, cancellationToken).ConfigureAwait(false);
+                return await stow.SendAsync(new Uri(destination.StowRsUrl!), [.. files.Select(f => f.Path)], cancellationToken).ConfigureAwait(false);
             }
 
             // Inside the try: a TLS file gone since the start, like a refused handshake, is a recorded attempt that is retried.
-            using var tls = DestinationTls.Open(destination.Tls);
-            var client = new DicomClient(destination.Host!, destination.Port, new DicomClientOptions
-            {
-                CallingAETitle = destination.CallingAETitle ?? settings.Value.CallingAETitle,
-                CalledAETitle = destination.CalledAETitle,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                ResponseTimeout = TimeSpan.FromSeconds(60),
-                Tls = tls?.Options,
-            });
-            var outcomes = await client.StoreAsync(files, null, cancellationToken).ConfigureAwait(false);
+            var outcomes = await associations.StoreAsync(destination, files, cancellationToken).ConfigureAwait(false);
             var bad = outcomes.Where(o => o.Result is not (DicomStoreResult.Success or DicomStoreResult.Warning)).ToList();
             return bad.Count == 0 ? null : $"{bad.Count} of {outcomes.Count} objects not stored: {bad[0].Message}";
         }

@@ -1,0 +1,156 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using PlaoImaging.Dicom;
+using PlaoImaging.Dicom.Network;
+using PlaoImaging.Tests.Shared;
+using PlaoImaging.Worker.Configuration;
+using PlaoImaging.Worker.Export;
+using Xunit;
+
+namespace PlaoImaging.Worker.Tests;
+
+/// <summary>
+/// The export associations kept open between exports (<see cref="DestinationAssociations"/>) against DCMTK's storescp,
+/// whose own log counts the associations it acknowledged and released: consecutive exports share one; it is released
+/// when its idle time is up (a fake clock); an idle association the destination dropped costs no export; zero keeps the
+/// old one association per export; exports at once get one each; the worker's stop releases what is idle.
+/// </summary>
+[Trait("Category", "peer")]
+public sealed class DestinationAssociationsTests
+{
+    private const string Sr = "1.2.840.10008.5.1.4.1.1.88.33";
+    private const string Gsps = "1.2.840.10008.5.1.4.1.1.11.1";
+
+    private static (string Path, string SopClassUid) Object(string folder, string sopClass)
+    {
+        var dataset = new DicomDataset()
+            .AddString(DicomTags.SOPClassUID, DicomVR.UI, sopClass)
+            .AddString(DicomTags.SOPInstanceUID, DicomVR.UI, DicomUidGenerator.NewUid())
+            .AddString(DicomTags.StudyInstanceUID, DicomVR.UI, DicomUidGenerator.NewUid())
+            .AddString(DicomTags.SeriesInstanceUID, DicomVR.UI, DicomUidGenerator.NewUid())
+            .AddString(DicomTags.Modality, DicomVR.CS, sopClass == Sr ? "SR" : "PR");
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, dataset.GetString(DicomTags.SOPInstanceUID) + ".dcm");
+        new DicomFile(dataset, DicomTransferSyntax.ExplicitVRLittleEndian).Save(path);
+        return (path, sopClass);
+    }
+
+    private static (string Path, string SopClassUid)[] Export(string folder) => [Object(folder, Sr), Object(folder, Gsps)];
+
+    private static int Count(StorescpPeer scp, string text) => scp.Process.Errors.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
+
+    private static async Task WaitLoggedAsync(StorescpPeer scp, string text, int count, CancellationToken ct)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); Count(scp, text) < count && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(50, ct);
+        }
+
+        Assert.True(Count(scp, text) >= count, $"storescp did not log '{text}' {count} times:\n{scp.Process.Errors}");
+    }
+
+    private static (DestinationAssociations Pool, DestinationSettings Destination, FakeTimeProvider Clock) Create(int port, TimeSpan keepOpen)
+    {
+        var destination = new DestinationSettings { Name = "pacs", Host = "127.0.0.1", Port = port, CalledAETitle = "PACS", KeepAssociationOpen = keepOpen };
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+        var pool = new DestinationAssociations(Options.Create(new ExportSettings { Destinations = [destination] }), clock, NullLogger<DestinationAssociations>.Instance);
+        return (pool, destination, clock);
+    }
+
+    private static void AssertStored(IReadOnlyList<DicomStoreOutcome> outcomes, StorescpPeer scp) =>
+        Assert.All(outcomes, o => Assert.True(o.Result == DicomStoreResult.Success, $"{o}\n{scp.Process.Errors}"));
+
+    [Fact]
+    public async Task ConsecutiveExports_ShareOneAssociation_ReleasedWhenIdleTimeIsUp()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string scratch = Peers.ScratchDirectory("export-kept-association");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "pacs"), "-v");
+        var (pool, destination, clock) = Create(scp.Port, TimeSpan.FromSeconds(5));
+        await using var _ = pool;
+
+        for (int i = 0; i < 4; i++)
+        {
+            AssertStored(await pool.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct), scp);
+            clock.Advance(TimeSpan.FromSeconds(4)); // within the idle time each time
+        }
+
+        Assert.Equal(1, pool.Opened);
+        Assert.Equal(1, pool.IdleCount);
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(scratch, "pacs")).Length);
+        Assert.Equal(0, Count(scp, "Association Release"));
+
+        clock.Advance(TimeSpan.FromSeconds(2)); // 6 s idle: released by the sweep
+        Assert.Equal(0, pool.IdleCount);
+        await WaitLoggedAsync(scp, "Association Release", 1, ct);
+        Assert.Equal(1, Count(scp, "Association Acknowledged"));
+    }
+
+    [Fact]
+    public async Task IdleAssociationDroppedByTheDestination_ExportSentOnANewOne()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string scratch = Peers.ScratchDirectory("export-kept-association-dropped");
+        var scp = StorescpPeer.Start(Path.Combine(scratch, "pacs"));
+        int port = scp.Port;
+        var (pool, destination, _) = Create(port, TimeSpan.FromSeconds(5));
+        await using var _ = pool;
+
+        AssertStored(await pool.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct), scp);
+        scp.Dispose(); // the destination restarts: the idle association's connection is gone
+        using var again = StorescpPeer.StartOnPort(Path.Combine(scratch, "pacs"), port);
+
+        var outcomes = await pool.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct);
+
+        AssertStored(outcomes, again);
+        Assert.Equal(2, pool.Opened);
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(scratch, "pacs")).Length);
+    }
+
+    [Fact]
+    public async Task KeepOpenZero_OneAssociationPerExport_NoneHeld()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string scratch = Peers.ScratchDirectory("export-kept-association-zero");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "pacs"), "-v");
+        var (pool, destination, _) = Create(scp.Port, TimeSpan.Zero);
+        await using var _ = pool;
+
+        for (int i = 0; i < 3; i++)
+        {
+            AssertStored(await pool.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct), scp);
+        }
+
+        Assert.Equal(3, pool.Opened);
+        Assert.Equal(0, pool.IdleCount);
+        await WaitLoggedAsync(scp, "Association Release", 3, ct);
+        Assert.Equal(3, Count(scp, "Association Acknowledged"));
+    }
+
+    [Fact]
+    public async Task ExportsAtOnce_EachGetsItsOwn_ThenReused_StopReleasesThem()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string scratch = Peers.ScratchDirectory("export-kept-association-parallel");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "pacs"), "-v", "--fork");
+        var (pool, destination, _) = Create(scp.Port, TimeSpan.FromSeconds(5));
+
+        // Three at once, then a later export needing a class the idle ones did not propose (an SC).
+        var first = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => pool.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct)));
+        Assert.All(first, o => AssertStored(o, scp));
+        int opened = pool.Opened;
+        Assert.InRange(opened, 1, 3);
+        Assert.Equal(opened, pool.IdleCount);
+
+        AssertStored(await pool.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct), scp);
+        Assert.Equal(opened, pool.Opened);
+        const string SecondaryCapture = "1.2.840.10008.5.1.4.1.1.7";
+        AssertStored(await pool.StoreAsync(destination, [Object(Path.Combine(scratch, "out"), SecondaryCapture)], ct), scp);
+        Assert.Equal(opened + 1, pool.Opened);
+
+        await pool.DisposeAsync();
+        Assert.Equal(0, pool.IdleCount);
+        await WaitLoggedAsync(scp, "Association Release", opened + 1, ct);
+    }
+}
