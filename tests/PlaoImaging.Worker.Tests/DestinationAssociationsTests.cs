@@ -12,8 +12,8 @@ namespace PlaoImaging.Worker.Tests;
 
 /// <summary>
 /// The export associations kept open between exports (<see cref="DestinationAssociations"/>) against DCMTK's storescp,
-/// whose own log counts the associations it acknowledged and released: consecutive exports share one; it is released
-/// when its idle time is up (a fake clock); an idle association the destination dropped costs no export; zero keeps the
+/// whose own log counts the associations it acknowledged and released: exports within 5 s of its opening share one; it
+/// is released when that time is up (a fake clock); an idle association the destination dropped costs no export; zero keeps the
 /// old one association per export; exports at once get one each; the worker's stop releases what is idle.
 /// </summary>
 [Trait("Category", "peer")]
@@ -40,20 +40,13 @@ public sealed class DestinationAssociationsTests
 
     private static int Count(StorescpPeer scp, string text) => scp.Process.Errors.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
 
-    private static async Task WaitLoggedAsync(StorescpPeer scp, string text, int count, CancellationToken ct)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); Count(scp, text) < count && DateTime.UtcNow < deadline;)
-        {
-            await Task.Delay(50, ct);
-        }
+    private static Task WaitLoggedAsync(StorescpPeer scp, string text, int count, CancellationToken ct) =>
+        Poll.UntilAsync(() => Count(scp, text) >= count, TimeSpan.FromSeconds(10), $"storescp logs '{text}' {count} times", () => scp.Process.Errors, TimeSpan.FromMilliseconds(50), ct);
 
-        Assert.True(Count(scp, text) >= count, $"storescp did not log '{text}' {count} times:\n{scp.Process.Errors}");
-    }
-
-    private static (DestinationAssociations Pool, DestinationSettings Destination, FakeTimeProvider Clock) Create(int port, TimeSpan keepOpen)
+    private static (DestinationAssociations Pool, DestinationSettings Destination, FakeTimeProvider Clock) Create(int port, TimeSpan keepOpen, FakeTimeProvider? shared = null)
     {
         var destination = new DestinationSettings { Name = "pacs", Host = "127.0.0.1", Port = port, CalledAETitle = "PACS", KeepAssociationOpen = keepOpen };
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+        var clock = shared ?? new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
         var pool = new DestinationAssociations(Options.Create(new ExportSettings { Destinations = [destination] }), clock, NullLogger<DestinationAssociations>.Instance);
         return (pool, destination, clock);
     }
@@ -62,7 +55,7 @@ public sealed class DestinationAssociationsTests
         Assert.All(outcomes, o => Assert.True(o.Result == DicomStoreResult.Success, $"{o}\n{scp.Process.Errors}"));
 
     [Fact]
-    public async Task ConsecutiveExports_ShareOneAssociation_ReleasedWhenIdleTimeIsUp()
+    public async Task ExportsWithinItsTime_ShareOneAssociation_ReleasedWhenItsTimeIsUp()
     {
         var ct = TestContext.Current.CancellationToken;
         string scratch = Peers.ScratchDirectory("export-kept-association");
@@ -73,7 +66,7 @@ public sealed class DestinationAssociationsTests
         for (int i = 0; i < 4; i++)
         {
             AssertStored(await pool.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct), scp);
-            clock.Advance(TimeSpan.FromSeconds(4)); // within the idle time each time
+            clock.Advance(TimeSpan.FromSeconds(1)); // within the 5 s from its opening each time
         }
 
         Assert.Equal(1, pool.Opened);
@@ -81,10 +74,39 @@ public sealed class DestinationAssociationsTests
         Assert.Equal(8, Directory.GetFiles(Path.Combine(scratch, "pacs")).Length);
         Assert.Equal(0, Count(scp, "Association Release"));
 
-        clock.Advance(TimeSpan.FromSeconds(2)); // 6 s idle: released by the sweep
+        clock.Advance(TimeSpan.FromSeconds(1)); // 5 s since it opened: released by the sweep
         Assert.Equal(0, pool.IdleCount);
         await WaitLoggedAsync(scp, "Association Release", 1, ct);
         Assert.Equal(1, Count(scp, "Association Acknowledged"));
+
+        // The next export opens a new one.
+        AssertStored(await pool.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct), scp);
+        Assert.Equal(2, pool.Opened);
+    }
+
+    /// <summary>
+    /// A PACS that serves one association at a time (storescp without --fork): another node's export waits while this
+    /// node's association is open, and goes through once its time is up and it is released; it is not starved.
+    /// </summary>
+    [Fact]
+    public async Task SerialPacs_AnotherNodesExportWaitsOnlyUntilTheAssociationsTimeIsUp()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string scratch = Peers.ScratchDirectory("export-kept-association-serial");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "pacs"), "-v");
+        var (first, destination, clock) = Create(scp.Port, TimeSpan.FromSeconds(5));
+        var (second, _, _) = Create(scp.Port, TimeSpan.FromSeconds(5), clock);
+        await using var _ = first;
+        await using var __ = second;
+
+        AssertStored(await first.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct), scp);
+        var waiting = second.StoreAsync(destination, Export(Path.Combine(scratch, "out")), ct);
+        await Task.Delay(500, ct);
+        Assert.False(waiting.IsCompleted, "the serial PACS took a second association while the first was open");
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        AssertStored(await waiting.WaitAsync(TimeSpan.FromSeconds(20), ct), scp);
+        Assert.Equal(2, Count(scp, "Association Acknowledged"));
     }
 
     [Fact]

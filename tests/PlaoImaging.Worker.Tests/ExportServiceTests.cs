@@ -339,6 +339,94 @@ public sealed class ExportServiceTests
         Assert.Empty(ReceivedFiles(received));
     }
 
+    /// <summary>
+    /// Another attempt holds the export (a job on a node that was then killed): this attempt sends nothing, records
+    /// nothing and schedules a look again for when the claim lapses; that look, after the lapse, sends it once and
+    /// lets the claim go. storescp's own log counts the C-STORE requests it received.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "peer")]
+    public async Task ExportAsync_HeldByAnotherAttempt_NothingSentNow_SentOnceAfterTheClaimLapses()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string received = Peers.ScratchDirectory("export-claimed-pacs");
+        using var pacs = StorescpPeer.Start(received, "-v");
+        var (services, storage, exports, id) = await CreateAsync("export-claimed", ct, port: pacs.Port);
+        var held = services.Time.GetUtcNow() + TimeSpan.FromSeconds(20);
+        await ClaimAsync(services, id, "another-attempt", held, ct);
+
+        Assert.Equal(ExportState.Pending, await exports.ExportAsync(id, ct));
+        var waiting = await ExportAsync(services, id, ct);
+        Assert.Equal(0, waiting.Attempts);
+        Assert.Equal("another-attempt", waiting.ClaimedBy);
+        var scheduled = Assert.Single(storage.GetMonitoringApi().ScheduledJobs(0, 10));
+        Assert.Equal(held + TimeSpan.FromSeconds(1), new DateTimeOffset(scheduled.Value.EnqueueAt, TimeSpan.Zero));
+        Assert.Equal(0, StoreRequests(pacs));
+
+        // Still held a second later: nothing again.
+        services.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(ExportState.Pending, await exports.ExportAsync(id, 0, ct));
+        Assert.Equal(0, StoreRequests(pacs));
+
+        services.Time.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(ExportState.Sent, await exports.ExportAsync(id, 0, ct));
+        var sent = await ExportAsync(services, id, ct);
+        Assert.Equal(1, sent.Attempts);
+        Assert.Null(sent.ClaimedBy);
+        Assert.Null(sent.ClaimedUntil);
+        await Poll.UntilAsync(() => StoreRequests(pacs) >= 1, TimeSpan.FromSeconds(10), "storescp logs the C-STORE", () => pacs.Process.Errors, TimeSpan.FromMilliseconds(50), ct);
+        Assert.Equal(1, StoreRequests(pacs));
+    }
+
+    /// <summary>
+    /// A claim further ahead than any this clock would give (its holder's clock runs an hour ahead) does not block the
+    /// export for that hour: it is sent now.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "peer")]
+    public async Task ExportAsync_ClaimFromAClockAnHourAhead_SentNow()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string received = Peers.ScratchDirectory("export-claim-ahead-pacs");
+        using var pacs = StorescpPeer.Start(received);
+        var (services, _, exports, id) = await CreateAsync("export-claim-ahead", ct, port: pacs.Port);
+        await ClaimAsync(services, id, "clock-ahead", services.Time.GetUtcNow() + TimeSpan.FromHours(1), ct);
+
+        Assert.Equal(ExportState.Sent, await exports.ExportAsync(id, ct));
+        Assert.Null((await ExportAsync(services, id, ct)).ClaimedBy);
+        Assert.Single(ReceivedFiles(received));
+    }
+
+    /// <summary>Two attempts of one export at the same moment: one sends it, the other finds it held or sent; the PACS gets one C-STORE.</summary>
+    [Fact]
+    [Trait("Category", "peer")]
+    public async Task ExportAsync_TwoAttemptsAtOnce_OneCStore()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string received = Peers.ScratchDirectory("export-twice-pacs");
+        using var pacs = StorescpPeer.Start(received, "-v");
+        var (services, _, exports, id) = await CreateAsync("export-twice", ct, port: pacs.Port);
+
+        var states = await Task.WhenAll(Task.Run(() => exports.ExportAsync(id, ct), ct), Task.Run(() => exports.ExportAsync(id, ct), ct));
+
+        Assert.Contains(ExportState.Sent, states.Select(s => s ?? ExportState.Failed));
+        Assert.Equal(1, (await ExportAsync(services, id, ct)).Attempts);
+        await Poll.UntilAsync(() => StoreRequests(pacs) >= 1, TimeSpan.FromSeconds(10), "storescp logs the C-STORE", () => pacs.Process.Errors, TimeSpan.FromMilliseconds(50), ct);
+        await Task.Delay(200, ct);
+        Assert.Equal(1, StoreRequests(pacs));
+    }
+
+    private static int StoreRequests(StorescpPeer pacs) => pacs.Process.Errors.Split('\n').Count(l => l.Contains("Received Store Request", StringComparison.Ordinal));
+
+    private static async Task ClaimAsync(WorkerServices services, long id, string claim, DateTimeOffset until, CancellationToken ct)
+    {
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            await db.Exports.Where(x => x.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.ClaimedBy, claim).SetProperty(x => x.ClaimedUntil, until), ct);
+        }
+    }
+
     private static string[] ReceivedFiles(string folder) =>
         [.. Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".incoming", StringComparison.Ordinal))];
 

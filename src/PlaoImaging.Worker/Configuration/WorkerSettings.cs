@@ -155,11 +155,13 @@ public sealed class DestinationSettings
     public DestinationTlsSettings? Tls { get; set; }
 
     /// <summary>
-    /// How long a C-STORE association stays open after an export, for the next export to the same destination to use
-    /// (as Orthanc's <c>DicomAssociationCloseDelay</c>, default 5 s). A burst of studies then travels over a few
-    /// associations instead of one per study. Zero: one association per export, released at once.
+    /// How long a C-STORE association, once opened, takes further exports to this destination before it is released
+    /// (default 1 s): a burst of studies then travels over one association per second and export worker instead of one
+    /// per study. Longer saves more but holds the PACS longer: a PACS that serves one association at a time makes every
+    /// other node's and export worker's association wait that long, and past the 30 s the worker waits for an
+    /// association's acceptance its export fails the attempt. Zero: one association per export, released at once.
     /// </summary>
-    public TimeSpan KeepAssociationOpen { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan KeepAssociationOpen { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>

@@ -5,13 +5,14 @@ using PlaoImaging.Worker.Configuration;
 namespace PlaoImaging.Worker.Export;
 
 /// <summary>
-/// C-STORE associations to the export destinations, each kept open for
-/// <see cref="DestinationSettings.KeepAssociationOpen"/> after an export so that the next export to the same
-/// destination uses it: a burst of studies then reaches the PACS over a few associations instead of one per study
-/// (each costs both sides a connection, a negotiation and, with TLS, a handshake). An association is used by one export
-/// at a time; exports running at once get one each. An idle association the peer has closed meanwhile shows itself at the
-/// next send, before any answer: that send is made again, once, on a new association. The idle ones are released when
-/// their time is up and when the worker stops.
+/// C-STORE associations to the export destinations, each used for the exports to its destination that start within
+/// <see cref="DestinationSettings.KeepAssociationOpen"/> of its opening, then released: a burst of studies reaches the
+/// PACS over a few associations instead of one per study (each costs both sides a connection, a negotiation and, with
+/// TLS, a handshake), while no association is held for long, so that a PACS serving one association at a time (or
+/// limiting them per AE title) is never kept from another node. An association is used by one export at a time;
+/// exports running at once get one each. An idle association the peer has closed meanwhile shows itself at the next
+/// send, before any answer: that send is made again, once, on a new association. Idle ones are released when their
+/// time is up and when the worker stops.
 /// </summary>
 public sealed partial class DestinationAssociations : IAsyncDisposable
 {
@@ -133,7 +134,7 @@ public sealed partial class DestinationAssociations : IAsyncDisposable
         {
             var association = await Client(destination, tls).OpenStoreAssociationAsync(classes, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref opened);
-            return new Pooled(association, tls, destination.KeepAssociationOpen) { IdleSince = time.GetUtcNow() };
+            return new Pooled(association, tls, time.GetUtcNow() + destination.KeepAssociationOpen);
         }
         catch
         {
@@ -151,11 +152,12 @@ public sealed partial class DestinationAssociations : IAsyncDisposable
                 return null;
             }
 
-            // The most recently used first: the older ones then reach their time and are released.
+            // The youngest first: the older ones then reach their time unused and are released.
+            var now = time.GetUtcNow();
             for (int i = list.Count - 1; i >= 0; i--)
             {
                 var candidate = list[i];
-                if (candidate.Association.IsUsable && needed.IsSubsetOf(candidate.Association.ProposedSopClasses))
+                if (candidate.Association.IsUsable && now < candidate.Until && needed.IsSubsetOf(candidate.Association.ProposedSopClasses))
                 {
                     list.RemoveAt(i);
                     return candidate;
@@ -170,9 +172,8 @@ public sealed partial class DestinationAssociations : IAsyncDisposable
     {
         lock (gate)
         {
-            if (!disposed && pooled.Association.IsUsable)
+            if (!disposed && pooled.Association.IsUsable && time.GetUtcNow() < pooled.Until)
             {
-                pooled.IdleSince = time.GetUtcNow();
                 if (!idle.TryGetValue(destination, out var list))
                 {
                     idle[destination] = list = [];
@@ -194,7 +195,7 @@ public sealed partial class DestinationAssociations : IAsyncDisposable
         {
             foreach (var list in idle.Values)
             {
-                expired.AddRange(list.Where(p => now - p.IdleSince >= p.KeepOpen || !p.Association.IsUsable));
+                expired.AddRange(list.Where(p => now >= p.Until || !p.Association.IsUsable));
                 list.RemoveAll(expired.Contains);
             }
         }
@@ -241,16 +242,10 @@ public sealed partial class DestinationAssociations : IAsyncDisposable
         await Task.WhenAll(all.Select(p => CloseAsync(p, release: true))).ConfigureAwait(false);
     }
 
-    private sealed class Pooled(DicomStoreAssociation association, DestinationTls? tls, TimeSpan keepOpen)
-    {
-        public DicomStoreAssociation Association { get; } = association;
-
-        public DestinationTls? Tls { get; } = tls;
-
-        public TimeSpan KeepOpen { get; } = keepOpen;
-
-        public DateTimeOffset IdleSince { get; set; }
-    }
+    /// <param name="Association">The open association.</param>
+    /// <param name="Tls">The TLS material it was opened with (released with it).</param>
+    /// <param name="Until">No export starts on it from then on: it is released.</param>
+    private sealed record Pooled(DicomStoreAssociation Association, DestinationTls? Tls, DateTimeOffset Until);
 
     [LoggerMessage(EventId = 1410, Level = LogLevel.Information, Message = "An idle association to {Destination} had been closed ({Error}); sending again on a new one")]
     private static partial void LogStale(ILogger logger, string destination, string error);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -49,20 +50,33 @@ public sealed partial class ExportService(
                 return export?.State;
             }
 
-            var destination = settings.Value.Destinations.FirstOrDefault(d => string.Equals(d.Name, export.Destination, StringComparison.Ordinal));
-            string? error;
-            if (destination is null)
+            string claim = Guid.NewGuid().ToString("N");
+            if (!await ClaimAsync(db, export, claim, cancellationToken).ConfigureAwait(false))
             {
-                error = $"the destination '{export.Destination}' is no longer configured";
-                export.Attempts = int.MaxValue - 1; // no retry can help
+                return export.State;
             }
-            else
+
+            // The save below writes the export only while this attempt still holds it (ClaimedBy is a concurrency
+            // token), and lets the claim go.
+            var entry = db.Entry(export);
+            entry.Property(x => x.ClaimedBy).OriginalValue = claim;
+            entry.Property(x => x.ClaimedUntil).OriginalValue = DateTimeOffset.MaxValue;
+            export.ClaimedBy = null;
+            export.ClaimedUntil = null;
+
+            string? error;
+            using (var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                // The analysis's own objects (review 0), or those a signed review N produced: each export sends its own.
-                var objects = await db.ProducedObjects.AsNoTracking().Where(o => o.AnalysisId == export.AnalysisId && o.ReviewNumber == export.ReviewNumber).OrderBy(o => o.Id)
-                    .ToListAsync(cancellationToken).ConfigureAwait(false);
-                var files = objects.Where(o => o.Kind != "SC" || destination.SendSecondaryCaptures).Select(o => (paths.InOutbox(o.Path), o.SopClassUid)).ToList();
-                error = await SendAsync(destination, files, cancellationToken).ConfigureAwait(false);
+                var renewing = RenewAsync(exportId, claim, renewal.Token);
+                try
+                {
+                    error = await AttemptAsync(db, export, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await renewal.CancelAsync().ConfigureAwait(false);
+                    await renewing.ConfigureAwait(false);
+                }
             }
 
             var now = time.GetUtcNow();
@@ -121,8 +135,97 @@ public sealed partial class ExportService(
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // The claim had lapsed (this process stalled past it) and another attempt took the export over: its
+                // record stands. What this attempt sent, if anything, carries the same UIDs; the PACS keeps one.
+                LogClaimLost(logger, export.Id, export.Destination);
+                return null;
+            }
+
             return export.State;
+        }
+    }
+
+    /// <summary>Sends the export's objects (the analysis's own, or those a signed review produced); null when sent, else the error.</summary>
+    private async Task<string?> AttemptAsync(ResultsDbContext db, ExportRecord export, CancellationToken cancellationToken)
+    {
+        var destination = settings.Value.Destinations.FirstOrDefault(d => string.Equals(d.Name, export.Destination, StringComparison.Ordinal));
+        if (destination is null)
+        {
+            export.Attempts = int.MaxValue - 1; // no retry can help
+            return $"the destination '{export.Destination}' is no longer configured";
+        }
+
+        var objects = await db.ProducedObjects.AsNoTracking().Where(o => o.AnalysisId == export.AnalysisId && o.ReviewNumber == export.ReviewNumber).OrderBy(o => o.Id)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var files = objects.Where(o => o.Kind != "SC" || destination.SendSecondaryCaptures).Select(o => (paths.InOutbox(o.Path), o.SopClassUid)).ToList();
+        return await SendAsync(destination, files, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How long a claim on an export lasts unless renewed; the holder renews it every third of this while it sends.</summary>
+    public static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Takes the export for this attempt with one conditional update: only while it is still pending or retrying with
+    /// the attempts read, and nobody holds it (no claim, a lapsed one, or one further ahead than any claim this clock
+    /// would give: a holder whose clock runs ahead must not block it for the difference). When another attempt holds
+    /// it, a look again is scheduled for when that claim lapses, so an export whose holder was killed is still sent.
+    /// </summary>
+    private async Task<bool> ClaimAsync(ResultsDbContext db, ExportRecord export, string claim, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var until = now + ClaimTimeout;
+        long id = export.Id;
+        int attempts = export.Attempts;
+        var state = export.State;
+        int claimed = await db.Exports
+            .Where(x => x.Id == id && x.Attempts == attempts && x.State == state && (x.ClaimedUntil == null || x.ClaimedUntil < now || x.ClaimedUntil > until))
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.ClaimedBy, claim).SetProperty(x => x.ClaimedUntil, until), cancellationToken).ConfigureAwait(false);
+        if (claimed == 1)
+        {
+            return true;
+        }
+
+        var current = await db.Exports.AsNoTracking().Where(x => x.Id == id).Select(x => new { x.State, x.Attempts, x.ClaimedUntil })
+            .SingleAsync(cancellationToken).ConfigureAwait(false);
+        if (current.State == state && current.Attempts == attempts && current.ClaimedUntil is { } held)
+        {
+            jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAttemptAsync(id, attempts, CancellationToken.None), held + TimeSpan.FromSeconds(1));
+            LogClaimed(logger, id, export.Destination, held);
+        }
+
+        return false;
+    }
+
+    /// <summary>Extends the claim every third of <see cref="ClaimTimeout"/> until cancelled (a long send keeps its export).</summary>
+    private async Task RenewAsync(long exportId, string claim, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(ClaimTimeout / 3, time, cancellationToken).ConfigureAwait(false);
+                var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+                await using (db.ConfigureAwait(false))
+                {
+                    var until = time.GetUtcNow() + ClaimTimeout;
+                    await db.Exports.Where(x => x.Id == exportId && x.ClaimedBy == claim)
+                        .ExecuteUpdateAsync(u => u.SetProperty(x => x.ClaimedUntil, until), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e) when (e is DbException or DbUpdateException or InvalidOperationException)
+        {
+            // The database is unreachable: the claim may lapse and another attempt may send too (same UIDs; harmless).
+            LogRenewFailed(logger, exportId, e.Message);
         }
     }
 
@@ -199,6 +302,15 @@ public sealed partial class ExportService(
             return e.Message;
         }
     }
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Export {ExportId} to {Destination} is being sent by another attempt; looking again when its claim lapses at {Until}")]
+    private static partial void LogClaimed(ILogger logger, long exportId, string destination, DateTimeOffset until);
+
+    [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Export {ExportId} to {Destination}: the claim lapsed during the attempt and another attempt took it over; this one's record is dropped")]
+    private static partial void LogClaimLost(ILogger logger, long exportId, string destination);
+
+    [LoggerMessage(EventId = 1405, Level = LogLevel.Warning, Message = "Export {ExportId}: the claim could not be renewed: {Error}")]
+    private static partial void LogRenewFailed(ILogger logger, long exportId, string error);
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Export {ExportId} to {Destination} sent (attempt {Attempt})")]
     private static partial void LogSent(ILogger logger, long exportId, string destination, int attempt);

@@ -105,6 +105,9 @@ public sealed partial class StartupRecovery(
                 jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, null, CancellationToken.None));
             }
 
+            // Every attempt that held an export belonged to the dead process: its claims go, so nothing waits for them to lapse.
+            await db.Exports.Where(x => x.ClaimedBy != null)
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.ClaimedBy, (string?)null).SetProperty(x => x.ClaimedUntil, (DateTimeOffset?)null), cancellationToken).ConfigureAwait(false);
             var exports = await db.Exports.AsNoTracking().Where(x => x.State == ExportState.Pending).Select(x => x.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (long id in exports)
             {

@@ -236,6 +236,15 @@ public sealed class ExportRecord
     public DateTimeOffset? NextAttemptAt { get; set; }
 
     public DateTimeOffset? SentAt { get; set; }
+
+    /// <summary>
+    /// Who is sending it now (an attempt's own id), so that two jobs for one export (a restart's re-queue beside
+    /// Hangfire's resumed job, a dead node's job run again elsewhere) never send it at the same time; null when nobody is.
+    /// </summary>
+    public string? ClaimedBy { get; set; }
+
+    /// <summary>When the claim lapses unless its holder renews it (a killed holder's claim lapses on its own).</summary>
+    public DateTimeOffset? ClaimedUntil { get; set; }
 }
 
 /// <summary>A batch reprocessing request and its progress.</summary>

@@ -77,6 +77,7 @@ public abstract class ResultsDbContext(DbContextOptions options) : DbContext(opt
             e.ToTable("exports");
             e.HasIndex(x => new { x.AnalysisId, x.Destination, x.ReviewNumber }).IsUnique();
             e.HasIndex(x => x.State);
+            e.Property(x => x.ClaimedBy).HasMaxLength(64).IsConcurrencyToken();
         });
         modelBuilder.Entity<ReprocessRecord>(e => e.ToTable("reprocess_requests"));
         modelBuilder.Entity<ReviewRecord>(e =>

@@ -134,5 +134,6 @@ public sealed class ScaleOutOnPostgresTests
 
     private static string Describe(PostgresCluster cluster) =>
         "studies " + string.Join(", ", cluster.Query("SELECT \"State\" || ' ' || count(*) FROM studies GROUP BY \"State\"")) +
-        "; exports " + string.Join(", ", cluster.Query("SELECT \"State\" || ' ' || count(*) FROM exports GROUP BY \"State\""));
+        "; exports " + string.Join(", ", cluster.Query("SELECT \"State\" || ' ' || count(*) FROM exports GROUP BY \"State\"")) +
+        "; last errors: " + string.Join(" | ", cluster.Query("SELECT \"LastError\" FROM exports WHERE \"LastError\" IS NOT NULL LIMIT 3"));
 }

@@ -32,21 +32,8 @@ public sealed class StoreAssociationInteropTests
 
     private static string Uid(string path) => Path.GetFileNameWithoutExtension(path);
 
-    /// <summary>The associations storescp logged (its log goes to stderr).</summary>
-    private static int Associations(StorescpPeer scp) => scp.Process.Errors.Split('\n').Count(l => l.Contains("Association Acknowledged", StringComparison.Ordinal)); // the start-up port probe is "Received", never acknowledged
-
-    private static async Task<bool> LoggedAsync(StorescpPeer scp, string text, CancellationToken ct)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(50, ct))
-        {
-            if (scp.Process.Errors.Contains(text, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>The associations storescp acknowledged (its log goes to stderr; the start-up port probe is received, never acknowledged).</summary>
+    private static int Associations(StorescpPeer scp) => scp.Process.Errors.Split('\n').Count(l => l.Contains("Association Acknowledged", StringComparison.Ordinal));
 
     [Fact]
     public async Task ThreeSendsOverOneAssociation_AllStored_StorescpSawOneAssociationAndItsRelease()
@@ -75,7 +62,8 @@ public sealed class StoreAssociationInteropTests
             Assert.All(sent, f => Assert.True(scp.Received(Uid(f)) is not null, $"not stored: {Uid(f)}\n{scp.Process.Describe()}"));
         }
 
-        Assert.True(await LoggedAsync(scp, "Association Release", ct), scp.Process.Describe());
+        await Poll.UntilAsync(() => scp.Process.Errors.Contains("Association Release", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "storescp logs the release",
+            () => scp.Process.Errors, TimeSpan.FromMilliseconds(50), ct);
         Assert.True(Associations(scp) == 1, scp.Process.Errors);
     }
 
