@@ -392,14 +392,14 @@ pipeline() {
 # The worker (plao-worker, Release, CPU) against the engine alone (bench/worker/bench.py): latency from the C-STORE
 # response to the SR at a storescp destination less the quiet period (PLAO_WORKER_LATENCY studies one at a time,
 # default 60), studies per hour over a burst (PLAO_WORKER_BURST, default 500), folder-import reprocessing
-# (PLAO_WORKER_REPROCESS, default 200) and plao analyze on the same folder; PLAO_WORKER_QUIET seconds of quiet period
+# (PLAO_WORKER_REPROCESS, default 1000 as the step asks) and plao analyze on the same folder; PLAO_WORKER_QUIET seconds of quiet period
 # (default 2); each timed part after PLAO_WORKER_WARM untimed warm-up studies (default 300; 0 times the fresh process).
 worker() {
   need dcmtk; need python3-pydicom
   (cd "$root" && dotnet build src/PlaoImaging.Worker -c Release 2>&1 | grep -E " error |rror\(s\)" | sort -u
    dotnet build src/PlaoImaging.Cli -c Release 2>&1 | grep -E " error |rror\(s\)" | sort -u)
   /usr/bin/python3 worker/bench.py "$out" --latency "${PLAO_WORKER_LATENCY:-60}" --burst "${PLAO_WORKER_BURST:-500}" \
-    --reprocess "${PLAO_WORKER_REPROCESS:-200}" --quiet "${PLAO_WORKER_QUIET:-2}" \
+    --reprocess "${PLAO_WORKER_REPROCESS:-1000}" --quiet "${PLAO_WORKER_QUIET:-2}" \
     --warm "${PLAO_WORKER_WARM:-300}" | tee "$out/worker.txt"
 }
 

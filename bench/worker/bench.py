@@ -26,6 +26,7 @@ Writes OUT/worker-results.json and prints a summary. Needs the worker and plao b
 pydicom. Nothing here asserts; the figures go to bench/README.md by hand.
 """
 import argparse
+import signal
 import base64
 import json
 import os
@@ -114,7 +115,8 @@ class Worker:
             args += ["--Export:Destinations:0:Name=pacs", "--Export:Destinations:0:Host=127.0.0.1",
                      f"--Export:Destinations:0:Port={destination_port}", "--Export:Destinations:0:CalledAETitle=PACS"]
         self.log = open(os.path.join(folder, "worker.log"), "a")
-        self.process = subprocess.Popen(args, cwd=folder, stdout=self.log, stderr=subprocess.STDOUT)
+        env = {**os.environ, "DOTNET_PerfMapEnabled": "1", "DOTNET_EnableWriteXorExecute": "0"} if os.environ.get("PLAO_BENCH_PERF") else None
+        self.process = subprocess.Popen(args, cwd=folder, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 120
         while True:
             if self.process.poll() is not None:
@@ -414,11 +416,20 @@ def realtime(options, work, quiet, quiet_text, latency_files, warm_burst_files, 
         cpu_before = {"worker": cpu_seconds(worker.process.pid), "destination": cpu_seconds(pacs.process.pid), "sender": children_cpu_seconds()}
         threads_before = thread_cpu_seconds(worker.process.pid)
         engine_before = worker.metric("plao_analysis_duration_seconds_sum") or 0.0
+        # PLAO_BENCH_PERF=1: perf samples the worker during the timed burst (its JIT symbols from DOTNET_PerfMapEnabled,
+        # set for it below, with W^X off so that perf can resolve them), into OUT/worker-bench/perf-burst.data, for `perf report`
+        profiler = None
+        if os.environ.get("PLAO_BENCH_PERF"):
+            profiler = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(worker.process.pid), "-o", os.path.join(work, "perf-burst.data")],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started = time.time()
         send(worker.dicom, [p for p, _ in burst_files])
         sent = time.time()
         times = wait_for_srs(pacs, before + len(burst_files), 600 + 3 * len(burst_files))
         last = max(times[before:])
+        if profiler:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(60)
         cpu = {"worker": cpu_seconds(worker.process.pid) - cpu_before["worker"],
                "destination": cpu_seconds(pacs.process.pid) - cpu_before["destination"],
                "sender": children_cpu_seconds() - cpu_before["sender"]}
