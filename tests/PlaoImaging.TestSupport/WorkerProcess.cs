@@ -57,6 +57,9 @@ public sealed class WorkerProcess : IDisposable
 
     public PeerProcess? Process { get; private set; }
 
+    /// <summary>Variables added to the process's environment at each start; null: none.</summary>
+    private IReadOnlyDictionary<string, string>? Environment { get; init; }
+
     /// <summary>An HTTP client for the worker's API, with the admin's Basic credentials (or those given at start).</summary>
     public HttpClient Api => api ?? throw new InvalidOperationException("the worker has not started");
 
@@ -72,8 +75,11 @@ public sealed class WorkerProcess : IDisposable
     /// Starts a worker as <see cref="StartAsync(string, IReadOnlyDictionary{string, string}?, CancellationToken)"/> does;
     /// <see cref="Api"/> then signs in with <paramref name="apiCredential"/> (an account of <c>Auth:Users</c>) instead
     /// of the generated admin, whose password file a worker with configured accounts does not write. Null: the generated admin.
+    /// <paramref name="environment"/>: variables added to the process's environment (those the runtime itself reads, such
+    /// as OpenSSL's <c>SSL_CERT_FILE</c>), kept for every restart.
     /// </summary>
-    public static async Task<WorkerProcess> StartAsync(string name, IReadOnlyDictionary<string, string>? overrides, NetworkCredential? apiCredential, CancellationToken cancellationToken = default)
+    public static async Task<WorkerProcess> StartAsync(string name, IReadOnlyDictionary<string, string>? overrides, NetworkCredential? apiCredential, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         string folder = Peers.ScratchDirectory(name);
         int httpPort = PeerProcess.FreeTcpPort();
@@ -101,7 +107,7 @@ public sealed class WorkerProcess : IDisposable
             settings["Urls"] = $"http://127.0.0.1:{httpPort};https://127.0.0.1:{tls}";
         }
 
-        var worker = new WorkerProcess(folder, httpPort, dicomPort, settings, apiCredential) { HttpsPort = httpsPort };
+        var worker = new WorkerProcess(folder, httpPort, dicomPort, settings, apiCredential) { HttpsPort = httpsPort, Environment = environment };
         await worker.RestartAsync(cancellationToken).ConfigureAwait(false);
         return worker;
     }
@@ -110,7 +116,7 @@ public sealed class WorkerProcess : IDisposable
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
         Process?.Dispose();
-        Process = PeerProcess.Start(Peers.DotnetHost, [Assembly, .. settings.Select(kv => $"--{kv.Key}={kv.Value}")], Folder);
+        Process = PeerProcess.Start(Peers.DotnetHost, [Assembly, .. settings.Select(kv => $"--{kv.Key}={kv.Value}")], Folder, Environment);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         using var probe = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}/"), Timeout = TimeSpan.FromSeconds(5) };
         while (true)

@@ -44,4 +44,50 @@ public sealed class ExportTlsProcessTests
         Assert.NotEmpty(studies);
         Assert.All(studies, s => Assert.Equal(studyUid, s));
     }
+
+    /// <summary>
+    /// No <c>TrustedCertificatesPath</c>: the destination's certificate must chain to the system's trust store. The
+    /// worker process gets a store that holds the test authority alone (OpenSSL's <c>SSL_CERT_FILE</c>, which .NET reads
+    /// on Linux) and sends over TLS; a worker whose store lacks it refuses the handshake and sends nothing.
+    /// </summary>
+    [Fact]
+    public async Task NoTrustedCertificatesPath_TheSystemStoreDecides()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var pki = TlsTestCertificates.Create("worker-export-tls-system");
+        string received = Path.Combine(pki.Folder, "pacs");
+        using var pacs = StorescpPeer.Start(received, "+tls", pki.ServerKey, pki.ServerCertificate, "--ignore-peer-cert");
+        var settings = WorkerTestKit.Destination("pacs", pacs.Port, "STORESCP");
+        settings["Export:Destinations:0:Tls:Enabled"] = "true";
+        settings["Export:Destinations:0:Tls:ServerName"] = TlsTestCertificates.ServerName;
+        settings["Export:RetryDelays:0"] = "01:00:00";
+        string sample = WorkerTestKit.SampleFiles("02-dx-thoracolumbar-explicit")[0];
+
+        foreach (var (name, trusted) in new[] { ("worker-export-tls-system-trusted", true), ("worker-export-tls-system-untrusted", false) })
+        {
+            // An empty store (a file with no certificate) when the authority must not be trusted.
+            string store = trusted ? pki.Authority : Path.Combine(pki.Folder, "empty-store.pem");
+            File.WriteAllText(Path.Combine(pki.Folder, "empty-store.pem"), string.Empty);
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["SSL_CERT_FILE"] = store, ["SSL_CERT_DIR"] = Path.Combine(pki.Folder, "no-such-folder") };
+            using var worker = await WorkerProcess.StartAsync(name, settings, null, ct, environment);
+            var client = new DicomClient("127.0.0.1", worker.DicomPort, new DicomClientOptions { CalledAETitle = "PLAO" });
+            Assert.Equal(DicomStoreResult.Success, Assert.Single(await client.StoreAsync([sample], null, ct)).Result);
+
+            var exports = await WorkerTestKit.WaitForAsync(worker, "api/exports",
+                e => e.AsArray().Count > 0 && e.AsArray().All(x => WorkerTestKit.State(x) is "Sent" or "Retrying" or "Failed"), TimeSpan.FromSeconds(120), ct);
+            var export = Assert.Single(exports.AsArray())!;
+            Assert.True(WorkerTestKit.State(export) == (trusted ? "Sent" : "Retrying"), export.ToJsonString() + "\n" + pacs.Process.Describe());
+            int stored = Directory.Exists(received) ? Directory.GetFiles(received).Length : 0;
+            Assert.Equal(trusted, stored > 0);
+            if (!trusted)
+            {
+                Assert.Contains("TLS", export["lastError"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+            }
+
+            foreach (string file in Directory.Exists(received) ? Directory.GetFiles(received) : [])
+            {
+                File.Delete(file);
+            }
+        }
+    }
 }
