@@ -6,6 +6,8 @@ using PlaoImaging.Dicom;
 using PlaoImaging.Dicom.StructuredReport;
 using PlaoImaging.Reporting.Sr;
 using PlaoImaging.Tests.Shared;
+using Microsoft.AspNetCore.Antiforgery;
+using PlaoImaging.Worker.Dashboard;
 using PlaoImaging.Worker.Review;
 using PlaoImaging.Worker.Security;
 using Xunit;
@@ -85,5 +87,50 @@ public sealed class ReviewModelReloadTests(ReviewSample sample) : IClassFixture<
             Assert.Contains(reloaded.Version, flag.Message, StringComparison.Ordinal);
             Assert.Contains(sample.Result.Model.Id, flag.Message, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// The study page says whose rules grade a review once the engine serves another model than the one that produced
+    /// the result, and says nothing while it serves the same one.
+    /// </summary>
+    [Fact]
+    public async Task StudyPage_AfterAReloadToAnotherModel_NamesTheModelWhoseRulesGradeTheReview()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string folder = Peers.ScratchDirectory("review-reload-page");
+        string manifest = Path.Combine(folder, Path.GetFileName(sample.ManifestPath));
+        File.Copy(sample.ManifestPath, manifest);
+        using var engine = sample.ManifestEngine(manifest);
+        var bench = await ReviewTestBench.CreateAsync(sample, "review-reload-page", engine, ct);
+
+        async Task<(ReviewModelInfo? Other, string Html)> PageAsync()
+        {
+            var db = bench.Services.CreateDbContext();
+            await using (db)
+            {
+                var page = (await StudyPage.LoadAsync(db, bench.StudyId, null, null, ct))!;
+                var serving = engine.Current;
+                var other = DashboardEndpoints.OtherGradingModel(page, serving);
+                return (other, StudyHtml.Page(page, serving.Identity.Id, serving.Identity.Version, new AntiforgeryTokenSet("r", "c", "f", "h"), "rita", false, "default",
+                    otherGradingModel: other));
+            }
+        }
+
+        var before = await PageAsync();
+        Assert.Null(before.Other);
+        Assert.DoesNotContain("grading-model", before.Html, StringComparison.Ordinal);
+
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(manifest, ct))!;
+        string version = json["version"]!.GetValue<string>() + "-regraded";
+        json["version"] = version;
+        await File.WriteAllTextAsync(manifest, json.ToJsonString(), ct);
+        var reload = await engine.ReloadAsync("test", ct);
+        Assert.True(reload.Loaded, reload.Error);
+
+        var after = await PageAsync();
+        Assert.Equal(version, after.Other?.Version);
+        Assert.Contains("id=\"grading-model\"", after.Html, StringComparison.Ordinal);
+        Assert.Contains(version, after.Html, StringComparison.Ordinal);
+        Assert.Contains($"Model <strong>{sample.Result.Model.Id} {sample.Result.Model.Version}</strong>.", after.Html, StringComparison.Ordinal); // the result's model, as before
     }
 }

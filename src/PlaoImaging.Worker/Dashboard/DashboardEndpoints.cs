@@ -8,6 +8,8 @@ using PlaoImaging.Worker.Jobs;
 using PlaoImaging.Worker.Persistence;
 using PlaoImaging.Worker.Security;
 
+using PlaoImaging.Worker.Review;
+
 namespace PlaoImaging.Worker.Dashboard;
 
 /// <summary>
@@ -68,10 +70,26 @@ internal static partial class DashboardEndpoints
             return Results.Content(NotFoundPage(id), Html, statusCode: StatusCodes.Status404NotFound);
         }
 
-        var levels = engine.Manifest.OutputDecoding.LevelNames;
+        // The model serving now, once for the page: its level names, and whose rules grade the changes made in review.
+        var serving = engine.Current;
+        var levels = serving.Manifest.OutputDecoding.LevelNames;
         return Results.Content(
-            StudyHtml.Page(page, engine.Identity.Id, engine.Identity.Version, antiforgery.GetAndStoreTokens(context), context.User.Identity?.Name, print, preset, levels,
-                context.User.IsInRole(Roles.Admin)), Html);
+            StudyHtml.Page(page, serving.Identity.Id, serving.Identity.Version, antiforgery.GetAndStoreTokens(context), context.User.Identity?.Name, print, preset, levels,
+                context.User.IsInRole(Roles.Admin), OtherGradingModel(page, serving)), Html);
+    }
+
+    /// <summary>
+    /// The model whose rules grade a review of this study's result when it is not the model that produced the result
+    /// (the engine reloaded another since), as the review itself decides it (<see cref="ReviewGrading"/>); null when
+    /// they are the same or there is no result.
+    /// </summary>
+    internal static ReviewModelInfo? OtherGradingModel(StudyPage page, LoadedModel serving)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(serving);
+        return page.Result is { } result && ReviewGrading.Of(serving.Manifest, serving.Identity, result.Model) is { SameAsAnalysis: false } grading
+            ? grading.Model
+            : null;
     }
 
     /// <summary>

@@ -98,10 +98,18 @@ internal static class StudyHtml
         }
         """;
 
+    /// <summary>
+    /// When the model serving now is not the one that produced the result: whose rules grade the changes made in review
+    /// (the amended report says so too). Empty otherwise.
+    /// </summary>
+    private static string GradingNote(Review.ReviewModelInfo? other) => other is null
+        ? string.Empty
+        : $"""<p class="model" id="grading-model" role="note">Changes made in review are graded with the rules of <strong>{E(other.Id)} {E(other.Version)}</strong>, the model loaded now; the points above were found by the model named before it, which is no longer loaded.</p>""";
+
     /// <summary>The study page (<paramref name="print"/>: the printable one-page report).</summary>
     public static string Page(
         StudyPage p, string modelId, string modelVersion, AntiforgeryTokenSet tokens, string? user, bool print, string preset, IReadOnlyList<string>? levelNames = null,
-        bool admin = false)
+        bool admin = false, Review.ReviewModelInfo? otherGradingModel = null)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -118,7 +126,7 @@ internal static class StudyHtml
             <body data-study="{{s.Id}}" data-mode="{{mode}}" data-user="{{E(user)}}" data-graded="{{(p.Graded ? "1" : "0")}}">
             <a class="skip" href="#levels-heading">Skip to the levels</a>
             <header><h1>{{(print ? "Vertebral fracture report: " : "Study: ")}}{{E(name)}}</h1>
-            <p class="model">Model <strong>{{E(p.Analysis?.ModelId ?? modelId)}} {{E(p.Analysis?.ModelVersion ?? modelVersion)}}</strong>. {{WorklistHtml.Disclaimer}}</p>
+            <p class="model">Model <strong>{{E(p.Analysis?.ModelId ?? modelId)}} {{E(p.Analysis?.ModelVersion ?? modelVersion)}}</strong>. {{WorklistHtml.Disclaimer}}</p>{{GradingNote(otherGradingModel)}}
             <nav aria-label="Study pages"><a href="/">Worklist</a>{{(print ? $"<a href=\"/studies/{s.Id}\">Study page</a>" : $"<a href=\"/studies/{s.Id}/print\">Printable report</a>")}}</nav></header>
             <main>
             """);
