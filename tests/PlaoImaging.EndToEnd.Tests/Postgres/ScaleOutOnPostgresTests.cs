@@ -135,5 +135,7 @@ public sealed class ScaleOutOnPostgresTests
     private static string Describe(PostgresCluster cluster) =>
         "studies " + string.Join(", ", cluster.Query("SELECT \"State\" || ' ' || count(*) FROM studies GROUP BY \"State\"")) +
         "; exports " + string.Join(", ", cluster.Query("SELECT \"State\" || ' ' || count(*) FROM exports GROUP BY \"State\"")) +
-        "; last errors: " + string.Join(" | ", cluster.Query("SELECT \"LastError\" FROM exports WHERE \"LastError\" IS NOT NULL LIMIT 3"));
+        "; last errors: " + string.Join(" | ", cluster.Query("SELECT \"LastError\" FROM exports WHERE \"LastError\" IS NOT NULL LIMIT 3")) +
+        "; unfinished: " + string.Join(" | ", cluster.Query("SELECT \"Id\" || ' ' || \"State\" || ' gen ' || \"Generation\" || ' ' || coalesce(\"Reason\", '') FROM studies WHERE \"State\" NOT IN ('Analysed', 'NoResult', 'Failed') LIMIT 5")) +
+        "; Hangfire jobs " + string.Join(", ", cluster.Query("SELECT coalesce(statename, 'none') || ' ' || count(*) FROM hangfire.job GROUP BY statename"));
 }
