@@ -60,9 +60,9 @@ public sealed partial class ExportService(
             // token), and lets the claim go.
             var entry = db.Entry(export);
             entry.Property(x => x.ClaimedBy).OriginalValue = claim;
-            entry.Property(x => x.ClaimedUntil).OriginalValue = DateTimeOffset.MaxValue;
             export.ClaimedBy = null;
             export.ClaimedUntil = null;
+            entry.Property(x => x.ClaimedUntil).IsModified = true; // written even when it was null when read: the update above set it
 
             string? error;
             using (var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
