@@ -64,9 +64,13 @@ switch (args[0])
             }
 
             Once();
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
             var times = Enumerable.Range(0, n).Select(_ => Once()).ToList();
+            double allocatedMb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1048576.0 / n;
             int images = StudyGrouper.Group([dir]).Studies.Sum(s => s.Files.Count);
-            Console.WriteLine($"study {Path.GetFileName(dir)} files={images} n={n} median_ms={Median(times):0.0} p90_ms={P90(times):0.0}");
+            Console.WriteLine($"study {Path.GetFileName(dir)} files={images} n={n} median_ms={Median(times):0.0} p90_ms={P90(times):0.0} "
+                + $"allocated_mb={allocatedMb:0.0} gen0={(GC.CollectionCount(0) - gen0) / (double)n:0.00} gen2={(GC.CollectionCount(2) - gen2) / (double)n:0.00} (per pass)");
         }
 
         return 0;

@@ -13,7 +13,7 @@ namespace PlaoImaging.Analysis.OnnxRuntime;
 /// <see cref="ModelManifestException"/> naming the manifest field, and an execution provider that cannot run with an
 /// <see cref="ExecutionProviderUnavailableException"/>.
 /// </summary>
-public sealed class OnnxModelRunner : IModelRunner
+public sealed class OnnxModelRunner : IReusableOutputRunner
 {
     /// <summary><c>cpu</c> or <c>cuda</c>: the ONNX Runtime package this assembly was built with (build property <c>PlaoOnnxFlavour</c>).</summary>
 #if PLAO_ORT_CUDA

@@ -50,6 +50,9 @@ public sealed class StudyAnalyzer
     private readonly SpineImageReader reader;
     private readonly TimeProvider time;
 
+    // The images' frame bytes and values, reused from one study to the next; given back when a study's analysis ends.
+    private readonly ImageBufferPool buffers = new();
+
     public StudyAnalyzer(ILandmarkModel model, ModelManifest manifest, DicomCodecRegistry codecs, StudyAnalyzerOptions? options = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -112,6 +115,23 @@ public sealed class StudyAnalyzer
 
         // Read every frame the model will see; a frame that cannot be read becomes an image with its error.
         var work = new List<ImageWork>();
+        try
+        {
+            return AnalyzeImages(study, analysedAt, files, bySop, decisions, series, work, cancellationToken);
+        }
+        finally
+        {
+            // Nothing of the images outlives the analysis: the result holds measurements, not pixels.
+            foreach (var item in work)
+            {
+                buffers.Return(item.Image.Values);
+            }
+        }
+    }
+
+    private StudyResult AnalyzeImages(StudyInput study, DateTimeOffset analysedAt, IReadOnlyList<StudyFile> files, Dictionary<string, StudyFile> bySop,
+        IReadOnlyList<SeriesDecision> decisions, List<SeriesOutcome> series, List<ImageWork> work, CancellationToken cancellationToken)
+    {
         var images = new List<ImageResult>();
         foreach (var decision in decisions.Where(d => d.Selected))
         {
@@ -215,9 +235,10 @@ public sealed class StudyAnalyzer
     {
         try
         {
-            var image = reader.Read(file.Path);
+            var image = reader.Read(file.Path, 0, buffers);
             if (image.Source.SopInstanceUid != file.SopInstanceUid)
             {
+                buffers.Return(image.Values);
                 throw new ImageRejectedException($"the file now holds another instance ({image.Source.SopInstanceUid}) than when the study was assembled ({file.SopInstanceUid}): it was replaced");
             }
 

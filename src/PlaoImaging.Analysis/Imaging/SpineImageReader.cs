@@ -57,14 +57,19 @@ public sealed class SpineImageReader
     public SpineImageReaderOptions Options { get; }
 
     /// <summary>Opens a file and reads one frame (pixels stay in the file until the frame is read).</summary>
-    public SpineImage Read(string path, int frame = 0)
+    public SpineImage Read(string path, int frame = 0, ImageBufferPool? buffers = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Read(DicomFile.Open(path), frame, path);
+        return Read(DicomFile.Open(path), frame, path, buffers);
     }
 
-    /// <summary>Reads one frame (zero-based) of a file; <paramref name="path"/> is recorded in the image's source.</summary>
-    public SpineImage Read(DicomFile file, int frame = 0, string? path = null)
+    /// <summary>
+    /// Reads one frame (zero-based) of a file; <paramref name="path"/> is recorded in the image's source. With
+    /// <paramref name="buffers"/>, the frame's bytes pass through arrays of that pool and the image's
+    /// <see cref="SpineImage.Values"/> is one of its arrays, for the caller to give back
+    /// (<see cref="ImageBufferPool.Return(float[])"/>) once it has done with the image; the values are the same either way.
+    /// </summary>
+    public SpineImage Read(DicomFile file, int frame = 0, string? path = null, ImageBufferPool? buffers = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         var dataset = file.Dataset;
@@ -117,19 +122,14 @@ public sealed class SpineImageReader
             throw new ArgumentOutOfRangeException(nameof(frame), frame, $"{what} has {pixels.FrameCount} frame(s).");
         }
 
-        DicomFrameSamples samples;
         DicomDisplayParameters parameters;
         float[] values;
         try
         {
-            samples = DicomFrameSamples.Read(pixels, frame, codecs);
-            if (samples.SamplesPerPixel != 1)
-            {
-                throw new ImageRejectedException($"{what}: colour images are not measured (frame {frame + 1} decoded as {samples.PhotometricInterpretation})");
-            }
-
             parameters = DicomDisplayParameters.FromDataset(dataset, frame);
-            values = DicomFrameRenderer.ModalityValues(samples, parameters.Modality);
+            values = buffers is not null && pixels.Info is { SamplesPerPixel: 1, IsFloat: false, BitsAllocated: 1 or 8 or 16 }
+                ? ReadPooled(pixels, frame, parameters.Modality, buffers, what)
+                : ReadFresh(pixels, frame, parameters.Modality, what);
         }
         catch (DicomException e)
         {
@@ -155,8 +155,8 @@ public sealed class SpineImageReader
                 Path = path,
             },
             Modality = (DatasetReading.Text(dataset, DicomTags.Modality) ?? string.Empty).ToUpperInvariant(),
-            Rows = samples.Rows,
-            Columns = samples.Columns,
+            Rows = pixels.Info.Rows,
+            Columns = pixels.Info.Columns,
             Values = values,
             PhotometricInterpretation = photometric,
             Window = parameters.Windows.Count > 0 ? (parameters.Windows[0].Center, parameters.Windows[0].Width) : null,
@@ -165,6 +165,71 @@ public sealed class SpineImageReader
             ImageOrientationPatient = orientation.Length == 6 ? orientation : null,
             ImagePositionPatient = position.Length == 3 ? position : null,
         };
+    }
+
+    private float[] ReadFresh(DicomPixelData pixels, int frame, DicomModalityTransform modality, string what)
+    {
+        var samples = DicomFrameSamples.Read(pixels, frame, codecs);
+        if (samples.SamplesPerPixel != 1)
+        {
+            throw new ImageRejectedException($"{what}: colour images are not measured (frame {frame + 1} decoded as {samples.PhotometricInterpretation})");
+        }
+
+        return DicomFrameRenderer.ModalityValues(samples, modality);
+    }
+
+    /// <summary>
+    /// The same values as <see cref="ReadFresh"/> for one-sample integer frames, through the pool's arrays: the frame's
+    /// bytes (native, or encoded then decoded), their stored values unpacked into the values array seen as integers, then
+    /// the modality transform applied in place.
+    /// </summary>
+    private float[] ReadPooled(DicomPixelData pixels, int frame, DicomModalityTransform modality, ImageBufferPool buffers, string what)
+    {
+        var info = pixels.Info;
+        byte[]? frameBytes = null;
+        float[]? values = null;
+        try
+        {
+            ReadOnlySpan<byte> native;
+            if (pixels.IsEncapsulated)
+            {
+                frameBytes = buffers.RentBytes(pixels.EncodedFrameLength(frame));
+                int length = pixels.ReadEncodedFrame(frame, frameBytes);
+                var decoded = pixels.DecodeEncodedFrame(frameBytes.AsSpan(0, length), frame, codecs);
+                if (decoded.PhotometricInterpretation.Trim().ToUpperInvariant() is not ("MONOCHROME1" or "MONOCHROME2"))
+                {
+                    // A decoder that turned the frame into colour: the general path says so.
+                    var samples = DicomFrameSamples.Unpack(decoded, info, frame);
+                    if (samples.SamplesPerPixel != 1)
+                    {
+                        throw new ImageRejectedException($"{what}: colour images are not measured (frame {frame + 1} decoded as {samples.PhotometricInterpretation})");
+                    }
+
+                    return DicomFrameRenderer.ModalityValues(samples, modality);
+                }
+
+                native = decoded.Bytes;
+            }
+            else
+            {
+                frameBytes = buffers.RentBytes((int)info.NativeFrameBytes);
+                pixels.ReadNativeFrame(frame, frameBytes);
+                native = frameBytes.AsSpan(0, (int)info.NativeFrameBytes);
+            }
+
+            values = buffers.RentValues(info.PixelCount);
+            var stored = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(values.AsSpan());
+            DicomFrameSamples.UnpackStored(native, info, stored, frame);
+            modality.Apply(stored, values);
+            var result = values;
+            values = null;
+            return result;
+        }
+        finally
+        {
+            buffers.Return(frameBytes);
+            buffers.Return(values);
+        }
     }
 
     /// <summary>

@@ -19,3 +19,16 @@ public interface IModelRunner : IDisposable
     /// </summary>
     IReadOnlyDictionary<string, Tensor> Run(string stage, Tensor input, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A runner that can also write a stage's outputs into tensors the caller keeps, so that a caller running one stage
+/// again and again (the detector, once per study) reuses the same output memory instead of fresh arrays every run.
+/// </summary>
+public interface IReusableOutputRunner : IModelRunner
+{
+    /// <summary>Output tensors for a batch of <paramref name="batch"/> items of <paramref name="stage"/>, shaped as the manifest says.</summary>
+    IReadOnlyDictionary<string, Tensor> AllocateOutputs(string stage, int batch);
+
+    /// <summary>As <see cref="IModelRunner.Run"/>, every output written into <paramref name="outputs"/> (from <see cref="AllocateOutputs"/> for the same batch).</summary>
+    void RunInto(string stage, Tensor input, IReadOnlyDictionary<string, Tensor> outputs, CancellationToken cancellationToken = default);
+}

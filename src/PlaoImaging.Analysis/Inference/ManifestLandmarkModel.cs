@@ -37,6 +37,11 @@ public sealed class ManifestLandmarkModel : ILandmarkModel
     private readonly BufferPool detectorBuffers;
     private readonly BufferPool? refinerBuffers;
 
+    // The detector's outputs by batch size, reused from one call to the next when the runner can write into them (its
+    // heatmaps are over a megabyte per image, which fresh would be large-object garbage every study).
+    private readonly Lock outputGate = new();
+    private readonly Dictionary<int, Stack<IReadOnlyDictionary<string, Tensor>>> detectorOutputs = [];
+
     public ManifestLandmarkModel(IModelRunner runner, ManifestLandmarkModelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
@@ -91,10 +96,25 @@ public sealed class ManifestLandmarkModel : ILandmarkModel
                 }
 
                 var input = new Tensor(buffer, [count, 1, preprocessor.GridHeight, preprocessor.GridWidth]);
-                var outputs = runner.Run(DetectorStage, input, cancellationToken);
+                IReadOnlyDictionary<string, Tensor> outputs;
+                if (runner is IReusableOutputRunner reusable)
+                {
+                    outputs = RentDetectorOutputs(reusable, count);
+                    reusable.RunInto(DetectorStage, input, outputs, cancellationToken);
+                }
+                else
+                {
+                    outputs = runner.Run(DetectorStage, input, cancellationToken);
+                }
+
                 for (int b = 0; b < count; b++)
                 {
                     detections[first + b] = decoder.Decode(outputs, b);
+                }
+
+                if (runner is IReusableOutputRunner)
+                {
+                    ReturnDetectorOutputs(count, outputs);
                 }
             }
             finally
@@ -200,6 +220,36 @@ public sealed class ManifestLandmarkModel : ILandmarkModel
             finally
             {
                 refinerBuffers.Return(buffer);
+            }
+        }
+    }
+
+    private IReadOnlyDictionary<string, Tensor> RentDetectorOutputs(IReusableOutputRunner reusable, int count)
+    {
+        lock (outputGate)
+        {
+            if (detectorOutputs.TryGetValue(count, out var free) && free.Count > 0)
+            {
+                return free.Pop();
+            }
+        }
+
+        return reusable.AllocateOutputs(DetectorStage, count);
+    }
+
+    /// <summary>Keeps outputs for the next call of the same batch size (up to <see cref="ManifestLandmarkModelOptions.PooledBuffers"/> per size); a run that threw does not come here.</summary>
+    private void ReturnDetectorOutputs(int count, IReadOnlyDictionary<string, Tensor> outputs)
+    {
+        lock (outputGate)
+        {
+            if (!detectorOutputs.TryGetValue(count, out var free))
+            {
+                detectorOutputs[count] = free = new Stack<IReadOnlyDictionary<string, Tensor>>();
+            }
+
+            if (free.Count < options.PooledBuffers)
+            {
+                free.Push(outputs);
             }
         }
     }

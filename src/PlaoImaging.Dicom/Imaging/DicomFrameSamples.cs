@@ -129,10 +129,82 @@ public sealed class DicomFrameSamples
         return unchecked((int)value);
     }
 
+    /// <summary>
+    /// The stored values of a one-sample integer frame of 1, 8 or 16 bits allocated (native bytes, as <see cref="Unpack(ReadOnlySpan{byte}, DicomImageInfo, int)"/>
+    /// reads them) written into <paramref name="destination"/>, which holds at least one value per pixel: the same values
+    /// as that method's plane, into memory the caller owns.
+    /// </summary>
+    public static void UnpackStored(ReadOnlySpan<byte> native, DicomImageInfo info, Span<int> destination, int frame = 0)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        if (info.SamplesPerPixel != 1 || info.IsFloat || info.BitsAllocated is not (1 or 8 or 16))
+        {
+            throw new DicomPixelDataException(frame, $"{info.SamplesPerPixel} samples of {info.BitsAllocated} bits{(info.IsFloat ? " (float)" : string.Empty)} are not one integer sample per pixel");
+        }
+
+        int pixels = info.PixelCount;
+        long needed = info.FrameBytes;
+        if (native.Length < needed)
+        {
+            throw new DicomPixelDataException(frame, $"the frame holds {native.Length} bytes; {needed} are needed for {info.Rows} × {info.Columns} × {info.SamplesPerPixel} samples of {info.BitsAllocated} bits");
+        }
+
+        if (destination.Length < pixels)
+        {
+            throw new ArgumentException($"the frame has {pixels} pixels; the destination holds {destination.Length}", nameof(destination));
+        }
+
+        int bitsStored = info.BitsStored;
+        int highBit = info.HighBit;
+        bool signed = info.IsSigned;
+        var plane = destination[..pixels];
+        switch (info.BitsAllocated)
+        {
+            case 8 when bitsStored == 8 && highBit == 7:
+                for (int p = 0; p < pixels; p++)
+                {
+                    plane[p] = signed ? (int)(sbyte)native[p] : native[p];
+                }
+
+                break;
+            case 16 when bitsStored == 16 && highBit == 15:
+                var words = native[..(pixels * 2)];
+                for (int p = 0; p < plane.Length; p++)
+                {
+                    ushort word = BinaryPrimitives.ReadUInt16LittleEndian(words[(p * 2)..]);
+                    plane[p] = signed ? (int)(short)word : word;
+                }
+
+                break;
+            case 16:
+                for (int p = 0; p < pixels; p++)
+                {
+                    plane[p] = StoredValue(BinaryPrimitives.ReadUInt16LittleEndian(native[(p * 2)..]), bitsStored, highBit, signed);
+                }
+
+                break;
+            default:
+                for (int p = 0; p < pixels; p++)
+                {
+                    uint raw = info.BitsAllocated == 1 ? (uint)(native[p >> 3] >> (p & 7)) & 1 : native[p];
+                    plane[p] = StoredValue(raw, bitsStored, highBit, signed);
+                }
+
+                break;
+        }
+    }
+
     private static int[][] UnpackInteger(ReadOnlySpan<byte> bytes, DicomImageInfo info)
     {
         int pixels = info.PixelCount;
         int samples = info.SamplesPerPixel;
+        if (samples == 1 && info.BitsAllocated is 1 or 8 or 16)
+        {
+            var single = new int[pixels];
+            UnpackStored(bytes, info, single);
+            return [single];
+        }
+
         var planes = new int[samples][];
         for (int s = 0; s < samples; s++)
         {

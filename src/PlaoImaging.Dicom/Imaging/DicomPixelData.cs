@@ -75,6 +75,42 @@ public sealed class DicomPixelData
     /// <summary>The native bytes of one frame (stored sample values, little-endian, layout as <see cref="Info"/> says).</summary>
     public byte[] GetNativeFrame(int frame)
     {
+        var value = CheckNativeFrame(frame);
+        if (Info.BitsAllocated == 1)
+        {
+            return GetBitFrame(value.Buffer, frame);
+        }
+
+        var bytes = GC.AllocateUninitializedArray<byte>((int)Info.NativeFrameBytes);
+        value.Buffer.Read(frame * Info.NativeFrameBytes, bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Reads the native bytes of one frame into <paramref name="destination"/>, which must hold at least
+    /// <see cref="DicomImageInfo.NativeFrameBytes"/> bytes (the same bytes as <see cref="GetNativeFrame"/>, into memory
+    /// the caller owns, for example a buffer reused from frame to frame).
+    /// </summary>
+    public void ReadNativeFrame(int frame, Span<byte> destination)
+    {
+        var value = CheckNativeFrame(frame);
+        int length = (int)Info.NativeFrameBytes;
+        if (destination.Length < length)
+        {
+            throw new ArgumentException($"the frame needs {length} bytes; the destination holds {destination.Length}", nameof(destination));
+        }
+
+        if (Info.BitsAllocated == 1)
+        {
+            GetBitFrame(value.Buffer, frame).CopyTo(destination);
+            return;
+        }
+
+        value.Buffer.Read(frame * Info.NativeFrameBytes, destination[..length]);
+    }
+
+    private DicomValueElement CheckNativeFrame(int frame)
+    {
         CheckFrame(frame);
         if (element is not DicomValueElement value)
         {
@@ -90,18 +126,60 @@ public sealed class DicomPixelData
             throw new DicomPixelDataException(frame, $"native pixel data holds {value.Length} bytes; this frame ends at byte {frameEnd}");
         }
 
-        if (Info.BitsAllocated == 1)
-        {
-            return GetBitFrame(value.Buffer, frame);
-        }
-
-        var bytes = GC.AllocateUninitializedArray<byte>((int)Info.NativeFrameBytes);
-        value.Buffer.Read(frame * Info.NativeFrameBytes, bytes);
-        return bytes;
+        return value;
     }
 
     /// <summary>The encoded bytes of one frame: its fragments joined.</summary>
     public byte[] GetEncodedFrame(int frame)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(EncodedFrameLength(frame));
+        ReadEncodedFrame(frame, bytes);
+        return bytes;
+    }
+
+    /// <summary>How many bytes the encoded frame holds (its fragments' lengths added up).</summary>
+    public int EncodedFrameLength(int frame)
+    {
+        var (fragments, indices) = LocateEncodedFrame(frame);
+        long total = 0;
+        foreach (int i in indices)
+        {
+            total += fragments.Fragments[i].Length;
+        }
+
+        if (total > int.MaxValue)
+        {
+            throw new DicomPixelDataException(frame, $"the frame's fragments total {total} bytes");
+        }
+
+        return (int)total;
+    }
+
+    /// <summary>
+    /// Reads the encoded bytes of one frame (its fragments joined, as <see cref="GetEncodedFrame"/>) into the first
+    /// <see cref="EncodedFrameLength"/> bytes of <paramref name="destination"/>, and returns that length.
+    /// </summary>
+    public int ReadEncodedFrame(int frame, Span<byte> destination)
+    {
+        int total = EncodedFrameLength(frame);
+        if (destination.Length < total)
+        {
+            throw new ArgumentException($"the frame needs {total} bytes; the destination holds {destination.Length}", nameof(destination));
+        }
+
+        var (fragments, indices) = LocateEncodedFrame(frame);
+        int offset = 0;
+        foreach (int i in indices)
+        {
+            var fragment = fragments.Fragments[i];
+            fragment.Read(0, destination.Slice(offset, (int)fragment.Length));
+            offset += (int)fragment.Length;
+        }
+
+        return total;
+    }
+
+    private (DicomFragmentSequence Fragments, IReadOnlyList<int> Indices) LocateEncodedFrame(int frame)
     {
         CheckFrame(frame);
         if (element is not DicomFragmentSequence fragments)
@@ -115,23 +193,7 @@ public sealed class DicomPixelData
             throw new DicomPixelDataException(frame, map.Problem!);
         }
 
-        var indices = map.Located[frame];
-        long total = indices.Sum(i => fragments.Fragments[i].Length);
-        if (total > int.MaxValue)
-        {
-            throw new DicomPixelDataException(frame, $"the frame's fragments total {total} bytes");
-        }
-
-        var bytes = GC.AllocateUninitializedArray<byte>((int)total);
-        int offset = 0;
-        foreach (int i in indices)
-        {
-            var fragment = fragments.Fragments[i];
-            fragment.Read(0, bytes.AsSpan(offset, (int)fragment.Length));
-            offset += (int)fragment.Length;
-        }
-
-        return bytes;
+        return (fragments, map.Located[frame]);
     }
 
     /// <summary>One frame decoded to native stored values: sliced when native, decoded by <paramref name="codecs"/> when encapsulated.</summary>
@@ -143,8 +205,18 @@ public sealed class DicomPixelData
             return new DicomDecodedFrame(GetNativeFrame(frame), Info.PhotometricInterpretation, Info.PlanarConfiguration);
         }
 
+        return DecodeEncodedFrame(GetEncodedFrame(frame), frame, codecs);
+    }
+
+    /// <summary>
+    /// Decodes frame <paramref name="frame"/>'s encoded bytes, read by the caller (<see cref="ReadEncodedFrame"/>), with
+    /// the registry's codec for this transfer syntax; errors as <see cref="DecodeFrame"/>.
+    /// </summary>
+    public DicomDecodedFrame DecodeEncodedFrame(ReadOnlySpan<byte> encoded, int frame, DicomCodecRegistry codecs)
+    {
+        ArgumentNullException.ThrowIfNull(codecs);
+        CheckFrame(frame);
         var codec = codecs.Get(TransferSyntax);
-        var encoded = GetEncodedFrame(frame);
         try
         {
             var decoded = codec.Decode(encoded, Info, frame);

@@ -5,11 +5,15 @@ using Xunit;
 
 namespace PlaoImaging.Analysis.Tests.ImagingReader;
 
-public sealed class SpineImageReaderTests
+/// <summary>The reader on synthetic images; every test runs again through an <see cref="ImageBufferPool"/> (<see cref="SpineImageReaderPooledTests"/>).</summary>
+public class SpineImageReaderTests
 {
     private readonly SpineImageReader reader = new(DicomCodecRegistry.CreateDefault());
 
-    private SpineImage Read(DicomDataset dataset, int frame = 0) => reader.Read(new DicomFile(dataset), frame);
+    /// <summary>The pool the reads go through (none here).</summary>
+    protected virtual ImageBufferPool? Buffers => null;
+
+    private SpineImage Read(DicomDataset dataset, int frame = 0) => reader.Read(new DicomFile(dataset), frame, null, Buffers);
 
     [Fact]
     public void Read_NativeImage_ModalityValuesRowByRow()
@@ -84,7 +88,7 @@ public sealed class SpineImageReaderTests
 
         var direct = Read(ds);
         var file = SyntheticImages.RoundTrip(ds);
-        var image = reader.Read(file);
+        var image = reader.Read(file, 0, null, Buffers);
 
         Assert.Equal(direct.Values, image.Values);
         Assert.Equal(SpacingProvenance.ImagerPixelSpacingUncorrected, image.Spacing.Provenance);
@@ -141,7 +145,7 @@ public sealed class SpineImageReaderTests
     {
         var small = new SpineImageReader(DicomCodecRegistry.CreateDefault(), new SpineImageReaderOptions { MaxRows = 100, MaxColumns = 100 });
 
-        var e = Assert.Throws<ImageRejectedException>(() => small.Read(new DicomFile(SyntheticImages.Gray(101, 64))));
+        var e = Assert.Throws<ImageRejectedException>(() => small.Read(new DicomFile(SyntheticImages.Gray(101, 64)), 0, null, Buffers));
 
         Assert.Contains("101 × 64 pixels exceeds the limit of 100 × 100", e.Message, StringComparison.Ordinal);
     }
@@ -186,7 +190,7 @@ public sealed class SpineImageReaderTests
         var garbage = Enumerable.Range(0, 64).Select(i => (byte)(i * 37)).ToArray();
         ds.AddOrUpdate(new DicomFragmentSequence(DicomTags.PixelData, DicomVR.OB, DicomBuffer.FromMemory(Array.Empty<byte>()), [DicomBuffer.FromMemory(garbage)]));
 
-        var e = Assert.Throws<ImageRejectedException>(() => reader.Read(new DicomFile(ds, DicomTransferSyntax.JpegLosslessSV1)));
+        var e = Assert.Throws<ImageRejectedException>(() => reader.Read(new DicomFile(ds, DicomTransferSyntax.JpegLosslessSV1), 0, null, Buffers));
 
         Assert.Contains("frame 1 cannot be decoded", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Frame 1:", e.Message, StringComparison.Ordinal);
@@ -200,7 +204,7 @@ public sealed class SpineImageReaderTests
         ds.AddOrUpdate(new DicomFragmentSequence(DicomTags.PixelData, DicomVR.OB, DicomBuffer.FromMemory(Array.Empty<byte>()), [DicomBuffer.FromMemory(new byte[16])]));
         var bare = new SpineImageReader(new DicomCodecRegistry());
 
-        var e = Assert.Throws<ImageRejectedException>(() => bare.Read(new DicomFile(ds, DicomTransferSyntax.JpegLSLossless)));
+        var e = Assert.Throws<ImageRejectedException>(() => bare.Read(new DicomFile(ds, DicomTransferSyntax.JpegLSLossless), 0, null, Buffers));
 
         Assert.Contains("JPEG-LS", e.Message, StringComparison.Ordinal);
         Assert.IsType<DicomPixelDataException>(e.InnerException);

@@ -29,6 +29,21 @@ public sealed record DicomModalityTransform
     public float[] Apply(ReadOnlySpan<int> stored)
     {
         var output = new float[stored.Length];
+        Apply(stored, output);
+        return output;
+    }
+
+    /// <summary>
+    /// Modality values of integer samples written into <paramref name="output"/> (at least as long). The two may be the
+    /// same memory seen as integers and as floats: each value is read before its place is written.
+    /// </summary>
+    public void Apply(ReadOnlySpan<int> stored, Span<float> output)
+    {
+        if (output.Length < stored.Length)
+        {
+            throw new ArgumentException($"{stored.Length} values do not fit in {output.Length}", nameof(output));
+        }
+
         if (Lut is { } lut)
         {
             for (int i = 0; i < stored.Length; i++)
@@ -43,8 +58,6 @@ public sealed record DicomModalityTransform
                 output[i] = (float)((stored[i] * Slope) + Intercept);
             }
         }
-
-        return output;
     }
 
     /// <summary>Modality values of real samples (Float Pixel Data: only a rescale applies; a LUT is looked up at the rounded value).</summary>
