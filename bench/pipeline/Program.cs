@@ -117,10 +117,17 @@ internal sealed class Stages(ModelManifest manifest, IModelRunner runner, DicomC
     public static readonly string[] Names = ["read", "decode", "preprocess", "inference", "refine", "postprocess"];
 
     private readonly SpineImageReader reader = new(codecs);
+
+    // As StudyAnalyzer reads: frame bytes and values through reused arrays, the values given back after each image.
+    private readonly ImageBufferPool buffers = new();
     private readonly ModelPreprocessor preprocessor = new(manifest);
     private readonly DetectorDecoder decoder = new(manifest.OutputDecoding);
     private readonly GenantGrader grader = new(manifest);
     private readonly float[] input = new float[manifest.Preprocessing.GridHeight * manifest.Preprocessing.GridWidth];
+
+    // As ManifestLandmarkModel runs: the detector's outputs and the refiner's crops in arrays kept from run to run.
+    private readonly IReadOnlyDictionary<string, Tensor>? detectorOutputs = (runner as IReusableOutputRunner)?.AllocateOutputs("detector", 1);
+    private float[] crops = [];
 
     /// <summary>Milliseconds of each stage for one image.</summary>
     public double[] Run(string path)
@@ -129,11 +136,17 @@ internal sealed class Stages(ModelManifest manifest, IModelRunner runner, DicomC
         var clock = Stopwatch.StartNew();
         var file = DicomFile.Open(path);
         t[0] = Lap(clock);
-        var image = reader.Read(file, 0, path);
+        var image = reader.Read(file, 0, path, buffers);
         t[1] = Lap(clock);
         var geometry = preprocessor.Prepare(image, input);
         t[2] = Lap(clock);
-        var outputs = runner.Run("detector", new Tensor(input, [1, 1, preprocessor.GridHeight, preprocessor.GridWidth]));
+        var detectorInput = new Tensor(input, [1, 1, preprocessor.GridHeight, preprocessor.GridWidth]);
+        var outputs = detectorOutputs ?? runner.Run("detector", detectorInput);
+        if (detectorOutputs is not null)
+        {
+            ((IReusableOutputRunner)runner).RunInto("detector", detectorInput, detectorOutputs);
+        }
+
         t[3] = Lap(clock);
         var found = decoder.Decode(outputs, 0);
         var points = found.Select(d => d.Points.Select(geometry.ToImage).ToList()).ToList();
@@ -143,7 +156,11 @@ internal sealed class Stages(ModelManifest manifest, IModelRunner runner, DicomC
             var crop = manifest.Refinement!.Crop;
             int size = crop.SizePx;
             int length = size * size;
-            float[] crops = new float[points.Count * length];
+            if (crops.Length < points.Count * length)
+            {
+                crops = new float[points.Count * length];
+            }
+
             var frames = new CropFrame[points.Count];
             for (int v = 0; v < points.Count; v++)
             {
@@ -164,6 +181,7 @@ internal sealed class Stages(ModelManifest manifest, IModelRunner runner, DicomC
         var vertebrae = found.Select((d, v) => new VertebraPoints(d.Level, points[v])).ToList();
         MeasurementSpacing? spacing = image.Spacing.HasSpacing ? new MeasurementSpacing(image.Spacing.RowMm, image.Spacing.ColumnMm) : null;
         _ = grader.Grade(vertebrae, spacing);
+        buffers.Return(image.Values);
         t[5] = Lap(clock);
         return t;
     }
