@@ -86,7 +86,7 @@ public static class WorkerComposition
             .UseRecommendedSerializerSettings());
         if (roles.Has(WorkerRoles.Analysis))
         {
-            services.AddHangfireServer((sp, options) =>
+            AddJobServer(services, options =>
             {
                 options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:realtime";
                 options.Queues = roles.Has(WorkerRoles.Export) ? [JobQueues.Realtime, JobQueues.Export] : [JobQueues.Realtime];
@@ -97,7 +97,7 @@ public static class WorkerComposition
                 // configured retry delay; a 1 s poll keeps each retry within a second of its delay.
                 options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             });
-            services.AddHangfireServer((sp, options) =>
+            AddJobServer(services, options =>
             {
                 options.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:batch";
                 options.Queues = [JobQueues.Batch];
@@ -108,7 +108,7 @@ public static class WorkerComposition
 
         if (roles.Has(WorkerRoles.Export))
         {
-            services.AddHangfireServer((sp, options) =>
+            AddJobServer(services, options =>
             {
                 // With export served only after realtime, a burst of studies kept every report back until the last
                 // of them was analysed (the first tenth of 500 reached the PACS after 89 s, bench/README.md).
@@ -309,4 +309,14 @@ public static class WorkerComposition
         services.AddAntiforgery();
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "keys"))).SetApplicationName("PlaoImaging");
     }
+
+    /// <summary>A Hangfire job server as a hosted service that starts afresh after an outage of its storage (<see cref="RestartingJobServer"/>).</summary>
+    private static void AddJobServer(IServiceCollection services, Action<BackgroundJobServerOptions> configure) =>
+        services.AddSingleton<IHostedService>(sp =>
+        {
+            var options = new BackgroundJobServerOptions();
+            configure(options);
+            return new RestartingJobServer(options, sp.GetRequiredService<JobStorage>(), sp, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RestartingJobServer>>(),
+                sp.GetRequiredService<IOptions<JobsSettings>>().Value.StorageProbeInterval);
+        });
 }

@@ -47,6 +47,8 @@ public sealed class WorkerSettingsValidatorTests
     [InlineData("Jobs:RealtimeWorkers", "0", "Jobs:RealtimeWorkers is 0")]
     [InlineData("Jobs:BatchWorkers", "65", "Jobs:BatchWorkers is 65")]
     [InlineData("Jobs:BatchAnalyses", "-1", "Jobs:BatchAnalyses is -1")]
+    [InlineData("Jobs:StorageProbeInterval", "00:00:00.01", "Jobs:StorageProbeInterval is 00:00:00.0100000")]
+    [InlineData("Jobs:StorageProbeInterval", "01:00:00", "Jobs:StorageProbeInterval is 01:00:00")]
     [InlineData("Retention:KeepImagesDays", "-1", "Retention:KeepImagesDays is -1")]
     [InlineData("Retention:Schedule", "daily", "Retention:Schedule 'daily' is not a cron expression")]
     [InlineData("Analysis:Provider", "tpu", "Analysis:Provider is 'tpu'")]

@@ -228,6 +228,12 @@ public sealed class JobsSettings
     /// SQLite is one node, whose start-up queues again what it was doing.
     /// </summary>
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How often each job server reads its storage to notice the end of an outage, after which it starts afresh rather
+    /// than let its loops wait out Hangfire's back-off (up to n² seconds after the n-th failure in a row).
+    /// </summary>
+    public TimeSpan StorageProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Retention (section <c>Retention</c>): stored images of finished studies are removed after a while; results, reports and the index stay.</summary>

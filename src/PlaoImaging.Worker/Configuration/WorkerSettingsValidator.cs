@@ -142,6 +142,11 @@ public sealed partial class WorkerSettingsValidator :
             errors.Add($"Jobs:InvisibilityTimeout is {options.InvisibilityTimeout}; use 10 seconds or more (a live node extends it every fifth of it)");
         }
 
+        if (options.StorageProbeInterval < TimeSpan.FromMilliseconds(100) || options.StorageProbeInterval > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Jobs:StorageProbeInterval is {options.StorageProbeInterval}; use 00:00:00.1 to 00:05:00");
+        }
+
         return Result(errors);
     }
 
