@@ -155,12 +155,12 @@ public sealed partial class RestartingJobServer : IHostedService, IDisposable
             if (downSince is { } since)
             {
                 downSince = null;
-                Restart(time.GetUtcNow() - since, error);
+                await RestartAsync(time.GetUtcNow() - since, error).ConfigureAwait(false);
             }
         }
     }
 
-    private void Restart(TimeSpan away, string? error)
+    private async Task RestartAsync(TimeSpan away, string? error)
     {
         BackgroundJobServerHostedService? old;
         BackgroundJobServerHostedService fresh;
@@ -187,7 +187,7 @@ public sealed partial class RestartingJobServer : IHostedService, IDisposable
             }));
         }
 
-        fresh.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        await fresh.StartAsync(CancellationToken.None).ConfigureAwait(false);
         LogRestarted(logger, name, away.TotalSeconds, error ?? "unknown");
     }
 

@@ -97,8 +97,28 @@ public sealed class FrameIntoBufferTests
 
         DicomFrameSamples.UnpackStored(bytes, info, destination);
 
-        Assert.Equal(DicomFrameSamples.Unpack(bytes, info).IntegerPlanes![0], destination[..20]);
+        Assert.Equal(Expected(bytes, info), destination[..20]);
+        Assert.Equal(destination[..20], DicomFrameSamples.Unpack(bytes, info).IntegerPlanes![0]);
         Assert.All(destination[20..], v => Assert.Equal(-99, v));
+    }
+
+    /// <summary>Stored values worked out here from PS3.5 8.1.1 (cells little-endian, bits from High Bit down, two's complement when signed).</summary>
+    private static int[] Expected(byte[] bytes, DicomImageInfo info)
+    {
+        var values = new int[info.PixelCount];
+        for (int p = 0; p < values.Length; p++)
+        {
+            long cell = info.BitsAllocated switch
+            {
+                1 => (bytes[p / 8] >> (p % 8)) & 1,
+                8 => bytes[p],
+                _ => bytes[2 * p] | (bytes[(2 * p) + 1] << 8),
+            };
+            long value = (cell >> (info.HighBit - info.BitsStored + 1)) % (1L << info.BitsStored);
+            values[p] = (int)(info.IsSigned && value >= 1L << (info.BitsStored - 1) ? value - (1L << info.BitsStored) : value);
+        }
+
+        return values;
     }
 
     [Fact]
