@@ -71,6 +71,15 @@ internal static class JpegCodecs
             throw new DicomPixelDataException(frame, $"signed {info.PhotometricInterpretation} samples cannot be converted to RGB (DCMTK refuses them too)");
         }
 
+        if (header.Process == JpegProcess.Lossless && header.Components.Length == 1 && info.BitsAllocated == 16 && !ycc && BitConverter.IsLittleEndian)
+        {
+            // The radiograph case: one component of 16-bit cells, decoded straight into the frame's bytes (every sample
+            // is written, or the decoder throws), with no plane to allocate and copy from.
+            var bytes = GC.AllocateUninitializedArray<byte>((int)info.FrameBytes);
+            JpegLossless.DecodeInto(encoded, stream, frame, MemoryMarshal.Cast<byte, ushort>(bytes.AsSpan()));
+            return new DicomDecodedFrame(bytes, info.PhotometricInterpretation, 0);
+        }
+
         var planes = header.Process == JpegProcess.Lossless
             ? JpegLossless.Decode(encoded, stream, frame)
             : JpegDct.Decode(encoded, stream, frame);

@@ -15,8 +15,6 @@ internal static class JpegLossless
     public static ushort[][] Decode(ReadOnlySpan<byte> data, JpegCodestream stream, int frame)
     {
         var header = stream.Frame;
-        int width = header.SamplesPerLine;
-        int height = header.Lines;
         int count = header.Components.Length;
         if (count > 1 && header.Components.Any(c => c.H != 1 || c.V != 1))
         {
@@ -26,9 +24,34 @@ internal static class JpegLossless
         var planes = new ushort[count][];
         for (int i = 0; i < count; i++)
         {
-            planes[i] = new ushort[(long)width * height];
+            planes[i] = new ushort[(long)header.SamplesPerLine * header.Lines];
         }
 
+        DecodeScans(data, stream, frame, planes, []);
+        return planes;
+    }
+
+    /// <summary>
+    /// Decodes a one-component frame into <paramref name="plane"/> (at least its samples long): the same samples as
+    /// <see cref="Decode"/>'s plane, written where the caller wants them (the radiograph case: straight into the native
+    /// frame's bytes, with no plane to copy from).
+    /// </summary>
+    public static void DecodeInto(ReadOnlySpan<byte> data, JpegCodestream stream, int frame, Span<ushort> plane)
+    {
+        var header = stream.Frame;
+        if (header.Components.Length != 1 || plane.Length < (long)header.SamplesPerLine * header.Lines)
+        {
+            throw new ArgumentException($"a plane of {plane.Length} samples for {header.Components.Length} components of {header.SamplesPerLine} × {header.Lines}", nameof(plane));
+        }
+
+        DecodeScans(data, stream, frame, [], plane[..(header.SamplesPerLine * header.Lines)]);
+    }
+
+    /// <summary>Every scan of the frame into <paramref name="planes"/>, or into <paramref name="single"/> when it is not empty (one component).</summary>
+    private static void DecodeScans(ReadOnlySpan<byte> data, JpegCodestream stream, int frame, ushort[][] planes, Span<ushort> single)
+    {
+        var header = stream.Frame;
+        int count = header.Components.Length;
         var decoded = new bool[count];
         var tables = new JpegHuffmanDecodingTable?[4];
         int restartInterval = 0;
@@ -44,7 +67,7 @@ internal static class JpegLossless
                     restartInterval = JpegCodestream.ReadRestartInterval(p, frame);
                     break;
                 case 0xDA:
-                    DecodeScan(data.Slice(segment.EntropyStart, segment.EntropyLength), p, header, tables, restartInterval, planes, decoded, frame);
+                    DecodeScan(data.Slice(segment.EntropyStart, segment.EntropyLength), p, header, tables, restartInterval, planes, single, decoded, frame);
                     break;
             }
         }
@@ -54,12 +77,10 @@ internal static class JpegLossless
         {
             throw new DicomPixelDataException(frame, $"JPEG lossless component {header.Components[missing].Id} is in no scan");
         }
-
-        return planes;
     }
 
     private static void DecodeScan(ReadOnlySpan<byte> entropy, ReadOnlySpan<byte> scan, JpegFrameHeader header, JpegHuffmanDecodingTable?[] tables,
-        int restartInterval, ushort[][] planes, bool[] decoded, int frame)
+        int restartInterval, ushort[][] planes, Span<ushort> single, bool[] decoded, int frame)
     {
         int n = scan[0];
         var components = new int[n];
@@ -120,7 +141,7 @@ internal static class JpegLossless
             int row = y * width;
             if (n == 1)
             {
-                DecodeLine(ref reader, planes[components[0]], componentTables[0], row, width, firstLine, predictor, initial, lineDifferences);
+                DecodeLine(ref reader, single.IsEmpty ? planes[components[0]] : single, componentTables[0], row, width, firstLine, predictor, initial, lineDifferences);
                 continue;
             }
 
@@ -153,7 +174,7 @@ internal static class JpegLossless
         {
             foreach (int index in components)
             {
-                var plane = planes[index];
+                var plane = single.IsEmpty ? planes[index] : single;
                 for (int i = 0; i < plane.Length; i++)
                 {
                     plane[i] = (ushort)(plane[i] << pointTransform);
@@ -167,11 +188,11 @@ internal static class JpegLossless
     /// pass, then the predictor, chosen once per line, adds them up; the same arithmetic as the interleaved loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DecodeLine(ref JpegBitReader reader, ushort[] plane, JpegHuffmanDecodingTable table, int row, int width, bool firstLine, int predictor, int initial, Span<int> differences)
+    private static void DecodeLine(ref JpegBitReader reader, Span<ushort> plane, JpegHuffmanDecodingTable table, int row, int width, bool firstLine, int predictor, int initial, Span<int> differences)
     {
         var d = differences[..width];
         reader.DecodeDifferences(table, d);
-        var line = plane.AsSpan(row, width);
+        var line = plane.Slice(row, width);
         line[0] = (ushort)((firstLine ? initial : plane[row - width]) + d[0]);
         if (firstLine || predictor == 1)
         {
@@ -185,7 +206,7 @@ internal static class JpegLossless
             return;
         }
 
-        var above = plane.AsSpan(row - width, width);
+        var above = plane.Slice(row - width, width);
         switch (predictor)
         {
             case 2:
