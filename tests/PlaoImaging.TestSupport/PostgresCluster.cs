@@ -122,9 +122,15 @@ public sealed class PostgresCluster : IDisposable
         "-o", ServerOptions,
     ], 90);
 
-    /// <summary>The server's options: this cluster's port and socket folder, loopback only, durability off (a test's data is thrown away).</summary>
+    /// <summary>
+    /// The server's options: this cluster's port and socket folder, loopback only, no flushing to the disk (a test's data
+    /// is thrown away, and <see cref="Stop"/> ends the server, not the machine, so what reached the kernel survives it).
+    /// Commits stay synchronous: with <c>synchronous_commit=off</c> an immediate stop loses the last commits the server
+    /// had already acknowledged, which no production database does, and a test then saw a job it had finished come back
+    /// as fetched and unfinished (invisible to every worker until <c>Jobs:InvisibilityTimeout</c>).
+    /// </summary>
     private string ServerOptions =>
-        $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {Folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
+        $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {Folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200";
 
     /// <summary>Stops the server at once (no checkpoint) and removes the folder.</summary>
     public void Dispose()
