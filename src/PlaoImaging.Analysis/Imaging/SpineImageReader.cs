@@ -167,9 +167,12 @@ public sealed class SpineImageReader
         };
     }
 
-    private float[] ReadFresh(DicomPixelData pixels, int frame, DicomModalityTransform modality, string what)
+    private float[] ReadFresh(DicomPixelData pixels, int frame, DicomModalityTransform modality, string what) =>
+        GreyValues(DicomFrameSamples.Read(pixels, frame, codecs), frame, modality, what);
+
+    /// <summary>The modality values of decoded samples, refused when the decoder gave colour.</summary>
+    private static float[] GreyValues(DicomFrameSamples samples, int frame, DicomModalityTransform modality, string what)
     {
-        var samples = DicomFrameSamples.Read(pixels, frame, codecs);
         if (samples.SamplesPerPixel != 1)
         {
             throw new ImageRejectedException($"{what}: colour images are not measured (frame {frame + 1} decoded as {samples.PhotometricInterpretation})");
@@ -199,13 +202,7 @@ public sealed class SpineImageReader
                 if (decoded.PhotometricInterpretation.Trim().ToUpperInvariant() is not ("MONOCHROME1" or "MONOCHROME2"))
                 {
                     // A decoder that turned the frame into colour: the general path says so.
-                    var samples = DicomFrameSamples.Unpack(decoded, info, frame);
-                    if (samples.SamplesPerPixel != 1)
-                    {
-                        throw new ImageRejectedException($"{what}: colour images are not measured (frame {frame + 1} decoded as {samples.PhotometricInterpretation})");
-                    }
-
-                    return DicomFrameRenderer.ModalityValues(samples, modality);
+                    return GreyValues(DicomFrameSamples.Unpack(decoded, info, frame), frame, modality, what);
                 }
 
                 native = decoded.Bytes;
