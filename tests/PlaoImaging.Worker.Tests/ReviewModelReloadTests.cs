@@ -8,6 +8,7 @@ using PlaoImaging.Reporting.Sr;
 using PlaoImaging.Tests.Shared;
 using Microsoft.AspNetCore.Antiforgery;
 using PlaoImaging.Worker.Dashboard;
+using PlaoImaging.Worker.Jobs;
 using PlaoImaging.Worker.Review;
 using PlaoImaging.Worker.Security;
 using Xunit;
@@ -26,26 +27,20 @@ public sealed class ReviewModelReloadTests(ReviewSample sample) : IClassFixture<
     public async Task MovePointsAsync_AfterAReloadToOtherGradingRules_GradesWithTheServingModel_AndRecordsIt()
     {
         var ct = TestContext.Current.CancellationToken;
-        string folder = Peers.ScratchDirectory("review-reload");
-        string manifest = Path.Combine(folder, Path.GetFileName(sample.ManifestPath));
-        File.Copy(sample.ManifestPath, manifest);
-        using var engine = sample.ManifestEngine(manifest);
-        var bench = await ReviewTestBench.CreateAsync(sample, "review-reload", engine, ct);
+        var (manifest, engine, bench) = await StartAsync("review-reload", ct);
+        using var serving = engine;
         var review = ReviewTestBench.Ok(await bench.Reviews.GetAsync(bench.StudyId, "rita", ct));
         Assert.True(review.Grading.SameAsAnalysis);
         var wedged = review.Levels.Where(l => l.Grade > 0 && l.Deformity == "wedge").OrderByDescending(l => l.Grade).First();
 
         // The same model files with other normal shapes (a rule change that keeps the points valid), as a new version.
-        var json = JsonNode.Parse(await File.ReadAllTextAsync(manifest, ct))!;
-        json["version"] = json["version"]!.GetValue<string>() + "-regraded";
-        foreach (var reference in json["grading"]!["reference"]!["levels"]!.AsObject())
+        await ReloadAsNewVersionAsync(manifest, engine, json =>
         {
-            reference.Value!["ha_hp"] = reference.Value["ha_hp"]!.GetValue<double>() * 0.7;
-        }
-
-        await File.WriteAllTextAsync(manifest, json.ToJsonString(), ct);
-        var reload = await engine.ReloadAsync("test", ct);
-        Assert.True(reload.Loaded, reload.Error);
+            foreach (var reference in json["grading"]!["reference"]!["levels"]!.AsObject())
+            {
+                reference.Value!["ha_hp"] = reference.Value["ha_hp"]!.GetValue<double>() * 0.7;
+            }
+        }, ct);
         var reloaded = ModelManifestReader.Read(manifest);
 
         // The reader's points: the model's moved one pixel to the right (the same shape: any change of grade is the rule's).
@@ -97,11 +92,8 @@ public sealed class ReviewModelReloadTests(ReviewSample sample) : IClassFixture<
     public async Task StudyPage_AfterAReloadToAnotherModel_NamesTheModelWhoseRulesGradeTheReview()
     {
         var ct = TestContext.Current.CancellationToken;
-        string folder = Peers.ScratchDirectory("review-reload-page");
-        string manifest = Path.Combine(folder, Path.GetFileName(sample.ManifestPath));
-        File.Copy(sample.ManifestPath, manifest);
-        using var engine = sample.ManifestEngine(manifest);
-        var bench = await ReviewTestBench.CreateAsync(sample, "review-reload-page", engine, ct);
+        var (manifest, engine, bench) = await StartAsync("review-reload-page", ct);
+        using var serving = engine;
 
         async Task<(ReviewModelInfo? Other, string Html)> PageAsync()
         {
@@ -120,17 +112,34 @@ public sealed class ReviewModelReloadTests(ReviewSample sample) : IClassFixture<
         Assert.Null(before.Other);
         Assert.DoesNotContain("grading-model", before.Html, StringComparison.Ordinal);
 
-        var json = JsonNode.Parse(await File.ReadAllTextAsync(manifest, ct))!;
-        string version = json["version"]!.GetValue<string>() + "-regraded";
-        json["version"] = version;
-        await File.WriteAllTextAsync(manifest, json.ToJsonString(), ct);
-        var reload = await engine.ReloadAsync("test", ct);
-        Assert.True(reload.Loaded, reload.Error);
+        string version = await ReloadAsNewVersionAsync(manifest, engine, _ => { }, ct);
 
         var after = await PageAsync();
         Assert.Equal(version, after.Other?.Version);
         Assert.Contains("id=\"grading-model\"", after.Html, StringComparison.Ordinal);
         Assert.Contains(version, after.Html, StringComparison.Ordinal);
         Assert.Contains($"Model <strong>{sample.Result.Model.Id} {sample.Result.Model.Version}</strong>.", after.Html, StringComparison.Ordinal); // the result's model, as before
+    }
+
+    /// <summary>A review bench whose engine serves a copy of the sample's manifest, which the test may then change.</summary>
+    private async Task<(string Manifest, AnalysisEngine Engine, ReviewTestBench Bench)> StartAsync(string name, CancellationToken ct)
+    {
+        string manifest = Path.Combine(Peers.ScratchDirectory(name), Path.GetFileName(sample.ManifestPath));
+        File.Copy(sample.ManifestPath, manifest);
+        var engine = sample.ManifestEngine(manifest);
+        return (manifest, engine, await ReviewTestBench.CreateAsync(sample, name, engine, ct));
+    }
+
+    /// <summary>Rewrites the manifest as version "…-regraded" with <paramref name="change"/> applied, reloads the engine, and returns the new version.</summary>
+    private static async Task<string> ReloadAsNewVersionAsync(string manifest, AnalysisEngine engine, Action<JsonNode> change, CancellationToken ct)
+    {
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(manifest, ct))!;
+        string version = json["version"]!.GetValue<string>() + "-regraded";
+        json["version"] = version;
+        change(json);
+        await File.WriteAllTextAsync(manifest, json.ToJsonString(), ct);
+        var reload = await engine.ReloadAsync("test", ct);
+        Assert.True(reload.Loaded, reload.Error);
+        return version;
     }
 }
