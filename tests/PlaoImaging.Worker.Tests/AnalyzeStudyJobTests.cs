@@ -115,6 +115,126 @@ public sealed class AnalyzeStudyJobTests
         Assert.Empty(await bench.AnalysesAsync(studyId, ct));
     }
 
+    [Fact]
+    public async Task AnalyzeAsync_ReprocessingReachesAStudyQueuedForARoutedJob_ItClaimsTheStudyAndTheRoutedJobRunsNoSecondAnalysis()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("analyze-batch-first", ct);
+        var (studyId, generation) = await bench.QueueStudyAsync(ct);
+
+        var a = bench.Node();
+        var b = bench.Node();
+        a.Databases.HoldRecording();
+        var batch = a.Job.AnalyzeAsync(studyId, generation, 7, null, ct);
+        await a.Databases.RecordingReached.WaitAsync(ct);
+        var claimed = await bench.StudyAsync(studyId, ct);
+        Assert.Equal(StudyState.Analysing, claimed.State);
+        Assert.Equal("being analysed by reprocess:7", claimed.Reason);
+
+        // The routed job the assembler queued runs while the batch's engine has run and its record waits.
+        await b.Job.AnalyzeAsync(studyId, generation, null, "2", ct);
+        Assert.Equal(0, Analysed(b.Metrics));
+
+        a.Databases.Release();
+        await batch;
+        Assert.Equal(1, Analysed(a.Metrics));
+        var analysis = Assert.Single(await bench.AnalysesAsync(studyId, ct));
+        Assert.Equal("reprocess:7", analysis.Trigger);
+        var study = await bench.StudyAsync(studyId, ct);
+        Assert.True(study.State is StudyState.Analysed or StudyState.NoResult or StudyState.Failed, $"the study is {study.State}");
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_ReprocessingReachesAStudyARoutedJobAnalyses_ItLeavesTheStudyToThatJob()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("analyze-batch-second", ct);
+        var (studyId, generation) = await bench.QueueStudyAsync(ct);
+
+        var a = bench.Node();
+        var b = bench.Node();
+        a.Databases.HoldRecording();
+        var routed = a.Job.AnalyzeAsync(studyId, generation, null, "1", ct);
+        await a.Databases.RecordingReached.WaitAsync(ct);
+
+        await b.Job.AnalyzeAsync(studyId, generation, 7, null, ct);
+        Assert.Equal(0, Analysed(b.Metrics));
+        Assert.Equal("being analysed by job 1", (await bench.StudyAsync(studyId, ct)).Reason);
+
+        a.Databases.Release();
+        await routed;
+        Assert.Equal(1, Analysed(a.Metrics));
+        Assert.Equal("realtime", Assert.Single(await bench.AnalysesAsync(studyId, ct)).Trigger);
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_ReprocessingReachesAStudyStillReceiving_ItLeavesTheStudyToItsRoutedAnalysis()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("analyze-batch-receiving", ct);
+        string uid = DicomUidGenerator.NewUid();
+        await bench.Services.StoreAsync(WorkerServices.Radiograph(uid), ct);
+        var record = await bench.Services.StudyAsync(uid, ct);
+        Assert.Equal(StudyState.Receiving, record.State);
+
+        var a = bench.Node();
+        await a.Job.AnalyzeAsync(record.Id, record.Generation, 7, null, ct);
+        Assert.Equal(0, Analysed(a.Metrics));
+        Assert.Equal(StudyState.Receiving, (await bench.StudyAsync(record.Id, ct)).State);
+
+        // The quiet period ends: the routed job analyses it, once.
+        bench.Services.Time.Advance(Quiet);
+        Assert.Equal(1, await bench.Assembler().QueueDueStudiesAsync(ct));
+        await a.Job.AnalyzeAsync(record.Id, record.Generation, null, "1", ct);
+        Assert.Equal(1, Analysed(a.Metrics));
+        Assert.Equal("realtime", Assert.Single(await bench.AnalysesAsync(record.Id, ct)).Trigger);
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_ReprocessingStoppedAfterItsClaim_TheStudyIsQueuedAgainWithARoutedJob()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("analyze-batch-stopped", ct);
+        var (studyId, generation) = await bench.QueueStudyAsync(ct);
+        long queuedBefore = bench.RealtimeJobsQueued();
+
+        var a = bench.Node();
+        a.Databases.HoldRecording();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var batch = a.Job.AnalyzeAsync(studyId, generation, 7, null, stop.Token);
+        await a.Databases.RecordingReached.WaitAsync(ct);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batch);
+
+        var study = await bench.StudyAsync(studyId, ct);
+        Assert.Equal(StudyState.Queued, study.State);
+        Assert.Null(study.Reason);
+        Assert.Empty(await bench.AnalysesAsync(studyId, ct));
+        Assert.Equal(queuedBefore + 1, bench.RealtimeJobsQueued());
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_AStudyClaimedByAStoppedRequest_OnlyThatRequestRunAgainAnalysesIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("analyze-batch-own-claim", ct);
+        var (studyId, generation) = await bench.QueueStudyAsync(ct);
+        var db = bench.Services.CreateDbContext();
+        await using (db)
+        {
+            // As a request whose node died between its claim and its record leaves the study.
+            await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Analysing)
+                .SetProperty(s => s.Reason, "being analysed by reprocess:7"), ct);
+        }
+
+        var a = bench.Node();
+        await a.Job.AnalyzeAsync(studyId, generation, 8, null, ct);
+        Assert.Equal(0, Analysed(a.Metrics));
+        await a.Job.AnalyzeAsync(studyId, generation, 7, null, ct);
+        Assert.Equal(1, Analysed(a.Metrics));
+        Assert.NotEqual(StudyState.Analysing, (await bench.StudyAsync(studyId, ct)).State);
+    }
+
     /// <summary>Analyses recorded by one node (any status): the loser of a race to record counts too, as it ran the engine.</summary>
     private static double Analysed(WorkerMetrics metrics) =>
         metrics.StudiesAnalysed.GetAllLabelValues().Sum(labels => metrics.StudiesAnalysed.WithLabels(labels).Value);
@@ -154,6 +274,9 @@ public sealed class AnalyzeStudyJobTests
             Assert.Equal(StudyState.Queued, study.State);
             return (study.Id, study.Generation);
         }
+
+        /// <summary>Analysis jobs waiting on the queue <c>realtime</c> of the job storage.</summary>
+        public long RealtimeJobsQueued() => storage.GetMonitoringApi().EnqueuedCount(JobQueues.Realtime);
 
         public StudyAssembler Assembler() => new(Services, new BackgroundJobClient(storage), Services.Signal, Services.Assembly, Services.Time,
             NullLogger<StudyAssembler>.Instance);

@@ -22,7 +22,8 @@ namespace PlaoImaging.Worker.Jobs;
 /// second time. So a routed job first claims the study's generation with one conditional update, naming its own
 /// Hangfire job: only a study still receiving or queued at that generation, or one this same job claimed before (a
 /// retry, or the job fetched again after its node died), is claimed. A job that finds the study claimed by another job
-/// ends without doing anything.
+/// ends without doing anything. A reprocessing request that reaches a queued study first claims it the same way (see
+/// <see cref="StudyAnalysisService"/>), and the routed job then ends.
 /// </remarks>
 public sealed partial class AnalyzeStudyJob(
     StudyAnalysisService analysis,
@@ -31,8 +32,6 @@ public sealed partial class AnalyzeStudyJob(
     TimeProvider time,
     ILogger<AnalyzeStudyJob> logger)
 {
-    private const string ClaimPrefix = "being analysed by job ";
-
     /// <summary>The entry point of jobs queued before jobs claimed their study: claims as a job without a name.</summary>
     [AutomaticRetry(Attempts = 3, DelaysInSeconds = [5, 30, 120])]
     [JobDisplayName("Analyse study {0} (generation {1})")]
@@ -53,7 +52,7 @@ public sealed partial class AnalyzeStudyJob(
     /// <param name="cancellationToken">Cancels the analysis.</param>
     public async Task AnalyzeAsync(long studyId, int generation, long? reprocessId, string? jobId, CancellationToken cancellationToken)
     {
-        string trigger = reprocessId is { } id ? $"reprocess:{id}" : "realtime";
+        string trigger = reprocessId is { } id ? ReprocessService.Trigger(id) : "realtime";
         using var timer = metrics.JobDuration.WithLabels("analyze-study").NewTimer();
         if (reprocessId is null && !await ClaimAsync(studyId, generation, jobId, cancellationToken).ConfigureAwait(false))
         {
@@ -71,7 +70,7 @@ public sealed partial class AnalyzeStudyJob(
     /// </summary>
     private async Task<bool> ClaimAsync(long studyId, int generation, string? jobId, CancellationToken cancellationToken)
     {
-        string? claim = jobId is null ? null : ClaimPrefix + jobId;
+        string? claim = jobId is null ? null : AnalysisClaims.Routed(jobId);
         var now = time.GetUtcNow();
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))

@@ -116,7 +116,7 @@ public sealed partial class ReprocessService(
         List<long> studyIds;
         try
         {
-            studyIds = filter.Folder is { } folder ? await ImportFolderAsync(folder, cancellationToken).ConfigureAwait(false) : await SelectAsync(filter, cancellationToken).ConfigureAwait(false);
+            studyIds = filter.Folder is { } folder ? await ImportFolderAsync(folder, cancellationToken).ConfigureAwait(false) : await SelectAsync(id, filter, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -175,7 +175,7 @@ public sealed partial class ReprocessService(
 
                 // On a pool thread: with SQLite an analysis can run to its end without yielding, which would leave
                 // the loop waiting for it instead of starting the next.
-                inFlight.Enqueue(Task.Run(() => analysis.AnalyzeAsync(studyId, null, $"reprocess:{id}", engineTurns, cancellationToken), CancellationToken.None));
+                inFlight.Enqueue(Task.Run(() => analysis.AnalyzeAsync(studyId, null, Trigger(id), engineTurns, cancellationToken), CancellationToken.None));
                 if (inFlight.Count > atOnce)
                 {
                     Count(await inFlight.Dequeue().ConfigureAwait(false));
@@ -204,7 +204,7 @@ public sealed partial class ReprocessService(
         LogFinished(logger, id, studyIds.Count);
     }
 
-    private async Task<List<long>> SelectAsync(ReprocessFilter filter, CancellationToken cancellationToken)
+    private async Task<List<long>> SelectAsync(long requestId, ReprocessFilter filter, CancellationToken cancellationToken)
     {
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
@@ -223,7 +223,9 @@ public sealed partial class ReprocessService(
 
             if (filter.State is { } state)
             {
-                studies = studies.Where(s => s.State == state);
+                // and those this request claimed before it was stopped (they show analysing until it analyses them)
+                string claim = AnalysisClaims.Batch(Trigger(requestId));
+                studies = studies.Where(s => s.State == state || (s.State == StudyState.Analysing && s.Reason == claim));
             }
 
             if (filter.ModelVersion is { } version)
@@ -280,6 +282,9 @@ public sealed partial class ReprocessService(
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The trigger recorded on the request's analyses (and named by its claims): <c>reprocess:N</c>.</summary>
+    internal static string Trigger(long requestId) => $"reprocess:{requestId}";
 
     private async Task<bool> IsCancelRequestedAsync(long id, CancellationToken cancellationToken)
     {

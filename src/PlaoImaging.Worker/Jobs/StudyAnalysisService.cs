@@ -55,9 +55,9 @@ public sealed partial class StudyAnalysisService(
         // One model for the whole run: what is checked, run and recorded is the same model even if a reload swaps it meanwhile.
         using var model = engine.Acquire();
         var stopwatch = Stopwatch.StartNew();
-        var waited = TimeSpan.Zero;
         StudyRecord? study;
         List<InstanceRecord> inputs;
+        string? batchClaim = null;
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
@@ -109,6 +109,16 @@ public sealed partial class StudyAnalysisService(
                 return new AnalysisOutcome(null, true, purged);
             }
 
+            if (generation is null)
+            {
+                batchClaim = AnalysisClaims.Batch(trigger);
+                if (await ClaimForBatchAsync(db, study, batchClaim, cancellationToken).ConfigureAwait(false) is { } notNow)
+                {
+                    LogBatchSkipped(logger, studyId, study.Generation, notNow);
+                    return new AnalysisOutcome(null, true, notNow);
+                }
+            }
+
             inputs = await db.Instances.AsNoTracking().Where(i => i.StudyId == studyId && i.Kind == InstanceKind.Input).OrderBy(i => i.Id)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             // A routed study shows "analysing" while it runs (its job's claim has set it already, see AnalyzeStudyJob;
@@ -122,6 +132,25 @@ public sealed partial class StudyAnalysisService(
             }
         }
 
+        try
+        {
+            return await RunAndRecordAsync(model, study, inputs, trigger, engineTurn, stopwatch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (batchClaim is not null)
+        {
+            // Stopped (the node shuts down) between its claim and its record: the study goes back to the routed path
+            // it may have been taken from, queued with a routed job, so that it is neither analysing for ever nor
+            // queued with no job to run it.
+            await ReleaseBatchClaimAsync(studyId, study.Generation, batchClaim).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<AnalysisOutcome> RunAndRecordAsync(
+        ModelLease model, StudyRecord study, List<InstanceRecord> inputs, string trigger, SemaphoreSlim? engineTurn, Stopwatch stopwatch, CancellationToken cancellationToken)
+    {
+        long studyId = study.Id;
+        var waited = TimeSpan.Zero;
         var started = time.GetUtcNow();
         var record = new AnalysisRecord
         {
@@ -185,6 +214,60 @@ public sealed partial class StudyAnalysisService(
         metrics.StudiesAnalysed.WithLabels(record.Status, trigger.StartsWith("reprocess", StringComparison.Ordinal) ? "batch" : "realtime").Inc();
         LogAnalysed(logger, studyId, record.Generation, record.Status, record.FractureCount, record.DurationMs);
         return new AnalysisOutcome(analysisId, false, record.Reason);
+    }
+
+    /// <summary>
+    /// Null when a reprocessing request may analyse the study now: it is settled (analysed, no result, failed: nothing
+    /// else runs it), or it was queued and this request claimed it, or this request had claimed it (the request run
+    /// again after its node died). Otherwise why not: a routed analysis will do it (instances still arriving) or does it
+    /// (a routed job's claim), and two runs of the engine for one generation would be one too many.
+    /// </summary>
+    private async Task<string?> ClaimForBatchAsync(ResultsDbContext db, StudyRecord study, string claim, CancellationToken cancellationToken)
+    {
+        switch (study.State)
+        {
+            case StudyState.Receiving:
+                return $"instances of generation {study.Generation} are still arriving; its routed analysis follows the quiet period";
+            case StudyState.Analysing when study.Reason == claim:
+                return null;
+            case StudyState.Analysing:
+                return $"generation {study.Generation} is {study.Reason ?? "being analysed by a routed job"}";
+            case StudyState.Queued:
+                // Queued for a routed job (which ends when it finds this claim) or imported for this request: one
+                // conditional update decides against a routed job claiming it at the same moment.
+                var now = time.GetUtcNow();
+                int claimed = await db.Studies
+                    .Where(s => s.Id == study.Id && s.Generation == study.Generation && s.State == StudyState.Queued)
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Analysing)
+                        .SetProperty(s => s.Reason, claim)
+                        .SetProperty(s => s.UpdatedAt, now), cancellationToken).ConfigureAwait(false);
+                if (claimed == 0)
+                {
+                    return $"generation {study.Generation} was claimed by a routed job meanwhile";
+                }
+
+                study.State = StudyState.Analysing;
+                study.Reason = claim;
+                study.UpdatedAt = now;
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private async Task ReleaseBatchClaimAsync(long studyId, int generation, string claim)
+    {
+        var db = await databases.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            int released = await db.Studies.Where(s => s.Id == studyId && s.Generation == generation && s.State == StudyState.Analysing && s.Reason == claim)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued).SetProperty(s => s.Reason, (string?)null), CancellationToken.None)
+                .ConfigureAwait(false);
+            if (released == 1)
+            {
+                jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(studyId, generation, null, null, CancellationToken.None));
+            }
+        }
     }
 
     private async Task<long> RecordAsync(long studyId, AnalysisRecord record, CancellationToken cancellationToken)
@@ -365,6 +448,9 @@ public sealed partial class StudyAnalysisService(
 
     [LoggerMessage(EventId = 1303, Level = LogLevel.Error, Message = "The analysis of study {StudyId} threw; recorded as failed")]
     private static partial void LogAnalysisThrew(ILogger logger, Exception exception, long studyId);
+
+    [LoggerMessage(EventId = 1306, Level = LogLevel.Information, Message = "Study {StudyId} generation {Generation}: not analysed by this reprocessing request, {Reason}")]
+    private static partial void LogBatchSkipped(ILogger logger, long studyId, int generation, string reason);
 
     [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Stored instance {InstanceId} cannot be read: {Reason}")]
     private static partial void LogInputUnreadable(ILogger logger, long instanceId, string reason);
