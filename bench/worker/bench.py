@@ -416,6 +416,7 @@ def realtime(options, work, quiet, quiet_text, latency_files, warm_burst_files, 
         cpu_before = {"worker": cpu_seconds(worker.process.pid), "destination": cpu_seconds(pacs.process.pid), "sender": children_cpu_seconds()}
         threads_before = thread_cpu_seconds(worker.process.pid)
         engine_before = worker.metric("plao_analysis_duration_seconds_sum") or 0.0
+        engine_cpu_before = worker.metric("plao_analysis_engine_cpu_seconds_total") or 0.0
         # PLAO_BENCH_PERF=1: perf samples the worker during the timed burst (its JIT symbols from DOTNET_PerfMapEnabled,
         # set for it below, with W^X off so that perf can resolve them), into OUT/worker-bench/perf-burst.data, for `perf report`
         profiler = None
@@ -448,6 +449,13 @@ def realtime(options, work, quiet, quiet_text, latency_files, warm_burst_files, 
         results["burst"]["cpu_s"] = cpu
         engine_sum = (worker.metric("plao_analysis_duration_seconds_sum") or 0.0) - engine_before
         results["burst"]["engine_call_s_sum"] = engine_sum
+        # the engine calls' own CPU (their threads' clocks): what the engine costs inside the service, against the
+        # rest of the worker's CPU (receiving, indexing, jobs, reading inputs, writing and sending the objects)
+        engine_cpu = (worker.metric("plao_analysis_engine_cpu_seconds_total") or 0.0) - engine_cpu_before
+        results["burst"]["engine_cpu_s"] = engine_cpu
+        n = len(burst_files)
+        print(f"burst worker CPU per study: {cpu['worker'] / n * 1000:.0f} ms, of which the engine calls {engine_cpu / n * 1000:.0f} ms "
+              f"and the rest {(cpu['worker'] - engine_cpu) / n * 1000:.0f} ms", flush=True)
         print("burst CPU seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()) + f"; the engine calls' wall time, summed: {engine_sum:.1f} s", flush=True)
         print(f"burst of {len(burst_files)}: sent in {sent - started:.1f} s, last SR after {last - started:.1f} s: "
               f"{results['burst']['studies_per_hour']:.0f} studies/hour; {srs} SRs at the destination; states {states}", flush=True)

@@ -70,6 +70,7 @@ public sealed class PipelineTests(PipelineWorker fixture) : IClassFixture<Pipeli
         Assert.Contains(lines, l => l.StartsWith("plao_studies_analysed_total{status=\"graded\",trigger=\"realtime\"} ", StringComparison.Ordinal) && Positive(l));
         Assert.Contains(lines, l => l.StartsWith("plao_job_duration_seconds_count{job=\"analyze-study\"} ", StringComparison.Ordinal) && Positive(l));
         Assert.Contains(lines, l => l.StartsWith("plao_analysis_duration_seconds_count ", StringComparison.Ordinal) && Positive(l));
+        Assert.Contains(lines, l => l.StartsWith("plao_analysis_engine_cpu_seconds_total ", StringComparison.Ordinal) && Positive(l));
         Assert.Contains(lines, l => l.StartsWith("plao_queue_length{queue=\"realtime\"} ", StringComparison.Ordinal));
     }
 

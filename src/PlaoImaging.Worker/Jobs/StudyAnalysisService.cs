@@ -183,6 +183,7 @@ public sealed partial class StudyAnalysisService(
 
                 StudyResult result;
                 var engineWatch = Stopwatch.StartNew();
+                var engineCpu = ThreadCpuTime.Current();
                 try
                 {
                     result = model.Analyze(new StudyInput(study.StudyInstanceUid, files), cancellationToken);
@@ -193,6 +194,10 @@ public sealed partial class StudyAnalysisService(
                 }
 
                 metrics.InferenceDuration.Observe(engineWatch.Elapsed.TotalSeconds);
+                if (engineCpu is { } before && ThreadCpuTime.Current() is { } after)
+                {
+                    metrics.EngineCpu.Inc((after - before).TotalSeconds);
+                }
                 Describe(record, result);
                 produced.AddRange(WriteObjects(studyId, result, files, cancellationToken));
             }

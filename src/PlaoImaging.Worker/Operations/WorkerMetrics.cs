@@ -23,6 +23,8 @@ public sealed class WorkerMetrics
         {
             Buckets = Histogram.ExponentialBuckets(0.01, 2, 14),
         });
+        EngineCpu = factory.CreateCounter("plao_analysis_engine_cpu_seconds_total",
+            "CPU time of the engine calls on the thread that made them: all of the call's CPU when the engine runs one thread per analysis (the CPU provider on few cores); the runtime's own threads are not counted.");
         ExportFailures = factory.CreateCounter("plao_export_failures_total", "Failed export attempts, by destination.", "destination");
         ExportsSent = factory.CreateCounter("plao_exports_sent_total", "Exports delivered, by destination.", "destination");
         QueueLength = factory.CreateGauge("plao_queue_length", "Jobs waiting on each Hangfire queue.", "queue");
@@ -40,6 +42,9 @@ public sealed class WorkerMetrics
     public Histogram JobDuration { get; }
 
     public Histogram InferenceDuration { get; }
+
+    /// <summary>The engine calls' CPU time on their calling threads (see <see cref="ThreadCpuTime"/>).</summary>
+    public Counter EngineCpu { get; }
 
     public Counter ExportFailures { get; }
 
