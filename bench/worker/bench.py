@@ -101,7 +101,7 @@ class Storescp:
 
 
 class Worker:
-    def __init__(self, folder, quiet, destination_port=None, model=None):
+    def __init__(self, folder, quiet, destination_port=None, model=None, extra=()):
         os.makedirs(folder, exist_ok=True)
         self.folder = folder
         self.http = free_port()
@@ -110,6 +110,7 @@ class Worker:
                 f"--Assembly:QuietPeriod={quiet}", "--Analysis:Provider=cpu"]
         if model:
             args.append(f"--Analysis:Model={model}")
+        args += list(extra)
         args += os.environ.get("PLAO_WORKER_ARGS", "").split()  # extra settings for an experiment, e.g. --Analysis:Threads=1
         if destination_port:
             args += ["--Export:Destinations:0:Name=pacs", "--Export:Destinations:0:Host=127.0.0.1",
@@ -304,7 +305,7 @@ def main():
     parser.add_argument("--reprocess", type=int, default=200)
     parser.add_argument("--quiet", type=float, default=2.0)
     parser.add_argument("--warm", type=int, default=0, help="warm-up studies before the timed burst, reprocess and engine runs (0: none, the fresh process is timed)")
-    parser.add_argument("--phases", default="latency,burst,reprocess,engine", help="which of latency,burst,reprocess,engine to run")
+    parser.add_argument("--phases", default="latency,burst,ingest,reprocess,engine", help="which of latency,burst,ingest,reprocess,engine to run (ingest: the burst's receiving side alone)")
     options = parser.parse_args()
     out = os.path.abspath(options.out)
     work = os.path.join(out, "worker-bench")
@@ -314,7 +315,7 @@ def main():
     phases = set(options.phases.split(","))
     if "latency" not in phases:
         options.latency = 0
-    if "burst" not in phases:
+    if not phases & {"burst", "ingest"}:
         options.burst = 0
     quiet_text = time.strftime("%H:%M:%S", time.gmtime(int(quiet))) + (f"{quiet - int(quiet):.3f}"[1:] if quiet != int(quiet) else "")
     results = {"machine": {"cpus": os.cpu_count(), "load_start": load()}, "quiet_period_s": quiet}
@@ -350,6 +351,8 @@ def main():
 
     if phases & {"latency", "burst"}:
         realtime(options, work, quiet, quiet_text, latency_files, warm_burst_files, burst_files, results)
+    if "ingest" in phases:
+        ingest_only(options, work, quiet, quiet_text, warm_burst_files, burst_files, results)
     if "reprocess" in phases:
         reprocess(options, work, warm_folder if warm else None, reprocess_folder, results)
     if "engine" in phases:
@@ -462,6 +465,32 @@ def realtime(options, work, quiet, quiet_text, latency_files, warm_burst_files, 
     finally:
         worker.stop()
         pacs.stop()
+
+
+def ingest_only(options, work, quiet, quiet_text, warm_files, files, results):
+    """The receiving side of the burst alone: a worker with the ingest and web roles only (SCP, index, quiet period, the
+    assembler queuing each study's analysis job, which no job server here runs), sent the same burst after the same
+    warm-up. Its CPU per study, taken from the burst's, leaves the jobs: reading the inputs, the engine, writing and
+    recording the results, and the exports."""
+    worker = Worker(os.path.join(work, "worker-ingest"), quiet_text, extra=["--Worker:Roles=ingest,web"])
+    try:
+        settle = quiet + 3.0  # the quiet period, the assembler's poll (1 s) and its pass
+        if warm_files:
+            send(worker.dicom, [p for p, _ in warm_files])
+            time.sleep(settle)
+        before = cpu_seconds(worker.process.pid)
+        started = time.time()
+        send(worker.dicom, [p for p, _ in files])
+        sent = time.time()
+        time.sleep(settle)
+        cpu = cpu_seconds(worker.process.pid) - before
+        states = worker.studies_by_state()
+        n = len(files)
+        results["ingest_only"] = {"n": n, "send_s": sent - started, "cpu_s": cpu, "cpu_ms_per_study": cpu / n * 1000, "states": states}
+        print(f"ingest only (roles ingest,web): {n} studies sent in {sent - started:.1f} s; worker CPU {cpu:.1f} s until {settle:.0f} s after the send, "
+              f"{cpu / n * 1000:.0f} ms per study; states {states}", flush=True)
+    finally:
+        worker.stop()
 
 
 def reprocess(options, work, warm_folder, reprocess_folder, results):
