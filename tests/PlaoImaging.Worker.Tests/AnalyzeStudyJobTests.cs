@@ -46,9 +46,7 @@ public sealed class AnalyzeStudyJobTests
         await first;
 
         Assert.Equal(1, Analysed(a.Metrics) + Analysed(b.Metrics));
-        Assert.Single(await bench.AnalysesAsync(studyId, ct));
-        var study = await bench.StudyAsync(studyId, ct);
-        Assert.True(study.State is StudyState.Analysed or StudyState.NoResult or StudyState.Failed, $"the study is {study.State}");
+        await bench.AssertOneAnalysisAndSettledAsync(studyId, ct);
     }
 
     [Fact]
@@ -138,10 +136,7 @@ public sealed class AnalyzeStudyJobTests
         a.Databases.Release();
         await batch;
         Assert.Equal(1, Analysed(a.Metrics));
-        var analysis = Assert.Single(await bench.AnalysesAsync(studyId, ct));
-        Assert.Equal("reprocess:7", analysis.Trigger);
-        var study = await bench.StudyAsync(studyId, ct);
-        Assert.True(study.State is StudyState.Analysed or StudyState.NoResult or StudyState.Failed, $"the study is {study.State}");
+        Assert.Equal("reprocess:7", (await bench.AssertOneAnalysisAndSettledAsync(studyId, ct)).Trigger);
     }
 
     [Fact]
@@ -298,6 +293,15 @@ public sealed class AnalyzeStudyJobTests
             {
                 return await db.Studies.AsNoTracking().SingleAsync(s => s.Id == id, ct);
             }
+        }
+
+        /// <summary>Asserts the study has exactly one analysis and has left analysing for its outcome; returns the analysis.</summary>
+        public async Task<AnalysisRecord> AssertOneAnalysisAndSettledAsync(long studyId, CancellationToken ct)
+        {
+            var analysis = Assert.Single(await AnalysesAsync(studyId, ct));
+            var study = await StudyAsync(studyId, ct);
+            Assert.True(study.State is StudyState.Analysed or StudyState.NoResult or StudyState.Failed, $"the study is {study.State}");
+            return analysis;
         }
 
         public async Task<List<AnalysisRecord>> AnalysesAsync(long studyId, CancellationToken ct)

@@ -78,7 +78,7 @@ public sealed partial class StudyAssembler(
             {
                 // Enqueue first, then mark: a crash in between leaves the study due, so it is queued again and the
                 // idempotent job runs once; the other order could leave a study marked queued with no job.
-                string jobId = jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, null, CancellationToken.None));
+                string jobId = AnalyzeStudyJob.Enqueue(jobs, study.Id, study.Generation);
                 int marked = await db.Studies
                     .Where(s => s.Id == study.Id && s.Generation == study.Generation && s.State == StudyState.Receiving)
                     .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued)

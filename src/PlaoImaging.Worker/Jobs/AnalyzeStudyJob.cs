@@ -32,6 +32,17 @@ public sealed partial class AnalyzeStudyJob(
     TimeProvider time,
     ILogger<AnalyzeStudyJob> logger)
 {
+    /// <summary>
+    /// Queues the routed analysis of a study's generation on <c>realtime</c> (the assembler, the start-up recovery, a
+    /// reprocessing request giving a study back); Hangfire passes the job its context, whose id names the job's claim.
+    /// </summary>
+    /// <returns>The Hangfire job id.</returns>
+    public static string Enqueue(IBackgroundJobClient jobs, long studyId, int generation)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        return jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(studyId, generation, null, null, CancellationToken.None));
+    }
+
     /// <summary>The entry point of jobs queued before jobs claimed their study: claims as a job without a name.</summary>
     [AutomaticRetry(Attempts = 3, DelaysInSeconds = [5, 30, 120])]
     [JobDisplayName("Analyse study {0} (generation {1})")]

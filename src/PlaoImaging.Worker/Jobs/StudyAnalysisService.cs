@@ -270,7 +270,7 @@ public sealed partial class StudyAnalysisService(
                 .ConfigureAwait(false);
             if (released == 1)
             {
-                jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(studyId, generation, null, null, CancellationToken.None));
+                AnalyzeStudyJob.Enqueue(jobs, studyId, generation);
             }
         }
     }

@@ -102,7 +102,7 @@ public sealed partial class StartupRecovery(
                 .Select(s => new { s.Id, s.Generation }).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var study in studies)
             {
-                jobs.Enqueue<AnalyzeStudyJob>(JobQueues.Realtime, job => job.RunAsync(study.Id, study.Generation, null, null, CancellationToken.None));
+                AnalyzeStudyJob.Enqueue(jobs, study.Id, study.Generation);
             }
 
             // Every attempt that held an export belonged to the dead process: its claims go, so nothing waits for them to lapse.
