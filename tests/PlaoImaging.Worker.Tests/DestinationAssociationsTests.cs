@@ -38,7 +38,21 @@ public sealed class DestinationAssociationsTests
 
     private static (string Path, string SopClassUid)[] Export(string folder) => [Object(folder, Sr), Object(folder, Gsps)];
 
-    private static int Count(StorescpPeer scp, string text) => scp.Process.Errors.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
+    /// <summary>
+    /// How often storescp logged <paramref name="text"/>: occurrences, not lines, since the processes it forks per
+    /// association write to one stream and two of their lines can run together ("Association ReleaseAssociation Release").
+    /// </summary>
+    private static int Count(StorescpPeer scp, string text)
+    {
+        string log = scp.Process.Errors;
+        int count = 0;
+        for (int at = log.IndexOf(text, StringComparison.Ordinal); at >= 0; at = log.IndexOf(text, at + text.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 
     private static Task WaitLoggedAsync(StorescpPeer scp, string text, int count, CancellationToken ct) =>
         Poll.UntilAsync(() => Count(scp, text) >= count, TimeSpan.FromSeconds(10), $"storescp logs '{text}' {count} times", () => scp.Process.Errors, TimeSpan.FromMilliseconds(50), ct);
