@@ -15,6 +15,10 @@ namespace PlaoImaging.Tests.Shared;
 public sealed class PeerProcess : IDisposable
 {
     private static readonly ConcurrentDictionary<int, Process> Alive = new();
+
+    /// <summary>Ports <see cref="FreeTcpPort"/> has handed out in this process.</summary>
+    private static readonly ConcurrentDictionary<int, byte> HandedOutPorts = new();
+
     private static int exitHookInstalled;
 
     private readonly Process process;
@@ -267,14 +271,24 @@ public sealed class PeerProcess : IDisposable
         }
     }
 
-    /// <summary>A TCP port on the loopback interface that was free a moment ago.</summary>
+    /// <summary>
+    /// A TCP port on the loopback interface that was free a moment ago and that this test process has not handed out
+    /// before. The kernel may offer a port again as soon as it is released: a test that took two ports before binding
+    /// either (a worker's port and a destination that stays down) was once given the same one twice.
+    /// </summary>
     public static int FreeTcpPort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            if (HandedOutPorts.TryAdd(port, 0))
+            {
+                return port;
+            }
+        }
     }
 
     /// <summary>Waits (bounded) until a TCP connection to the loopback port succeeds; false when the time is up.</summary>
