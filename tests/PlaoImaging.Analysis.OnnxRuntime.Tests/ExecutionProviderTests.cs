@@ -1,3 +1,4 @@
+using PlaoImaging.Tests.Shared;
 using Xunit;
 
 namespace PlaoImaging.Analysis.OnnxRuntime.Tests;

@@ -1,4 +1,5 @@
 using PlaoImaging.Analysis.Inference;
+using PlaoImaging.Tests.Shared;
 using Xunit;
 
 namespace PlaoImaging.Analysis.OnnxRuntime.Tests;

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 
-namespace PlaoImaging.Analysis.OnnxRuntime.Tests;
+namespace PlaoImaging.Tests.Shared;
 
 /// <summary>Keeps every log entry, for tests that check what was logged and how often.</summary>
-public sealed class ListLogger : ILogger
+public class ListLogger : ILogger
 {
     private readonly List<(int EventId, LogLevel Level, string Message)> entries = [];
 
@@ -31,3 +31,6 @@ public sealed class ListLogger : ILogger
         }
     }
 }
+
+/// <summary>A <see cref="ListLogger"/> for a class that asks for its own category.</summary>
+public sealed class ListLogger<T> : ListLogger, ILogger<T>;

@@ -15,9 +15,9 @@ using Xunit;
 namespace PlaoImaging.Worker.Tests;
 
 /// <summary>
-/// Two analysis jobs for the same study generation on two nodes sharing one real SQLite results database. The
-/// interleaving is fixed, not timed: node A's analysis is held just before it records its result (its engine has run)
-/// while node B's job runs from start to end; only then does A go on.
+/// Two analysis jobs (or two runs of one reprocessing request) for the same studies on two nodes sharing one real
+/// SQLite results database. The interleaving is fixed, not timed: node A's analysis is held just before it records
+/// (its claim or its result) while node B's job runs from start to end; only then does A go on.
 /// </summary>
 [Trait("Category", "unit")]
 public sealed class AnalyzeStudyJobTests
@@ -230,6 +230,40 @@ public sealed class AnalyzeStudyJobTests
         Assert.NotEqual(StudyState.Analysing, (await bench.StudyAsync(studyId, ct)).State);
     }
 
+    [Fact]
+    public async Task ReprocessRunAsync_ALaterRunOfTheSameRequest_TakesItOverAndTheEarlierRunWritesNothingMore()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("reprocess-takeover", ct);
+        var first = await bench.QueueStudyAsync(ct);
+        var second = await bench.QueueStudyAsync(ct);
+        var a = bench.ReprocessNode();
+        var b = bench.ReprocessNode();
+        long id = (await a.Service.RequestAsync(new ReprocessFilter(), "test", ct)).Id;
+
+        // Run A stops at its first recording (of a claim or a result). Meanwhile run B of the same request, as the
+        // start-up recovery queues it after a crash, runs from start to end.
+        a.Databases.HoldRecording();
+        var runA = a.Service.RunAsync(id, ct);
+        await a.Databases.RecordingReached.WaitAsync(ct);
+        await b.Service.RunAsync(id, ct);
+        var afterB = await bench.RequestAsync(id, ct);
+        Assert.Equal(ReprocessState.Done, afterB.State);
+        Assert.Equal(2, afterB.Total);
+        Assert.Equal(2, afterB.Done + afterB.Skipped);
+
+        a.Databases.Release();
+        await runA;
+
+        Assert.Contains(a.Log.Entries, e => e.EventId == 1502);
+        Assert.DoesNotContain(a.Log.Entries, e => e.EventId == 1500);
+        Assert.Contains(b.Log.Entries, e => e.EventId == 1500);
+        var end = await bench.RequestAsync(id, ct);
+        Assert.Equal((afterB.State, afterB.Done, afterB.Skipped, afterB.FinishedAt, afterB.RunToken), (end.State, end.Done, end.Skipped, end.FinishedAt, end.RunToken));
+        await bench.AssertOneAnalysisAndSettledAsync(first.Id, ct);
+        await bench.AssertOneAnalysisAndSettledAsync(second.Id, ct);
+    }
+
     /// <summary>Analyses recorded by one node (any status): the loser of a race to record counts too, as it ran the engine.</summary>
     private static double Analysed(WorkerMetrics metrics) =>
         metrics.StudiesAnalysed.GetAllLabelValues().Sum(labels => metrics.StudiesAnalysed.WithLabels(labels).Value);
@@ -284,6 +318,30 @@ public sealed class AnalyzeStudyJobTests
             var analysis = new StudyAnalysisService(databases, engine, Services.Paths, Options.Create(new AnalysisSettings()), Options.Create(new ExportSettings()),
                 new BackgroundJobClient(storage), metrics, Services.Time, NullLogger<StudyAnalysisService>.Instance);
             return (new AnalyzeStudyJob(analysis, Services, metrics, Services.Time, NullLogger<AnalyzeStudyJob>.Instance), databases, metrics);
+        }
+
+        /// <summary>
+        /// One reprocessing node: its own analysis service, reaching the database through a gate, and a log; one study
+        /// at a time in the engine.
+        /// </summary>
+        public (ReprocessService Service, GatedDatabases Databases, ListLogger<ReprocessService> Log) ReprocessNode()
+        {
+            var databases = new GatedDatabases(Services);
+            var analysis = new StudyAnalysisService(databases, engine, Services.Paths, Options.Create(new AnalysisSettings()), Options.Create(new ExportSettings()),
+                new BackgroundJobClient(storage), new WorkerMetrics(), Services.Time, NullLogger<StudyAnalysisService>.Instance);
+            var log = new ListLogger<ReprocessService>();
+            var service = new ReprocessService(Services, analysis, Services.Ingest, Services.Paths, new BackgroundJobClient(storage),
+                Options.Create(new JobsSettings { BatchAnalyses = 1 }), Services.Time, log);
+            return (service, databases, log);
+        }
+
+        public async Task<ReprocessRecord> RequestAsync(long id, CancellationToken ct)
+        {
+            var db = Services.CreateDbContext();
+            await using (db)
+            {
+                return await db.ReprocessRequests.AsNoTracking().SingleAsync(r => r.Id == id, ct);
+            }
         }
 
         public async Task<StudyRecord> StudyAsync(long id, CancellationToken ct)

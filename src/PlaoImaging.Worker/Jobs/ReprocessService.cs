@@ -83,10 +83,15 @@ public sealed partial class ReprocessService(
         }
     }
 
-    /// <summary>Runs a request: resumable (studies already analysed by the current model are skipped), cancellable between studies.</summary>
+    /// <summary>
+    /// Runs a request: resumable (studies already analysed by the current model are skipped), cancellable between
+    /// studies. A later run of the same request takes it over: this one then stops at its next look (see
+    /// <see cref="ReprocessRecord.RunToken"/>).
+    /// </summary>
     public async Task RunAsync(long id, CancellationToken cancellationToken)
     {
         ReprocessFilter filter;
+        string token = Guid.NewGuid().ToString("N");
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
@@ -109,6 +114,7 @@ public sealed partial class ReprocessService(
 
             filter = JsonSerializer.Deserialize<ReprocessFilter>(record.FilterJson, Json) ?? new ReprocessFilter();
             record.State = ReprocessState.Running;
+            record.RunToken = token;
             record.Done = record.Skipped = record.Failed = 0;
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -120,15 +126,20 @@ public sealed partial class ReprocessService(
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await UpdateAsync(id, r => { r.State = ReprocessState.Failed; r.Error = e.Message; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
+            await UpdateAsync(id, token, r => { r.State = ReprocessState.Failed; r.Error = e.Message; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await UpdateAsync(id, r => r.Total = studyIds.Count, cancellationToken).ConfigureAwait(false);
+        if (!await UpdateAsync(id, token, r => r.Total = studyIds.Count, cancellationToken).ConfigureAwait(false))
+        {
+            LogTakenOver(logger, id);
+            return;
+        }
+
         // Progress is written, and a cancel looked for, at most once a second (and at the end): one commit per study
         // was a tenth of a batch's time on SQLite.
         int done = 0, skipped = 0;
-        var sinceWrite = System.Diagnostics.Stopwatch.StartNew();
+        long lastWrite = time.GetTimestamp();
         void Count(AnalysisOutcome outcome)
         {
             if (outcome.Skipped)
@@ -151,26 +162,39 @@ public sealed partial class ReprocessService(
         {
             foreach (long studyId in studyIds)
             {
-                if (sinceWrite.Elapsed >= ProgressInterval || done + skipped == 0)
+                if (time.GetElapsedTime(lastWrite) >= ProgressInterval || done + skipped == 0)
                 {
-                    if (await IsCancelRequestedAsync(id, cancellationToken).ConfigureAwait(false))
+                    var look = await LookAsync(id, token, cancellationToken).ConfigureAwait(false);
+                    if (look.TakenOver)
+                    {
+                        // A later run holds the request: it analyses from here (what this run finished, it skips).
+                        while (inFlight.TryDequeue(out var running))
+                        {
+                            await running.ConfigureAwait(false);
+                        }
+
+                        LogTakenOver(logger, id);
+                        return;
+                    }
+
+                    if (look.CancelRequested)
                     {
                         while (inFlight.TryDequeue(out var running))
                         {
                             Count(await running.ConfigureAwait(false));
                         }
 
-                        await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; r.State = ReprocessState.Cancelled; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
+                        await UpdateAsync(id, token, r => { r.Done = done; r.Skipped = skipped; r.State = ReprocessState.Cancelled; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
                         LogCancelled(logger, id);
                         return;
                     }
 
                     if (done + skipped > 0)
                     {
-                        await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; }, cancellationToken).ConfigureAwait(false);
+                        await UpdateAsync(id, token, r => { r.Done = done; r.Skipped = skipped; }, cancellationToken).ConfigureAwait(false);
                     }
 
-                    sinceWrite.Restart();
+                    lastWrite = time.GetTimestamp();
                 }
 
                 // On a pool thread: with SQLite an analysis can run to its end without yielding, which would leave
@@ -200,8 +224,14 @@ public sealed partial class ReprocessService(
             }
         }
 
-        await UpdateAsync(id, r => { r.Done = done; r.Skipped = skipped; r.State = ReprocessState.Done; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false);
-        LogFinished(logger, id, studyIds.Count);
+        if (await UpdateAsync(id, token, r => { r.Done = done; r.Skipped = skipped; r.State = ReprocessState.Done; r.FinishedAt = time.GetUtcNow(); }, cancellationToken).ConfigureAwait(false))
+        {
+            LogFinished(logger, id, studyIds.Count);
+        }
+        else
+        {
+            LogTakenOver(logger, id);
+        }
     }
 
     private async Task<List<long>> SelectAsync(long requestId, ReprocessFilter filter, CancellationToken cancellationToken)
@@ -286,23 +316,32 @@ public sealed partial class ReprocessService(
     /// <summary>The trigger recorded on the request's analyses (and named by its claims): <c>reprocess:N</c>.</summary>
     internal static string Trigger(long requestId) => $"reprocess:{requestId}";
 
-    private async Task<bool> IsCancelRequestedAsync(long id, CancellationToken cancellationToken)
+    /// <summary>Whether a cancel was asked for, and whether a later run has taken the request over.</summary>
+    private async Task<(bool CancelRequested, bool TakenOver)> LookAsync(long id, string token, CancellationToken cancellationToken)
     {
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            return await db.ReprocessRequests.AsNoTracking().Where(r => r.Id == id).Select(r => r.CancelRequested).SingleAsync(cancellationToken).ConfigureAwait(false);
+            var look = await db.ReprocessRequests.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.CancelRequested, r.RunToken }).SingleAsync(cancellationToken).ConfigureAwait(false);
+            return (look.CancelRequested, look.RunToken != token);
         }
     }
 
-    private async Task UpdateAsync(long id, Action<ReprocessRecord> change, CancellationToken cancellationToken)
+    /// <summary>Changes the request if this run still holds it; false (nothing written) when a later run took it over.</summary>
+    private async Task<bool> UpdateAsync(long id, string token, Action<ReprocessRecord> change, CancellationToken cancellationToken)
     {
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
             var record = await db.ReprocessRequests.SingleAsync(r => r.Id == id, cancellationToken).ConfigureAwait(false);
+            if (record.RunToken != token)
+            {
+                return false;
+            }
+
             change(record);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
         }
     }
 
@@ -311,4 +350,7 @@ public sealed partial class ReprocessService(
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Reprocessing request {RequestId} cancelled")]
     private static partial void LogCancelled(ILogger logger, long requestId);
+
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Reprocessing request {RequestId}: a later run of it took it over; this run stops")]
+    private static partial void LogTakenOver(ILogger logger, long requestId);
 }

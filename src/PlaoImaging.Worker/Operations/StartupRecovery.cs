@@ -13,7 +13,9 @@ namespace PlaoImaging.Worker.Operations;
 /// Runs before the SCP and the job servers start (it is registered first): applies the results database's migrations,
 /// indexes stored files the index lacks (an instance stored just before a crash, before its index row was written),
 /// and — on the single-node SQLite set-up, where every job in flight belonged to a dead process — queues again the
-/// studies left queued or analysing and the exports left pending. A study left analysing holds the claim of a job of
+/// studies left queued or analysing, the exports left pending and the reprocessing requests left queued or running.
+/// With these, nothing that the job storage's last commits held is needed after a power cut (see
+/// <c>WorkerComposition</c>'s embedded job storage). A study left analysing holds the claim of a job of
 /// the dead process (see <see cref="AnalyzeStudyJob"/>): it goes back to queued first, so that the new job can claim it.
 /// The jobs are idempotent, so a job Hangfire also resumes does nothing the second time.
 /// </summary>
@@ -114,7 +116,16 @@ public sealed partial class StartupRecovery(
                 jobs.Enqueue<ExportResultsJob>(JobQueues.Export, job => job.RunAsync(id, CancellationToken.None));
             }
 
-            return studies.Count + exports.Count;
+            // Reprocessing requests queued or running: their runs resume (what they finished is skipped). A run the job
+            // storage also hands out later finds the request taken over, or done.
+            var requests = await db.ReprocessRequests.AsNoTracking().Where(r => r.State == ReprocessState.Queued || r.State == ReprocessState.Running)
+                .Select(r => r.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (long id in requests)
+            {
+                jobs.Enqueue<ReprocessJob>(JobQueues.Batch, job => job.RunAsync(id, CancellationToken.None));
+            }
+
+            return studies.Count + exports.Count + requests.Count;
         }
     }
 

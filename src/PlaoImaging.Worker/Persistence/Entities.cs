@@ -271,6 +271,14 @@ public sealed class ReprocessRecord
 
     public bool CancelRequested { get; set; }
 
+    /// <summary>
+    /// The run that holds the request, set by each run as it starts. A request can be started twice: the start-up
+    /// recovery queues again what a dead process was running, and the job storage may hand that process's job out as
+    /// well. The later run takes the request over; an earlier one, finding another token at its next look (within a
+    /// second), stops and writes nothing more.
+    /// </summary>
+    public string? RunToken { get; set; }
+
     public string? Error { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }

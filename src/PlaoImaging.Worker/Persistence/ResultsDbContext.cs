@@ -79,7 +79,11 @@ public abstract class ResultsDbContext(DbContextOptions options) : DbContext(opt
             e.HasIndex(x => x.State);
             e.Property(x => x.ClaimedBy).HasMaxLength(64).IsConcurrencyToken();
         });
-        modelBuilder.Entity<ReprocessRecord>(e => e.ToTable("reprocess_requests"));
+        modelBuilder.Entity<ReprocessRecord>(e =>
+        {
+            e.ToTable("reprocess_requests");
+            e.Property(r => r.RunToken).HasMaxLength(32);
+        });
         modelBuilder.Entity<ReviewRecord>(e =>
         {
             e.ToTable("reviews");

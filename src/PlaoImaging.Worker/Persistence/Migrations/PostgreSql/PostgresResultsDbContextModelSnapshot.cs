@@ -336,6 +336,10 @@ namespace PlaoImaging.Worker.Persistence.Migrations.PostgreSql
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("RunToken")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<int>("Skipped")
                         .HasColumnType("integer");
 

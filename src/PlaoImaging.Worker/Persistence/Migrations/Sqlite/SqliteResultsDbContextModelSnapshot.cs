@@ -319,6 +319,10 @@ namespace PlaoImaging.Worker.Persistence.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RunToken")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Skipped")
                         .HasColumnType("INTEGER");
 
