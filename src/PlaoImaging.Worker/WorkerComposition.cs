@@ -75,11 +75,7 @@ public static class WorkerComposition
 
         services.AddSingleton<JobStorage>(_ => storage.IsPostgreSql
             ? CreatePostgreSqlStorage(storage, jobsSettings)
-            : new SQLiteStorage(Path.Combine(dataFolder, "hangfire.db"), new SQLiteStorageOptions
-            {
-                QueuePollInterval = TimeSpan.FromMilliseconds(250),
-                InvisibilityTimeout = TimeSpan.FromMinutes(30),
-            }));
+            : CreateSqliteStorage(Path.Combine(dataFolder, "hangfire.db")));
         services.AddHangfire((sp, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -209,6 +205,30 @@ public static class WorkerComposition
             .AddOrUpdate<RetentionJob>(RetentionJob.RecurringId, JobQueues.Batch, job => job.RunAsync(CancellationToken.None), retention.Schedule);
         return app;
     }
+
+    /// <summary>
+    /// The embedded job storage. Its connections commit with <c>synchronous = NORMAL</c> in WAL mode: a commit is in
+    /// the operating system's cache when it returns (a killed process loses nothing) but is synced to disk only at the
+    /// WAL's checkpoints, so a power cut or an operating-system crash can take the last commits. Hangfire commits some
+    /// 43 times per study (creation, queue, fetch, each state, locks), and a sync each time cost about 4 ms of CPU per
+    /// study on the benchmark's virtual machine. Nothing is lost with them: on the single node the results database (synced
+    /// at every commit) is the record, and <see cref="StartupRecovery"/> queues again from it whatever was queued,
+    /// analysing, exporting or reprocessing when the node went down.
+    /// </summary>
+    internal static SQLiteStorage CreateSqliteStorage(string path) =>
+        new(new SQLiteDbConnectionFactory(() =>
+        {
+            var connection = new SQLite.SQLiteConnection(path, SQLite.SQLiteOpenFlags.ReadWrite | SQLite.SQLiteOpenFlags.Create | SQLite.SQLiteOpenFlags.NoMutex, storeDateTimeAsTicks: true)
+            {
+                BusyTimeout = TimeSpan.FromSeconds(10),
+            };
+            connection.ExecuteScalar<string>("PRAGMA synchronous = NORMAL");
+            return connection;
+        }), new SQLiteStorageOptions
+        {
+            QueuePollInterval = TimeSpan.FromMilliseconds(250),
+            InvisibilityTimeout = TimeSpan.FromMinutes(30),
+        });
 
     /// <summary>Hangfire on PostgreSQL; its schema is created or upgraded under the schema lock, one worker at a time.</summary>
     private static PostgreSqlStorage CreatePostgreSqlStorage(StorageSettings storage, JobsSettings jobs)

@@ -1,3 +1,5 @@
+using Hangfire;
+using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -43,6 +45,28 @@ public sealed class CompositionTests
             app.MapPlaoWorker();
             using var scope = app.Services.CreateScope();
             Assert.IsType<SqliteResultsDbContext>(scope.ServiceProvider.GetRequiredService<ResultsDbContext>());
+            Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
+        }
+    }
+
+    [Fact]
+    public async Task EmbeddedJobStorage_CommitsInWalModeAndSyncsOnlyAtCheckpoints()
+    {
+        string folder = Peers.ScratchDirectory("worker-composition-jobs");
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = folder,
+            EnvironmentName = "Production",
+            Args = [$"--Worker:DataFolder={Path.Combine(folder, "data")}", "--Urls=http://127.0.0.1:0"],
+        });
+        builder.AddPlaoWorker();
+        var app = builder.Build();
+        await using (app)
+        {
+            var storage = Assert.IsType<SQLiteStorage>(app.Services.GetRequiredService<JobStorage>());
+            using var connection = storage.CreateAndOpenConnection();
+            Assert.Equal("wal", connection.Database.ExecuteScalar<string>("PRAGMA journal_mode"));
+            Assert.Equal(1, connection.Database.ExecuteScalar<int>("PRAGMA synchronous")); // NORMAL (FULL is 2)
             Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
         }
     }
