@@ -127,7 +127,8 @@ public sealed class AnalyzeStudyJobTests
         await a.Databases.RecordingReached.WaitAsync(ct);
         var claimed = await bench.StudyAsync(studyId, ct);
         Assert.Equal(StudyState.Analysing, claimed.State);
-        Assert.Equal("being analysed by reprocess:7", claimed.Reason);
+        Assert.Equal("being analysed by reprocess:7", claimed.AnalysisClaim);
+        Assert.Equal(claimed.AnalysisClaim, claimed.Reason);
 
         // The routed job the assembler queued runs while the batch's engine has run and its record waits.
         await b.Job.AnalyzeAsync(studyId, generation, null, "2", ct);
@@ -154,7 +155,7 @@ public sealed class AnalyzeStudyJobTests
 
         await b.Job.AnalyzeAsync(studyId, generation, 7, null, ct);
         Assert.Equal(0, Analysed(b.Metrics));
-        Assert.Equal("being analysed by job 1", (await bench.StudyAsync(studyId, ct)).Reason);
+        Assert.Equal("being analysed by job 1", (await bench.StudyAsync(studyId, ct)).AnalysisClaim);
 
         a.Databases.Release();
         await routed;
@@ -204,6 +205,7 @@ public sealed class AnalyzeStudyJobTests
         var study = await bench.StudyAsync(studyId, ct);
         Assert.Equal(StudyState.Queued, study.State);
         Assert.Null(study.Reason);
+        Assert.Null(study.AnalysisClaim);
         Assert.Empty(await bench.AnalysesAsync(studyId, ct));
         Assert.Equal(queuedBefore + 1, bench.RealtimeJobsQueued());
     }
@@ -217,9 +219,11 @@ public sealed class AnalyzeStudyJobTests
         var db = bench.Services.CreateDbContext();
         await using (db)
         {
-            // As a request whose node died between its claim and its record leaves the study.
+            // As a request whose node died between its claim and its record leaves the study. The reason's words do
+            // not matter to the claims: another text here changes nothing.
             await db.Studies.Where(s => s.Id == studyId).ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Analysing)
-                .SetProperty(s => s.Reason, "being analysed by reprocess:7"), ct);
+                .SetProperty(s => s.AnalysisClaim, "being analysed by reprocess:7")
+                .SetProperty(s => s.Reason, "being analysed by reprocess:8"), ct);
         }
 
         var a = bench.Node();

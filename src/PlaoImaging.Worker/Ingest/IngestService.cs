@@ -185,6 +185,7 @@ public sealed partial class IngestService(
                     }
 
                     study.Reason = null;
+                    study.AnalysisClaim = null; // the generation an analysis held is no longer the study's
                     // A study whose images retention removed has images again: it is analysed with what arrives now
                     // (the removed instances stay in the index, and the analysis skips them as unreadable).
                     study.ImagesPurgedAt = null;

@@ -1,9 +1,11 @@
 namespace PlaoImaging.Worker.Jobs;
 
 /// <summary>
-/// The claim an analysis takes on a study's generation before it runs the engine, kept in the study's reason (which the
-/// API and the worklist show) while the study is <see cref="Persistence.StudyState.Analysing"/>. Whoever holds it runs
-/// the engine; anyone else who finds it leaves the study alone, so one generation is never analysed twice at once.
+/// The claim an analysis takes on a study's generation before it runs the engine, kept in the study's
+/// <see cref="Persistence.StudyRecord.AnalysisClaim"/> while the study is <see cref="Persistence.StudyState.Analysing"/>
+/// (and shown in its reason, which the API and the worklist show, as words). Whoever holds it runs the engine; anyone
+/// else who finds it leaves the study alone, so one generation is never analysed twice at once. Claims are compared in
+/// their own column only, so the reason's words can change without touching a claim.
 /// </summary>
 internal static class AnalysisClaims
 {

@@ -87,11 +87,12 @@ public sealed partial class AnalyzeStudyJob(
         await using (db.ConfigureAwait(false))
         {
             // One statement decides between jobs on any node: the database applies one update of the row at a time,
-            // and the second finds the state the first set. The claim is in the study's reason, which the API shows.
+            // and the second finds the state the first set. The claim has its own column; the reason shows it too.
             int claimed = await db.Studies
                 .Where(s => s.Id == studyId && s.Generation == generation
-                    && (s.State == StudyState.Receiving || s.State == StudyState.Queued || (claim != null && s.State == StudyState.Analysing && s.Reason == claim)))
+                    && (s.State == StudyState.Receiving || s.State == StudyState.Queued || (claim != null && s.State == StudyState.Analysing && s.AnalysisClaim == claim)))
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Analysing)
+                    .SetProperty(s => s.AnalysisClaim, claim)
                     .SetProperty(s => s.Reason, claim)
                     .SetProperty(s => s.QueuedGeneration, generation)
                     .SetProperty(s => s.DueAt, (DateTimeOffset?)null)

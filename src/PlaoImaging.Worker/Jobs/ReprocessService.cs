@@ -255,7 +255,7 @@ public sealed partial class ReprocessService(
             {
                 // and those this request claimed before it was stopped (they show analysing until it analyses them)
                 string claim = AnalysisClaims.Batch(Trigger(requestId));
-                studies = studies.Where(s => s.State == state || (s.State == StudyState.Analysing && s.Reason == claim));
+                studies = studies.Where(s => s.State == state || (s.State == StudyState.Analysing && s.AnalysisClaim == claim));
             }
 
             if (filter.ModelVersion is { } version)

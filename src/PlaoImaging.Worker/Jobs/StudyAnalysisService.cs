@@ -102,6 +102,7 @@ public sealed partial class StudyAnalysisService(
                     // its reason instead of staying queued or analysing for ever.
                     study.State = StudyState.NoResult;
                     study.Reason = purged;
+                    study.AnalysisClaim = null;
                     study.UpdatedAt = time.GetUtcNow();
                     await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -233,10 +234,10 @@ public sealed partial class StudyAnalysisService(
         {
             case StudyState.Receiving:
                 return $"instances of generation {study.Generation} are still arriving; its routed analysis follows the quiet period";
-            case StudyState.Analysing when study.Reason == claim:
+            case StudyState.Analysing when study.AnalysisClaim == claim:
                 return null;
             case StudyState.Analysing:
-                return $"generation {study.Generation} is {study.Reason ?? "being analysed by a routed job"}";
+                return $"generation {study.Generation} is {study.AnalysisClaim ?? "being analysed by a routed job"}";
             case StudyState.Queued:
                 // Queued for a routed job (which ends when it finds this claim) or imported for this request: one
                 // conditional update decides against a routed job claiming it at the same moment.
@@ -244,6 +245,7 @@ public sealed partial class StudyAnalysisService(
                 int claimed = await db.Studies
                     .Where(s => s.Id == study.Id && s.Generation == study.Generation && s.State == StudyState.Queued)
                     .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Analysing)
+                        .SetProperty(s => s.AnalysisClaim, claim)
                         .SetProperty(s => s.Reason, claim)
                         .SetProperty(s => s.UpdatedAt, now), cancellationToken).ConfigureAwait(false);
                 if (claimed == 0)
@@ -252,6 +254,7 @@ public sealed partial class StudyAnalysisService(
                 }
 
                 study.State = StudyState.Analysing;
+                study.AnalysisClaim = claim;
                 study.Reason = claim;
                 study.UpdatedAt = now;
                 return null;
@@ -265,8 +268,8 @@ public sealed partial class StudyAnalysisService(
         var db = await databases.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            int released = await db.Studies.Where(s => s.Id == studyId && s.Generation == generation && s.State == StudyState.Analysing && s.Reason == claim)
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued).SetProperty(s => s.Reason, (string?)null), CancellationToken.None)
+            int released = await db.Studies.Where(s => s.Id == studyId && s.Generation == generation && s.State == StudyState.Analysing && s.AnalysisClaim == claim)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued).SetProperty(s => s.AnalysisClaim, (string?)null).SetProperty(s => s.Reason, (string?)null), CancellationToken.None)
                 .ConfigureAwait(false);
             if (released == 1)
             {
@@ -348,6 +351,7 @@ public sealed partial class StudyAnalysisService(
             _ => StudyState.Failed,
         };
         study.Reason = analysis.Reason;
+        study.AnalysisClaim = null;
         study.LatestAnalysisId = analysis.Id;
         study.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);

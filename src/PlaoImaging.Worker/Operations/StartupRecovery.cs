@@ -99,7 +99,7 @@ public sealed partial class StartupRecovery(
         await using (db.ConfigureAwait(false))
         {
             await db.Studies.Where(s => s.State == StudyState.Analysing)
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued).SetProperty(s => s.Reason, (string?)null), cancellationToken).ConfigureAwait(false);
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Queued).SetProperty(s => s.AnalysisClaim, (string?)null).SetProperty(s => s.Reason, (string?)null), cancellationToken).ConfigureAwait(false);
             var studies = await db.Studies.AsNoTracking().Where(s => s.State == StudyState.Queued)
                 .Select(s => new { s.Id, s.Generation }).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var study in studies)

@@ -81,6 +81,12 @@ public sealed class StudyRecord
     /// <summary>Why the study is where it is (no result, failed, skipped), in words.</summary>
     public string? Reason { get; set; }
 
+    /// <summary>
+    /// While the study is <see cref="StudyState.Analysing"/>: the analysis that holds its generation
+    /// (<c>Jobs.AnalysisClaims</c>), compared by the claims; null otherwise. The reason shows readers the same words.
+    /// </summary>
+    public string? AnalysisClaim { get; set; }
+
     /// <summary>Counts changes to the study's inputs: each new or changed input instance adds one. An analysis is of one generation.</summary>
     public int Generation { get; set; }
 

@@ -48,6 +48,7 @@ public abstract class ResultsDbContext(DbContextOptions options) : DbContext(opt
             e.HasIndex(s => new { s.State, s.DueAt });
             e.HasIndex(s => s.LastReceivedAt);
             e.Property(s => s.StudyInstanceUid).HasMaxLength(64);
+            e.Property(s => s.AnalysisClaim).HasMaxLength(64);
             e.Property(s => s.Generation).IsConcurrencyToken();
             e.HasMany(s => s.Instances).WithOne(i => i.Study).HasForeignKey(i => i.StudyId);
         });

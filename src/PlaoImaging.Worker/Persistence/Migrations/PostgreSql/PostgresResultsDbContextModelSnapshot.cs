@@ -427,6 +427,10 @@ namespace PlaoImaging.Worker.Persistence.Migrations.PostgreSql
                     b.Property<string>("AccessionNumber")
                         .HasColumnType("text");
 
+                    b.Property<string>("AnalysisClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<long?>("DueAt")
                         .HasColumnType("bigint");
 

@@ -406,6 +406,10 @@ namespace PlaoImaging.Worker.Persistence.Migrations.Sqlite
                     b.Property<string>("AccessionNumber")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AnalysisClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("DueAt")
                         .HasColumnType("INTEGER");
 
