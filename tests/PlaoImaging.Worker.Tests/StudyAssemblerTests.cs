@@ -153,6 +153,50 @@ public sealed class StudyAssemblerTests
         Assert.Equal([1, 2], Enqueued(storage).Select(j => Convert.ToInt32(j.Args[1], System.Globalization.CultureInfo.InvariantCulture)).Order().ToList());
     }
 
+    [Fact]
+    public async Task UntilNextPassAsync_WaitsUntilTheEarliestQuietPeriodEnds_AtMostThePollInterval()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("assembler-next-pass", Quiet, ct);
+        var storage = new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions());
+        var poll = TimeSpan.FromHours(1);
+        var assembler = new StudyAssembler(services, new BackgroundJobClient(storage), services.Signal,
+            Microsoft.Extensions.Options.Options.Create(new Configuration.AssemblySettings { QuietPeriod = Quiet, PollInterval = poll }), services.Time,
+            NullLogger<StudyAssembler>.Instance);
+        var margin = TimeSpan.FromMilliseconds(5);
+
+        Assert.Equal(poll, await assembler.UntilNextPassAsync(ct));
+
+        await services.StoreAsync(WorkerServices.Radiograph(DicomUidGenerator.NewUid()), ct);
+        Assert.Equal(Quiet + margin, await assembler.UntilNextPassAsync(ct));
+        services.Time.Advance(TimeSpan.FromSeconds(4));
+        await services.StoreAsync(WorkerServices.Radiograph(DicomUidGenerator.NewUid()), ct);
+        Assert.Equal(TimeSpan.FromSeconds(6) + margin, await assembler.UntilNextPassAsync(ct)); // the earlier of the two
+
+        services.Time.Advance(TimeSpan.FromSeconds(7));
+        Assert.Equal(TimeSpan.FromMilliseconds(10), await assembler.UntilNextPassAsync(ct)); // one is due: a pass at once
+        Assert.Equal(1, await assembler.QueueDueStudiesAsync(ct));
+        Assert.Equal(TimeSpan.FromSeconds(3) + margin, await assembler.UntilNextPassAsync(ct));
+    }
+
+    [Fact]
+    public async Task SignalWaitAsync_EndsWhenWokenOrWhenItsTimeOnTheGivenClockIsUp()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var signal = new StudyAssemblerSignal();
+
+        var timed = signal.WaitAsync(TimeSpan.FromSeconds(10), time, ct);
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(timed.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await timed.WaitAsync(TimeSpan.FromSeconds(30), ct));
+
+        var woken = signal.WaitAsync(TimeSpan.FromSeconds(10), time, ct);
+        signal.Wake();
+        Assert.True(await woken.WaitAsync(TimeSpan.FromSeconds(30), ct));
+    }
+
     private static async Task<(WorkerServices Services, SQLiteStorage Storage, StudyAssembler Assembler)> CreateAsync(string name, CancellationToken ct)
     {
         var services = await WorkerServices.CreateAsync(name, Quiet, ct);

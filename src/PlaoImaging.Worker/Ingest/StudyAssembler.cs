@@ -24,6 +24,9 @@ public sealed partial class StudyAssembler(
     TimeProvider time,
     ILogger<StudyAssembler> logger) : BackgroundService
 {
+    /// <summary>The shortest wait between passes (a pass that left due studies, more than 200, goes on after it).</summary>
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(10);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -39,12 +42,47 @@ public sealed partial class StudyAssembler(
 
             try
             {
-                await signal.WaitAsync(settings.Value.PollInterval, stoppingToken).ConfigureAwait(false);
+                await signal.WaitAsync(await UntilNextPassAsync(stoppingToken).ConfigureAwait(false), time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// How long to wait before the next pass: until the earliest quiet period still running ends, at most the poll
+    /// interval. Waiting for the poll alone held a study for up to a poll interval after its quiet period, which in a
+    /// steady flow of studies added most of a second to one study in ten.
+    /// </summary>
+    internal async Task<TimeSpan> UntilNextPassAsync(CancellationToken cancellationToken)
+    {
+        var poll = settings.Value.PollInterval;
+        try
+        {
+            var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            await using (db.ConfigureAwait(false))
+            {
+                var next = await db.Studies.AsNoTracking()
+                    .Where(s => s.State == StudyState.Receiving && s.DueAt != null)
+                    .OrderBy(s => s.DueAt)
+                    .Select(s => s.DueAt)
+                    .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+                if (next is not { } due)
+                {
+                    return poll;
+                }
+
+                // A few milliseconds past the end, so that the pass finds the study due on its clock.
+                var until = due - time.GetUtcNow() + TimeSpan.FromMilliseconds(5);
+                return until < MinimumWait ? MinimumWait : until < poll ? until : poll;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogPassFailed(logger, e);
+            return poll;
         }
     }
 
