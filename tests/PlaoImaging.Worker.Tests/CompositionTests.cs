@@ -25,13 +25,7 @@ public sealed class CompositionTests
     [Fact]
     public async Task AddPlaoWorker_EveryServiceCanBeConstructed()
     {
-        string folder = Peers.ScratchDirectory("worker-composition");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ContentRootPath = folder,
-            EnvironmentName = "Production",
-            Args = [$"--Worker:DataFolder={Path.Combine(folder, "data")}", "--Urls=http://127.0.0.1:0"],
-        });
+        var builder = Builder("worker-composition");
         builder.Host.UseDefaultServiceProvider(o =>
         {
             o.ValidateOnBuild = true;
@@ -52,13 +46,7 @@ public sealed class CompositionTests
     [Fact]
     public async Task EmbeddedJobStorage_CommitsInWalModeAndSyncsOnlyAtCheckpoints()
     {
-        string folder = Peers.ScratchDirectory("worker-composition-jobs");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ContentRootPath = folder,
-            EnvironmentName = "Production",
-            Args = [$"--Worker:DataFolder={Path.Combine(folder, "data")}", "--Urls=http://127.0.0.1:0"],
-        });
+        var builder = Builder("worker-composition-jobs");
         builder.AddPlaoWorker();
         var app = builder.Build();
         await using (app)
@@ -80,13 +68,7 @@ public sealed class CompositionTests
         string[] anonymous = web
             ? ["ANY /health/live", "ANY /health/ready", "GET /login", "GET /login/oidc", "POST /login"]
             : ["ANY /health/live", "ANY /health/ready"];
-        string folder = Peers.ScratchDirectory("worker-routes-" + (web ? "web" : "no-web"));
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ContentRootPath = folder,
-            EnvironmentName = "Production",
-            Args = [$"--Worker:DataFolder={Path.Combine(folder, "data")}", "--Urls=http://127.0.0.1:0", $"--Worker:Roles={roles}"],
-        });
+        var builder = Builder("worker-routes-" + (web ? "web" : "no-web"), $"--Worker:Roles={roles}");
         builder.AddPlaoWorker();
         var app = builder.Build();
         await using (app)
@@ -119,8 +101,16 @@ public sealed class CompositionTests
 
         Assert.False(db.Database.HasPendingModelChanges(), "the results model changed without a PostgreSQL migration (dotnet ef migrations add ... --context PostgresResultsDbContext)");
     }
-}
 
-/// <summary>Runs <see cref="CompositionTests"/> alone, once every parallel test class has finished.</summary>
-[CollectionDefinition(nameof(CompositionTests), DisableParallelization = true)]
-public sealed class CompositionCollection;
+    /// <summary>A production host builder on a scratch folder of its own, with loopback HTTP and any further arguments.</summary>
+    private static WebApplicationBuilder Builder(string name, params string[] arguments)
+    {
+        string folder = Peers.ScratchDirectory(name);
+        return WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = folder,
+            EnvironmentName = "Production",
+            Args = [$"--Worker:DataFolder={Path.Combine(folder, "data")}", "--Urls=http://127.0.0.1:0", .. arguments],
+        });
+    }
+}
