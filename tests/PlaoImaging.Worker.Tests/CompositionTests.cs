@@ -14,9 +14,9 @@ using Xunit;
 namespace PlaoImaging.Worker.Tests;
 
 /// <summary>
-/// The worker's composition and its database model, checked without running it. Hangfire keeps its log provider in
-/// static state, pointed at the host's logger factory while the host is built: this class runs alone, after the others,
-/// and puts the provider back.
+/// The worker's composition and its database model, checked without running it. Hangfire keeps its log provider and its
+/// job activator in static state, pointed at the host's logger factory and container while the host is built: each test
+/// puts them back (see <see cref="PutBackHangfiresStatics"/>).
 /// </summary>
 [Trait("Category", "unit")]
 [Collection(nameof(CompositionTests))]
@@ -39,7 +39,7 @@ public sealed class CompositionTests
             app.MapPlaoWorker();
             using var scope = app.Services.CreateScope();
             Assert.IsType<SqliteResultsDbContext>(scope.ServiceProvider.GetRequiredService<ResultsDbContext>());
-            Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
+            PutBackHangfiresStatics();
         }
     }
 
@@ -55,7 +55,7 @@ public sealed class CompositionTests
             using var connection = storage.CreateAndOpenConnection();
             Assert.Equal("wal", connection.Database.ExecuteScalar<string>("PRAGMA journal_mode"));
             Assert.Equal(1, connection.Database.ExecuteScalar<int>("PRAGMA synchronous")); // NORMAL (FULL is 2)
-            Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
+            PutBackHangfiresStatics();
         }
     }
 
@@ -82,7 +82,7 @@ public sealed class CompositionTests
             var names = endpoints.Select(Name).ToList();
             Assert.Contains("ANY /metrics", names);
             Assert.Equal(web, names.Any(n => n.Contains("/api/studies", StringComparison.Ordinal)));
-            Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
+            PutBackHangfiresStatics();
         }
     }
 
@@ -100,6 +100,17 @@ public sealed class CompositionTests
         using var db = new PostgresResultsDbContext(new DbContextOptionsBuilder<PostgresResultsDbContext>().UseNpgsql("Host=unused.invalid;Database=plao").Options);
 
         Assert.False(db.Database.HasPendingModelChanges(), "the results model changed without a PostgreSQL migration (dotnet ef migrations add ... --context PostgresResultsDbContext)");
+    }
+
+    /// <summary>
+    /// Mapping the dashboard configures Hangfire's statics from the host's container: the log provider, and the job
+    /// activator, which then activates every job through that container, disposed with the host. Both go back to
+    /// Hangfire's own, or a job server elsewhere in this process (one that names no activator) fails every job.
+    /// </summary>
+    private static void PutBackHangfiresStatics()
+    {
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
+        JobActivator.Current = new JobActivator();
     }
 
     /// <summary>A production host builder on a scratch folder of its own, with loopback HTTP and any further arguments.</summary>

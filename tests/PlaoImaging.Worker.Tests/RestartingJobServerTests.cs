@@ -83,7 +83,11 @@ public sealed class RestartingJobServerTests : IDisposable
     private static RestartingJobServer Create(JobStorage storage)
     {
         var services = new ServiceCollection().BuildServiceProvider();
-        var options = new BackgroundJobServerOptions { ServerName = "test", Queues = ["default"], WorkerCount = 1, SchedulePollingInterval = TimeSpan.FromSeconds(1) };
+        // Hangfire's own activator, named: the static one may have been pointed at another test's disposed host.
+        var options = new BackgroundJobServerOptions
+        {
+            ServerName = "test", Queues = ["default"], WorkerCount = 1, SchedulePollingInterval = TimeSpan.FromSeconds(1), Activator = new JobActivator(),
+        };
         return new RestartingJobServer(options, storage, services, TimeProvider.System, NullLogger<RestartingJobServer>.Instance, TimeSpan.FromMilliseconds(200));
     }
 
