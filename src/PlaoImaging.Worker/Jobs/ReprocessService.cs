@@ -68,7 +68,7 @@ public sealed partial class ReprocessService(
             db.ReprocessRequests.Add(record);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             long id = record.Id;
-            jobs.Enqueue<ReprocessJob>(JobQueues.Batch, job => job.RunAsync(id, CancellationToken.None));
+            ReprocessJob.Enqueue(jobs, id);
             return record;
         }
     }

@@ -122,7 +122,7 @@ public sealed partial class StartupRecovery(
                 .Select(r => r.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (long id in requests)
             {
-                jobs.Enqueue<ReprocessJob>(JobQueues.Batch, job => job.RunAsync(id, CancellationToken.None));
+                ReprocessJob.Enqueue(jobs, id);
             }
 
             return studies.Count + exports.Count + requests.Count;
