@@ -340,36 +340,41 @@ public sealed class ExportServiceTests
     }
 
     /// <summary>
-    /// Another attempt holds the export (a job on a node that was then killed): this attempt sends nothing, records
-    /// nothing and schedules a look again for when the claim lapses; that look, after the lapse, sends it once and
-    /// lets the claim go. storescp's own log counts the C-STORE requests it received.
+    /// Another attempt holds the export and renews its claim, from a clock that agrees with this one, runs an hour
+    /// ahead or an hour behind (another node): this attempt sends nothing, records nothing and schedules a look again.
+    /// The holder then dies (no more renewals): the look again watches the claim go unrenewed for the claim's timeout
+    /// on its own clock (not the hour the holder's expiry would say), takes it over, sends it once and lets the claim
+    /// go. Before, a claim further ahead than 30 s or already past on this clock was taken at once: two senders.
     /// </summary>
-    [Fact]
+    [Theory]
     [Trait("Category", "peer")]
-    public async Task ExportAsync_HeldByAnotherAttempt_NothingSentNow_SentOnceAfterTheClaimLapses()
+    [InlineData(0)]
+    [InlineData(60)]
+    [InlineData(-60)]
+    public async Task ExportAsync_HeldByALiveAttemptOnAnyClock_NothingSent_TakenOverOnceAfterItStopsRenewing(int holderClockMinutes)
     {
         var ct = TestContext.Current.CancellationToken;
-        string received = Peers.ScratchDirectory("export-claimed-pacs");
+        string received = Peers.ScratchDirectory($"export-claimed-pacs-{holderClockMinutes}");
         using var pacs = StorescpPeer.Start(received, "-v");
-        var (services, storage, exports, id) = await CreateAsync("export-claimed", ct, port: pacs.Port);
-        var held = services.Time.GetUtcNow() + TimeSpan.FromSeconds(20);
-        await ClaimAsync(services, id, "another-attempt", held, ct);
+        var (services, storage, exports, id) = await CreateAsync($"export-claimed-{holderClockMinutes}", ct, port: pacs.Port);
+        var skew = TimeSpan.FromMinutes(holderClockMinutes);
+        DateTimeOffset HolderExpiry() => services.Time.GetUtcNow() + skew + ExportService.ClaimTimeout;
+        await ClaimAsync(services, id, "another-attempt", HolderExpiry(), ct);
 
-        Assert.Equal(ExportState.Pending, await exports.ExportAsync(id, ct));
+        // The holder renews every 5 s: this attempt sees it alive and ends.
+        var (state, _) = await WhileTheClockRunsAsync(services, () => exports.ExportAsync(id, ct),
+            second => second % 5 == 0 ? ClaimAsync(services, id, "another-attempt", HolderExpiry(), ct) : Task.CompletedTask, ct);
+        Assert.Equal(ExportState.Pending, state);
         var waiting = await ExportAsync(services, id, ct);
         Assert.Equal(0, waiting.Attempts);
         Assert.Equal("another-attempt", waiting.ClaimedBy);
-        var scheduled = Assert.Single(storage.GetMonitoringApi().ScheduledJobs(0, 10));
-        Assert.Equal(held + TimeSpan.FromSeconds(1), new DateTimeOffset(scheduled.Value.EnqueueAt, TimeSpan.Zero));
+        Assert.Single(storage.GetMonitoringApi().ScheduledJobs(0, 10));
         Assert.Equal(0, StoreRequests(pacs));
 
-        // Still held a second later: nothing again.
-        services.Time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(ExportState.Pending, await exports.ExportAsync(id, 0, ct));
-        Assert.Equal(0, StoreRequests(pacs));
-
-        services.Time.Advance(TimeSpan.FromSeconds(20));
-        Assert.Equal(ExportState.Sent, await exports.ExportAsync(id, 0, ct));
+        // The holder is gone: the look again takes the export over after the claim's timeout, as this clock counts it.
+        var (sentState, watched) = await WhileTheClockRunsAsync(services, () => exports.ExportAsync(id, 0, ct), null, ct);
+        Assert.Equal(ExportState.Sent, sentState);
+        Assert.InRange(watched, ExportService.ClaimTimeout + TimeSpan.FromSeconds(1), ExportService.ClaimTimeout * 2);
         var sent = await ExportAsync(services, id, ct);
         Assert.Equal(1, sent.Attempts);
         Assert.Null(sent.ClaimedBy);
@@ -379,25 +384,9 @@ public sealed class ExportServiceTests
     }
 
     /// <summary>
-    /// A claim further ahead than any this clock would give (its holder's clock runs an hour ahead) does not block the
-    /// export for that hour: it is sent now.
+    /// Two attempts of one export at the same moment: one sends it, the other finds it held and watches the claim until
+    /// the export is sent; the PACS gets one C-STORE.
     /// </summary>
-    [Fact]
-    [Trait("Category", "peer")]
-    public async Task ExportAsync_ClaimFromAClockAnHourAhead_SentNow()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        string received = Peers.ScratchDirectory("export-claim-ahead-pacs");
-        using var pacs = StorescpPeer.Start(received);
-        var (services, _, exports, id) = await CreateAsync("export-claim-ahead", ct, port: pacs.Port);
-        await ClaimAsync(services, id, "clock-ahead", services.Time.GetUtcNow() + TimeSpan.FromHours(1), ct);
-
-        Assert.Equal(ExportState.Sent, await exports.ExportAsync(id, ct));
-        Assert.Null((await ExportAsync(services, id, ct)).ClaimedBy);
-        Assert.Single(ReceivedFiles(received));
-    }
-
-    /// <summary>Two attempts of one export at the same moment: one sends it, the other finds it held or sent; the PACS gets one C-STORE.</summary>
     [Fact]
     [Trait("Category", "peer")]
     public async Task ExportAsync_TwoAttemptsAtOnce_OneCStore()
@@ -407,13 +396,43 @@ public sealed class ExportServiceTests
         using var pacs = StorescpPeer.Start(received, "-v");
         var (services, _, exports, id) = await CreateAsync("export-twice", ct, port: pacs.Port);
 
-        var states = await Task.WhenAll(Task.Run(() => exports.ExportAsync(id, ct), ct), Task.Run(() => exports.ExportAsync(id, ct), ct));
+        var both = Task.WhenAll(Task.Run(() => exports.ExportAsync(id, ct), ct), Task.Run(() => exports.ExportAsync(id, ct), ct));
+        await WhileTheClockRunsAsync(services, async () => { await both; return null; }, null, ct);
+        var states = await both;
 
         Assert.Contains(ExportState.Sent, states.Select(s => s ?? ExportState.Failed));
         Assert.Equal(1, (await ExportAsync(services, id, ct)).Attempts);
         await Poll.UntilAsync(() => StoreRequests(pacs) >= 1, TimeSpan.FromSeconds(10), "storescp logs the C-STORE", () => pacs.Process.Errors, TimeSpan.FromMilliseconds(50), ct);
         await Task.Delay(200, ct);
         Assert.Equal(1, StoreRequests(pacs));
+    }
+
+    /// <summary>
+    /// Runs an attempt while the test's clock moves on a second at a time (an attempt that finds the export held waits
+    /// on that clock), calling <paramref name="eachSecond"/> before each step; returns the attempt's state and how far
+    /// the clock moved.
+    /// </summary>
+    private static async Task<(ExportState? State, TimeSpan Elapsed)> WhileTheClockRunsAsync(WorkerServices services, Func<Task<ExportState?>> attempt,
+        Func<int, Task>? eachSecond, CancellationToken ct)
+    {
+        var start = services.Time.GetUtcNow();
+        var running = Task.Run(attempt, ct);
+        for (int second = 1; !running.IsCompleted; second++)
+        {
+            Assert.True(second <= 600, "the attempt still waits after ten minutes of its clock");
+            await Task.Delay(20, ct); // real time for the attempt to reach its next wait
+            if (eachSecond is not null)
+            {
+                await eachSecond(second);
+            }
+
+            if (!running.IsCompleted)
+            {
+                services.Time.Advance(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        return (await running, services.Time.GetUtcNow() - start);
     }
 
     private static int StoreRequests(StorescpPeer pacs) => pacs.Process.Errors.Split('\n').Count(l => l.Contains("Received Store Request", StringComparison.Ordinal));

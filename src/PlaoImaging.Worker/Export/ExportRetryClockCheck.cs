@@ -90,9 +90,9 @@ public sealed partial class ExportRetryClockCheck(
         }
     }
 
-    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Export {ExportId}: next attempt was {Was:O}, further ahead than any retry delay (the clock went back); now {Next:O}")]
+    [LoggerMessage(EventId = 1407, Level = LogLevel.Warning, Message = "Export {ExportId}: next attempt was {Was:O}, further ahead than any retry delay (the clock went back); now {Next:O}")]
     private static partial void LogRescheduled(ILogger logger, long exportId, DateTimeOffset was, DateTimeOffset next);
 
-    [LoggerMessage(EventId = 1404, Level = LogLevel.Debug, Message = "The export retry clock check failed")]
+    [LoggerMessage(EventId = 1408, Level = LogLevel.Debug, Message = "The export retry clock check failed")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);
 }

@@ -167,39 +167,112 @@ public sealed partial class ExportService(
         return await SendAsync(destination, files, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>How long a claim on an export lasts unless renewed; the holder renews it every third of this while it sends.</summary>
+    /// <summary>
+    /// How long a claim on an export lasts unless renewed; the holder renews it every third of this while it sends. An
+    /// attempt that finds the export held takes it over only after watching the claim go unrenewed this long (and a
+    /// second more) on its own clock.
+    /// </summary>
     public static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Takes the export for this attempt with one conditional update: only while it is still pending or retrying with
-    /// the attempts read, and nobody holds it (no claim, a lapsed one, or one further ahead than any claim this clock
-    /// would give: a holder whose clock runs ahead must not block it for the difference). When another attempt holds
-    /// it, a look again is scheduled for when that claim lapses, so an export whose holder was killed is still sent.
+    /// the attempts read and nobody holds it. When another attempt holds it, this one watches the claim on its own
+    /// clock, never comparing the expiry written there with its own time (the holder may run on another node whose
+    /// clock is ahead or behind by any amount):
+    /// <list type="bullet">
+    /// <item>the claim renewed, or the export attempted: its holder is alive; a look again is scheduled (an export
+    /// whose holder is killed later is still sent) and this attempt ends;</item>
+    /// <item>the claim unchanged for <see cref="ClaimTimeout"/> and a second: its holder was killed, or stalled past
+    /// the claim (its own save will then fail); this attempt takes the export over, on the condition that the claim
+    /// is still the one it watched.</item>
+    /// </list>
     /// </summary>
     private async Task<bool> ClaimAsync(ResultsDbContext db, ExportRecord export, string claim, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var until = now + ClaimTimeout;
         long id = export.Id;
         int attempts = export.Attempts;
         var state = export.State;
-        int claimed = await db.Exports
-            .Where(x => x.Id == id && x.Attempts == attempts && x.State == state && (x.ClaimedUntil == null || x.ClaimedUntil < now || x.ClaimedUntil > until))
-            .ExecuteUpdateAsync(u => u.SetProperty(x => x.ClaimedBy, claim).SetProperty(x => x.ClaimedUntil, until), cancellationToken).ConfigureAwait(false);
-        if (claimed == 1)
+        if (await TakeAsync(db, id, attempts, state, claim, null, cancellationToken).ConfigureAwait(false))
         {
             return true;
         }
 
-        var current = await db.Exports.AsNoTracking().Where(x => x.Id == id).Select(x => new { x.State, x.Attempts, x.ClaimedUntil })
-            .SingleAsync(cancellationToken).ConfigureAwait(false);
-        if (current.State == state && current.Attempts == attempts && current.ClaimedUntil is { } held)
+        var watched = await ReadClaimAsync(db, id, cancellationToken).ConfigureAwait(false);
+        if (watched.State != state || watched.Attempts != attempts)
         {
-            jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAttemptAsync(id, attempts, CancellationToken.None), held + TimeSpan.FromSeconds(1));
-            LogClaimed(logger, id, export.Destination, held);
+            return false; // another attempt has made this one
         }
 
-        return false;
+        if (watched.Claim is null)
+        {
+            // Let go between the two reads: the attempt that held it has recorded its outcome, or will be seen to.
+            return await TakeAsync(db, id, attempts, state, claim, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var lapse = ClaimTimeout + TimeSpan.FromSeconds(1);
+        for (var waited = TimeSpan.Zero; waited < lapse;)
+        {
+            var step = ClaimTimeout / 3 < lapse - waited ? ClaimTimeout / 3 : lapse - waited;
+            await Task.Delay(step, time, cancellationToken).ConfigureAwait(false);
+            waited += step;
+            var seen = await ReadClaimAsync(db, id, cancellationToken).ConfigureAwait(false);
+            if (seen.State != state || seen.Attempts != attempts)
+            {
+                return false;
+            }
+
+            if (seen != watched)
+            {
+                if (seen.Claim is null)
+                {
+                    return await TakeAsync(db, id, attempts, state, claim, null, cancellationToken).ConfigureAwait(false);
+                }
+
+                // Renewed: its holder is alive. Should it be killed after this, the look again watches it lapse.
+                var again = time.GetUtcNow() + lapse;
+                jobs.Schedule<ExportResultsJob>(JobQueues.Export, job => job.RunAttemptAsync(id, attempts, CancellationToken.None), again);
+                LogClaimed(logger, id, export.Destination, again);
+                return false;
+            }
+        }
+
+        if (!await TakeAsync(db, id, attempts, state, claim, watched, cancellationToken).ConfigureAwait(false))
+        {
+            return false; // another watcher took it over first, or the holder moved at the last moment
+        }
+
+        LogClaimTakenOver(logger, id, export.Destination, watched.Claim, lapse);
+        return true;
+    }
+
+    /// <summary>What an export's claim looked like at one read: compared whole, so that a renewal shows as a change.</summary>
+    private readonly record struct ClaimSeen(ExportState State, int Attempts, string? Claim, DateTimeOffset? Until);
+
+    private static async Task<ClaimSeen> ReadClaimAsync(ResultsDbContext db, long id, CancellationToken cancellationToken) =>
+        await db.Exports.AsNoTracking().Where(x => x.Id == id).Select(x => new ClaimSeen(x.State, x.Attempts, x.ClaimedBy, x.ClaimedUntil))
+            .SingleAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// One conditional update: the export becomes this attempt's while it has the state and attempts read and its claim
+    /// is the one given (<paramref name="held"/>: the claim watched until it lapsed; null: none). The expiry written
+    /// is this node's, for readers; no other node compares it with its clock.
+    /// </summary>
+    private async Task<bool> TakeAsync(ResultsDbContext db, long id, int attempts, ExportState state, string claim, ClaimSeen? held, CancellationToken cancellationToken)
+    {
+        var until = time.GetUtcNow() + ClaimTimeout;
+        var candidates = db.Exports.Where(x => x.Id == id && x.Attempts == attempts && x.State == state);
+        if (held is { Claim: { } heldBy } h)
+        {
+            var heldUntil = h.Until;
+            candidates = candidates.Where(x => x.ClaimedBy == heldBy && x.ClaimedUntil == heldUntil);
+        }
+        else
+        {
+            candidates = candidates.Where(x => x.ClaimedBy == null);
+        }
+
+        return await candidates.ExecuteUpdateAsync(u => u.SetProperty(x => x.ClaimedBy, claim).SetProperty(x => x.ClaimedUntil, until), cancellationToken)
+            .ConfigureAwait(false) == 1;
     }
 
     /// <summary>Extends the claim every third of <see cref="ClaimTimeout"/> until cancelled (a long send keeps its export).</summary>
@@ -303,8 +376,11 @@ public sealed partial class ExportService(
         }
     }
 
-    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Export {ExportId} to {Destination} is being sent by another attempt; looking again when its claim lapses at {Until}")]
-    private static partial void LogClaimed(ILogger logger, long exportId, string destination, DateTimeOffset until);
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Information, Message = "Export {ExportId} to {Destination} is being sent by another attempt, which renews its claim; looking again at {Again}")]
+    private static partial void LogClaimed(ILogger logger, long exportId, string destination, DateTimeOffset again);
+
+    [LoggerMessage(EventId = 1406, Level = LogLevel.Warning, Message = "Export {ExportId} to {Destination}: claim {Claim} was not renewed for {Watched}; its attempt is taken to be dead and this one takes the export over")]
+    private static partial void LogClaimTakenOver(ILogger logger, long exportId, string destination, string? claim, TimeSpan watched);
 
     [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Export {ExportId} to {Destination}: the claim lapsed during the attempt and another attempt took it over; this one's record is dropped")]
     private static partial void LogClaimLost(ILogger logger, long exportId, string destination);
