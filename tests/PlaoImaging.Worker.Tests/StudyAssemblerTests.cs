@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.Storage.SQLite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using PlaoImaging.Dicom;
 using PlaoImaging.Worker.Ingest;
@@ -153,6 +154,82 @@ public sealed class StudyAssemblerTests
         Assert.Equal([1, 2], Enqueued(storage).Select(j => Convert.ToInt32(j.Args[1], System.Globalization.CultureInfo.InvariantCulture)).Order().ToList());
     }
 
+    /// <summary>
+    /// A routed study's job is lost (deleted here; in production also a job failed after its retries, or one held by
+    /// a node that died and was never handed back): the study stays queued. After <c>Assembly:LostJobAfter</c> it gets
+    /// one more job, then none until the same time has passed again; a claimed study, a study only imported from a
+    /// folder, and any study while a reprocessing request runs, get none.
+    /// </summary>
+    [Fact]
+    public async Task RequeueLostStudiesAsync_AQueuedStudyWhoseJobIsLost_GetsOneMoreJobAfterTheLostTime()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (services, storage, assembler) = await CreateAsync("assembler-lost", ct);
+        var lostAfter = services.Assembly.Value.LostJobAfter;
+        string study = DicomUidGenerator.NewUid();
+        await services.StoreAsync(WorkerServices.Radiograph(study), ct);
+        services.Time.Advance(Quiet);
+        Assert.Equal(1, await assembler.QueueDueStudiesAsync(ct));
+        var client = new BackgroundJobClient(storage);
+        string firstJob = Assert.Single(storage.GetMonitoringApi().EnqueuedJobs(JobQueues.Realtime, 0, 10)).Key;
+        Assert.True(client.Delete(firstJob));
+        Assert.Empty(Waiting(storage));
+
+        // A study imported from a folder (no calling AE title), queued for its request, is not this sweep's.
+        string imported = DicomUidGenerator.NewUid();
+        var importedDataset = WorkerServices.Radiograph(imported);
+        string importedPath = Path.Combine(services.Paths.StorageRoot, imported + ".dcm");
+        new DicomFile(importedDataset).Save(importedPath);
+        await services.Ingest.IndexAsync(new StoredFile(importedPath, new FileInfo(importedPath).Length, null, services.Time.GetUtcNow(), Route: false), ct);
+        Assert.Equal(StudyState.Queued, (await services.StudyAsync(imported, ct)).State);
+
+        services.Time.Advance(lostAfter - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await assembler.RequeueLostStudiesAsync(ct));
+        Assert.Empty(Waiting(storage));
+
+        // While a reprocessing request runs, nothing is swept.
+        var db = services.CreateDbContext();
+        await using (db)
+        {
+            db.ReprocessRequests.Add(new ReprocessRecord { State = ReprocessState.Running, CreatedAt = services.Time.GetUtcNow(), RequestedBy = "test", FilterJson = "{}" });
+            await db.SaveChangesAsync(ct);
+        }
+
+        services.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await assembler.RequeueLostStudiesAsync(ct));
+        db = services.CreateDbContext();
+        await using (db)
+        {
+            await db.ReprocessRequests.ExecuteUpdateAsync(u => u.SetProperty(r => r.State, ReprocessState.Done), ct);
+        }
+
+        Assert.Equal(1, await assembler.RequeueLostStudiesAsync(ct));
+        var job = Assert.Single(Waiting(storage));
+        var record = await services.StudyAsync(study, ct);
+        Assert.Equal(record.Id, Convert.ToInt64(job.Args[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1, Convert.ToInt32(job.Args[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(StudyState.Queued, record.State);
+        Assert.Equal(services.Time.GetUtcNow(), record.UpdatedAt);
+
+        // Once given, not again until the same time has passed once more.
+        services.Time.Advance(lostAfter - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await assembler.RequeueLostStudiesAsync(ct));
+        services.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await assembler.RequeueLostStudiesAsync(ct));
+        Assert.Equal(2, Waiting(storage).Count);
+
+        // A study claimed by a job is never swept, however long it analyses.
+        db = services.CreateDbContext();
+        await using (db)
+        {
+            await db.Studies.Where(s => s.Id == record.Id).ExecuteUpdateAsync(u => u.SetProperty(s => s.State, StudyState.Analysing), ct);
+        }
+
+        services.Time.Advance(lostAfter * 3);
+        Assert.Equal(0, await assembler.RequeueLostStudiesAsync(ct));
+        Assert.Equal(2, Waiting(storage).Count);
+    }
+
     [Fact]
     public async Task UntilNextPassAsync_WaitsUntilTheEarliestQuietPeriodEnds_AtMostThePollInterval()
     {
@@ -204,6 +281,14 @@ public sealed class StudyAssemblerTests
         var assembler = new StudyAssembler(services, new BackgroundJobClient(storage), services.Signal, services.Assembly, services.Time,
             NullLogger<StudyAssembler>.Instance);
         return (services, storage, assembler);
+    }
+
+    /// <summary>The realtime queue's jobs still in the enqueued state (a deleted job keeps its queue entry until fetched).</summary>
+    private static List<Hangfire.Common.Job> Waiting(JobStorage storage)
+    {
+        using var connection = storage.GetConnection();
+        return storage.GetMonitoringApi().EnqueuedJobs(JobQueues.Realtime, 0, 100)
+            .Where(j => connection.GetStateData(j.Key)?.Name == Hangfire.States.EnqueuedState.StateName).Select(j => j.Value.Job).ToList();
     }
 
     private static List<Hangfire.Common.Job> Enqueued(JobStorage storage) =>

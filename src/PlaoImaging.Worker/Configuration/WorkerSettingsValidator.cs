@@ -38,6 +38,11 @@ public sealed partial class WorkerSettingsValidator :
             errors.Add($"Assembly:PollInterval is {options.PollInterval}; use 50 ms to 5 minutes");
         }
 
+        if (options.LostJobAfter < TimeSpan.FromSeconds(1) || options.LostJobAfter > TimeSpan.FromDays(7))
+        {
+            errors.Add($"Assembly:LostJobAfter is {options.LostJobAfter}; use 1 second to 7 days");
+        }
+
         return Result(errors);
     }
 

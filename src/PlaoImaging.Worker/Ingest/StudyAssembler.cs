@@ -27,6 +27,13 @@ public sealed partial class StudyAssembler(
     /// <summary>The shortest wait between passes (a pass that left due studies, more than 200, goes on after it).</summary>
     private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>When the last look for lost jobs began (<see cref="TimeProvider.GetTimestamp"/>); null: none yet.</summary>
+    private long? lostCheckedAt;
+
+    /// <summary>How often to look for studies whose job was lost: a tenth of the time that makes one lost, at most a minute.</summary>
+    private static TimeSpan LostCheckInterval(AssemblySettings settings) =>
+        settings.LostJobAfter / 10 < TimeSpan.FromMinutes(1) ? settings.LostJobAfter / 10 : TimeSpan.FromMinutes(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -34,6 +41,11 @@ public sealed partial class StudyAssembler(
             try
             {
                 await QueueDueStudiesAsync(stoppingToken).ConfigureAwait(false);
+                if (lostCheckedAt is not { } last || time.GetElapsedTime(last) >= LostCheckInterval(settings.Value))
+                {
+                    lostCheckedAt = time.GetTimestamp();
+                    await RequeueLostStudiesAsync(stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -140,6 +152,52 @@ public sealed partial class StudyAssembler(
             return queued;
         }
     }
+
+    /// <summary>
+    /// Gives one more routed job to every study received from a DICOM peer and queued for
+    /// <see cref="AssemblySettings.LostJobAfter"/> without being claimed (see there); returns how many. Studies only
+    /// imported from a folder are left to their request, also after it was cancelled. Each is first marked with one conditional update on the time it was
+    /// last marked, so of two nodes' assemblers one queues it, and a crash before the enqueue leaves it for the next look.
+    /// </summary>
+    public async Task<int> RequeueLostStudiesAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var before = now - settings.Value.LostJobAfter;
+        var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            if (await db.ReprocessRequests.AnyAsync(r => r.State == ReprocessState.Queued || r.State == ReprocessState.Running, cancellationToken).ConfigureAwait(false))
+            {
+                return 0;
+            }
+
+            var lost = await db.Studies.AsNoTracking()
+                .Where(s => s.State == StudyState.Queued && s.UpdatedAt <= before && s.Instances.Any(i => i.CallingAETitle != null))
+                .OrderBy(s => s.UpdatedAt)
+                .Select(s => new { s.Id, s.Generation, s.UpdatedAt })
+                .Take(200)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            int requeued = 0;
+            foreach (var study in lost)
+            {
+                var marked = study.UpdatedAt;
+                if (await db.Studies.Where(s => s.Id == study.Id && s.Generation == study.Generation && s.State == StudyState.Queued && s.UpdatedAt == marked)
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.UpdatedAt, now), cancellationToken).ConfigureAwait(false) == 0)
+                {
+                    continue; // claimed, changed or queued again by another node meanwhile
+                }
+
+                AnalyzeStudyJob.Enqueue(jobs, study.Id, study.Generation);
+                LogLostJob(logger, study.Id, study.Generation, now - marked);
+                requeued++;
+            }
+
+            return requeued;
+        }
+    }
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Study {StudyId} generation {Generation} was queued {Waited} ago and no job has claimed it; one more job is queued")]
+    private static partial void LogLostJob(ILogger logger, long studyId, int generation, TimeSpan waited);
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Study {StudyId} generation {Generation} queued for analysis")]
     private static partial void LogQueued(ILogger logger, long studyId, int generation);
