@@ -10,20 +10,25 @@ internal sealed class ResultsDbContextFactory<TContext>(IDbContextFactory<TConte
     public ResultsDbContext CreateDbContext() => inner.CreateDbContext();
 }
 
-/// <summary>Registers the results database for the configured provider.</summary>
+/// <summary>
+/// Registers the results database for the configured provider. Contexts are pooled: each study takes a few dozen
+/// short-lived contexts (index, assembly, claim, record, export), and a new one each time cost more CPU than the
+/// database's own work (building its services, connection and collations anew). A context goes back to the pool when
+/// disposed, reset; the contexts keep no state of their own.
+/// </summary>
 internal static class ResultsDatabase
 {
     public static IServiceCollection AddResultsDatabase(this IServiceCollection services, StorageSettings storage, string dataFolder)
     {
         if (storage.IsPostgreSql)
         {
-            services.AddDbContextFactory<PostgresResultsDbContext>(o => o.UseNpgsql(storage.ConnectionString));
+            services.AddPooledDbContextFactory<PostgresResultsDbContext>(o => o.UseNpgsql(storage.ConnectionString));
             services.AddSingleton<IDbContextFactory<ResultsDbContext>, ResultsDbContextFactory<PostgresResultsDbContext>>();
         }
         else
         {
             string path = Path.Combine(dataFolder, "results.db");
-            services.AddDbContextFactory<SqliteResultsDbContext>(o => o.UseSqlite($"Data Source={path};Pooling=True;Default Timeout=30")
+            services.AddPooledDbContextFactory<SqliteResultsDbContext>(o => o.UseSqlite($"Data Source={path};Pooling=True;Default Timeout=30")
                 .AddInterceptors(new SqliteBusyTimeout(TimeSpan.FromSeconds(30))));
             services.AddSingleton<IDbContextFactory<ResultsDbContext>, ResultsDbContextFactory<SqliteResultsDbContext>>();
         }
