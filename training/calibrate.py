@@ -4,10 +4,10 @@ thresholds or reference ratios fitted to held-out phantoms move the figures, and
 
     # two-stage predictions on validation seeds (91000-91299: not training, not refiner validation, not test)
     /usr/bin/python3 training/evaluate.py --onnx models/plao-vertebra-landmarks-v1.onnx --runner-dtype torch \
-        --refiner training/checkpoints/refiner-a-step4000.pt --xr-scale 0.3 0.45 --split validation \
-        --first 91000 --count 300 --out training/runs/two-stage-a/val.json --save-preds training/runs/two-stage-a/val.pkl
-    /usr/bin/python3 training/calibrate.py --validation training/runs/two-stage-a/val.pkl \
-        --test training/runs/two-stage-a/preds.pkl --out training/results/v2/calibration.json
+        --refiner training/checkpoints/refiner-b-step4000.pt --xr-scale 0.3 0.45 --split validation \
+        --first 91000 --count 300 --out training/runs/two-stage-b/val.json --save-preds training/runs/two-stage-b/val.pkl
+    /usr/bin/python3 training/calibrate.py --validation training/runs/two-stage-b/val.pkl \
+        --test training/runs/two-stage-b/preds.pkl --out training/results/v2/calibration.json
 
 Two calibrations, each fitted on the validation records and then applied unchanged to the test records:
 

@@ -14,8 +14,8 @@ the manifest of the model it comes from are taken from --detector-manifest):
     /usr/bin/python3 training/make_manifest.py --onnx models/plao-vertebra-landmarks-v1.onnx \
         --detector-manifest models/plao-vertebra-landmarks-v1.json \
         --refiner-onnx models/plao-vertebra-landmarks-v2-refiner.onnx \
-        --refiner-checkpoint training/checkpoints/refiner-a-step4000.pt --id plao-vertebra-landmarks-v2 \
-        --version 2.0.0 --eval training/results/v2/eval.json --out models/plao-vertebra-landmarks-v2.json
+        --refiner-checkpoint training/checkpoints/refiner-b-step4000.pt --id plao-vertebra-landmarks-v2 \
+        --version 2.1.0 --eval training/results/v2/eval.json --out models/plao-vertebra-landmarks-v2.json
 
 Without retraining (rewrites the contract sections and the stage description of an existing manifest, schema 1 or 2,
 from contract.py and the ONNX file beside it; keeps id, version, training, intended_use, limitations and, unless
