@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pickle
 import sys
@@ -313,6 +314,17 @@ def score(records: list[dict], points_key: str = "points_img") -> dict:
     return report
 
 
+def json_safe(value):
+    """The value with every float NaN or infinity replaced by None (JSON null)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def main():
     ap = argparse.ArgumentParser()
     src = ap.add_mutually_exclusive_group(required=True)
@@ -378,7 +390,8 @@ def main():
         report["groups_two_stage"] = score(records, "points_img2")
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
-        json.dump(report, f, indent=1)
+        # A group of one true grade has no kappa (nan): written null, since NaN is not JSON and readers refuse it.
+        json.dump(json_safe(report), f, indent=1, allow_nan=False)
     for key in ("groups", "groups_two_stage"):
         if key in report:
             summary_lines(key, report[key]["all"])

@@ -207,5 +207,20 @@ class ManifestTest(unittest.TestCase):
         self.assertTrue(C.refiner_applies([(0, -3)] + inside[1:], rows=50, columns=100, applies_to="all"))
 
 
+class EvaluationReportTests(unittest.TestCase):
+    """The evaluation report and the manifest built from it are read by the engine's JSON parser, which refuses NaN."""
+
+    def test_undefined_values_are_written_null(self):
+        import evaluate
+        report = {"kappa": float("nan"), "groups": [{"kappa": np.float64("nan"), "n": 3}], "ok": 0.5, "inf": float("inf")}
+        text = json.dumps(evaluate.json_safe(report), allow_nan=False)
+        self.assertEqual(json.loads(text), {"kappa": None, "groups": [{"kappa": None, "n": 3}], "ok": 0.5, "inf": None})
+
+    def test_shipped_manifests_are_strict_json(self):
+        for name in ("plao-vertebra-landmarks-v1.json", "plao-vertebra-landmarks-v2.json"):
+            with open(os.path.join(ROOT, "models", name)) as f:
+                json.load(f, parse_constant=lambda c: self.fail(f"{name}: {c} is not JSON"))
+
+
 if __name__ == "__main__":
     unittest.main()
