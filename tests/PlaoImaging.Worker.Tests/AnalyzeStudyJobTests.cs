@@ -240,21 +240,23 @@ public sealed class AnalyzeStudyJobTests
         var ct = TestContext.Current.CancellationToken;
         using var bench = await Bench.CreateAsync("reprocess-takeover", ct);
         var first = await bench.QueueStudyAsync(ct);
-        var second = await bench.QueueStudyAsync(ct);
         var a = bench.ReprocessNode();
         var b = bench.ReprocessNode();
         long id = (await a.Service.RequestAsync(new ReprocessFilter(), "test", ct)).Id;
 
-        // Run A stops at its first recording (of a claim or a result). Meanwhile run B of the same request, as the
-        // start-up recovery queues it after a crash, runs from start to end.
+        // Run A stops at the recording of its analysis, after it claimed the study. Meanwhile run B of the same
+        // request, as the start-up recovery queues it after a crash, runs from start to end. One study only: a run
+        // reads its next study while the one before records, so with two the held call could be the second
+        // study's read, before its claim, instead of the first one's record (seen once in CI: the first study was
+        // then analysed by neither run).
         a.Databases.HoldRecording();
         var runA = a.Service.RunAsync(id, ct);
         await a.Databases.RecordingReached.WaitAsync(ct);
         await b.Service.RunAsync(id, ct);
         var afterB = await bench.RequestAsync(id, ct);
         Assert.Equal(ReprocessState.Done, afterB.State);
-        Assert.Equal(2, afterB.Total);
-        Assert.Equal(2, afterB.Done + afterB.Skipped);
+        Assert.Equal(1, afterB.Total);
+        Assert.Equal(1, afterB.Done + afterB.Skipped);
 
         a.Databases.Release();
         await runA;
@@ -265,7 +267,6 @@ public sealed class AnalyzeStudyJobTests
         var end = await bench.RequestAsync(id, ct);
         Assert.Equal((afterB.State, afterB.Done, afterB.Skipped, afterB.FinishedAt, afterB.RunToken), (end.State, end.Done, end.Skipped, end.FinishedAt, end.RunToken));
         await bench.AssertOneAnalysisAndSettledAsync(first.Id, ct);
-        await bench.AssertOneAnalysisAndSettledAsync(second.Id, ct);
     }
 
     /// <summary>Analyses recorded by one node (any status): the loser of a race to record counts too, as it ran the engine.</summary>
