@@ -177,10 +177,7 @@ public sealed class StudyAssemblerTests
 
         // A study imported from a folder (no calling AE title), queued for its request, is not this sweep's.
         string imported = DicomUidGenerator.NewUid();
-        var importedDataset = WorkerServices.Radiograph(imported);
-        string importedPath = Path.Combine(services.Paths.StorageRoot, imported + ".dcm");
-        new DicomFile(importedDataset).Save(importedPath);
-        await services.Ingest.IndexAsync(new StoredFile(importedPath, new FileInfo(importedPath).Length, null, services.Time.GetUtcNow(), Route: false), ct);
+        await services.StoreAsync(WorkerServices.Radiograph(imported), null, route: false, ct);
         Assert.Equal(StudyState.Queued, (await services.StudyAsync(imported, ct)).State);
 
         services.Time.Advance(lostAfter - TimeSpan.FromSeconds(1));
@@ -234,12 +231,8 @@ public sealed class StudyAssemblerTests
     public async Task UntilNextPassAsync_WaitsUntilTheEarliestQuietPeriodEnds_AtMostThePollInterval()
     {
         var ct = TestContext.Current.CancellationToken;
-        var services = await WorkerServices.CreateAsync("assembler-next-pass", Quiet, ct);
-        var storage = new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions());
         var poll = TimeSpan.FromHours(1);
-        var assembler = new StudyAssembler(services, new BackgroundJobClient(storage), services.Signal,
-            Microsoft.Extensions.Options.Options.Create(new Configuration.AssemblySettings { QuietPeriod = Quiet, PollInterval = poll }), services.Time,
-            NullLogger<StudyAssembler>.Instance);
+        var (services, _, assembler) = await CreateAsync("assembler-next-pass", ct, new Configuration.AssemblySettings { QuietPeriod = Quiet, PollInterval = poll });
         var margin = TimeSpan.FromMilliseconds(5);
 
         Assert.Equal(poll, await assembler.UntilNextPassAsync(ct));
@@ -274,12 +267,14 @@ public sealed class StudyAssemblerTests
         Assert.True(await woken.WaitAsync(TimeSpan.FromSeconds(30), ct));
     }
 
-    private static async Task<(WorkerServices Services, SQLiteStorage Storage, StudyAssembler Assembler)> CreateAsync(string name, CancellationToken ct)
+    /// <summary>A worker's services, its job storage and an assembler on them (with <paramref name="settings"/>, or the services' own).</summary>
+    private static async Task<(WorkerServices Services, SQLiteStorage Storage, StudyAssembler Assembler)> CreateAsync(string name, CancellationToken ct,
+        Configuration.AssemblySettings? settings = null)
     {
         var services = await WorkerServices.CreateAsync(name, Quiet, ct);
         var storage = new SQLiteStorage(Path.Combine(services.Paths.DataFolder, "hangfire.db"), new SQLiteStorageOptions());
-        var assembler = new StudyAssembler(services, new BackgroundJobClient(storage), services.Signal, services.Assembly, services.Time,
-            NullLogger<StudyAssembler>.Instance);
+        var assembler = new StudyAssembler(services, new BackgroundJobClient(storage), services.Signal,
+            settings is null ? services.Assembly : Microsoft.Extensions.Options.Options.Create(settings), services.Time, NullLogger<StudyAssembler>.Instance);
         return (services, storage, assembler);
     }
 

@@ -60,13 +60,20 @@ internal sealed class WorkerServices : IDbContextFactory<ResultsDbContext>
     public ResultsDbContext CreateDbContext() => new SqliteResultsDbContext(options);
 
     /// <summary>Writes a dataset under the storage root (as the SCP would) and indexes it, received now.</summary>
-    public async Task<IngestOutcome> StoreAsync(DicomDataset dataset, CancellationToken cancellationToken)
+    public Task<IngestOutcome> StoreAsync(DicomDataset dataset, CancellationToken cancellationToken) => StoreAsync(dataset, "MODALITY", true, cancellationToken);
+
+    /// <summary>
+    /// Writes a dataset under the storage root and indexes it, received now from <paramref name="callingAETitle"/>
+    /// (null: not from a peer, as a folder import), routed to the quiet period or (<paramref name="route"/> false)
+    /// queued as a folder import queues it.
+    /// </summary>
+    public async Task<IngestOutcome> StoreAsync(DicomDataset dataset, string? callingAETitle, bool route, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         string path = Path.Combine(Paths.StorageRoot, dataset.GetString(DicomTags.StudyInstanceUID), dataset.GetString(DicomTags.SOPInstanceUID) + ".dcm");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         new DicomFile(dataset).Save(path);
-        return await Ingest.IndexAsync(new StoredFile(path, new FileInfo(path).Length, "MODALITY", Time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        return await Ingest.IndexAsync(new StoredFile(path, new FileInfo(path).Length, callingAETitle, Time.GetUtcNow(), route), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<StudyRecord> StudyAsync(string studyUid, CancellationToken cancellationToken)

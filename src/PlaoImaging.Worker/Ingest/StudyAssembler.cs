@@ -156,8 +156,9 @@ public sealed partial class StudyAssembler(
     /// <summary>
     /// Gives one more routed job to every study received from a DICOM peer and queued for
     /// <see cref="AssemblySettings.LostJobAfter"/> without being claimed (see there); returns how many. Studies only
-    /// imported from a folder are left to their request, also after it was cancelled. Each is first marked with one conditional update on the time it was
-    /// last marked, so of two nodes' assemblers one queues it, and a crash before the enqueue leaves it for the next look.
+    /// imported from a folder are left to their request, also after it was cancelled. Each is first marked with one
+    /// conditional update on the time it was last marked, so of two nodes' assemblers one queues it, and a crash before
+    /// the enqueue leaves it for the next look.
     /// </summary>
     public async Task<int> RequeueLostStudiesAsync(CancellationToken cancellationToken)
     {
