@@ -1,6 +1,8 @@
+using System.Data.Common;
 using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using PlaoImaging.Dicom;
@@ -247,8 +249,8 @@ public sealed class AnalyzeStudyJobTests
         // Run A stops at the recording of its analysis, after it claimed the study. Meanwhile run B of the same
         // request, as the start-up recovery queues it after a crash, runs from start to end. One study only: a run
         // reads its next study while the one before records, so with two the held call could be the second
-        // study's read, before its claim, instead of the first one's record (seen once in CI: the first study was
-        // then analysed by neither run).
+        // study's read instead of the first one's record. (That interleaving once left a study with no analysis: a
+        // run deleted the other run's failed analysis before losing the claim. See the test below.)
         a.Databases.HoldRecording();
         var runA = a.Service.RunAsync(id, ct);
         await a.Databases.RecordingReached.WaitAsync(ct);
@@ -267,6 +269,54 @@ public sealed class AnalyzeStudyJobTests
         var end = await bench.RequestAsync(id, ct);
         Assert.Equal((afterB.State, afterB.Done, afterB.Skipped, afterB.FinishedAt, afterB.RunToken), (end.State, end.Done, end.Skipped, end.FinishedAt, end.RunToken));
         await bench.AssertOneAnalysisAndSettledAsync(first.Id, ct);
+    }
+
+    [Fact]
+    public async Task ReprocessAsync_AFailedAnalysis_IsReplacedByTheNextRequestAndKeptByARoutedJob()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("reprocess-failed-again", ct);
+        var (studyId, generation) = await bench.QueueStudyAsync(ct);
+
+        // The test radiograph has no pixel data: the engine reports the image failed, so the analysis is failed.
+        var failed = await bench.Analysis().AnalyzeAsync(studyId, null, "reprocess:1", ct);
+        Assert.Equal("failed", (await bench.AssertOneAnalysisAndSettledAsync(studyId, ct)).Status);
+
+        var routed = await bench.Analysis().AnalyzeAsync(studyId, generation, "realtime", ct);
+        Assert.True(routed.Skipped);
+        Assert.Equal(failed.AnalysisId, routed.AnalysisId);
+
+        var again = await bench.Analysis().AnalyzeAsync(studyId, null, "reprocess:2", ct);
+        Assert.False(again.Skipped);
+        var analysis = await bench.AssertOneAnalysisAndSettledAsync(studyId, ct);
+        Assert.NotEqual(failed.AnalysisId, analysis.Id);
+        Assert.Equal((again.AnalysisId, "reprocess:2"), (analysis.Id, analysis.Trigger));
+        Assert.Equal(analysis.Id, (await bench.StudyAsync(studyId, ct)).LatestAnalysisId);
+    }
+
+    [Fact]
+    public async Task ReprocessAsync_AFailedAnalysisRecordedByAnotherRequestWhileThisOneLooks_IsKept()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var bench = await Bench.CreateAsync("reprocess-failed-kept", ct);
+        var (studyId, _) = await bench.QueueStudyAsync(ct);
+
+        // Request 1 has read the study (still queued) and is held before it looks for an existing analysis. Request 2
+        // claims, analyses (failed: no pixel data) and records the study meanwhile. Request 1 then finds request 2's
+        // failed analysis, which a reprocess replaces, but loses the claim. It deleted the failed analysis before
+        // it claimed, and left the study with none (seen as a flaky test of two runs of one request).
+        var held = new HeldCommand("FROM \"analyses\"");
+        var one = Task.Run(() => bench.Analysis(held).AnalyzeAsync(studyId, null, "reprocess:1", ct), ct);
+        await held.Reached.WaitAsync(TimeSpan.FromMinutes(1), ct);
+        var two = await bench.Analysis().AnalyzeAsync(studyId, null, "reprocess:2", ct);
+        Assert.False(two.Skipped);
+        held.Release();
+        var byOne = await one;
+
+        Assert.True(byOne.Skipped, byOne.Reason);
+        var analysis = await bench.AssertOneAnalysisAndSettledAsync(studyId, ct);
+        Assert.Equal((two.AnalysisId, "reprocess:2"), (analysis.Id, analysis.Trigger));
+        Assert.Equal(analysis.Id, (await bench.StudyAsync(studyId, ct)).LatestAnalysisId);
     }
 
     /// <summary>Analyses recorded by one node (any status): the loser of a race to record counts too, as it ran the engine.</summary>
@@ -314,6 +364,11 @@ public sealed class AnalyzeStudyJobTests
 
         public StudyAssembler Assembler() => new(Services, new BackgroundJobClient(storage), Services.Signal, Services.Assembly, Services.Time,
             NullLogger<StudyAssembler>.Instance);
+
+        /// <summary>An analysis service of its own, its database commands passing through <paramref name="interceptor"/> if given.</summary>
+        public StudyAnalysisService Analysis(IInterceptor? interceptor = null) => new(
+            interceptor is null ? Services : new InterceptedDatabases(Services, interceptor), engine, Services.Paths, Options.Create(new AnalysisSettings()),
+            Options.Create(new ExportSettings()), new BackgroundJobClient(storage), new WorkerMetrics(), Services.Time, NullLogger<StudyAnalysisService>.Instance);
 
         /// <summary>One analysis node: its own metrics, and its analysis reaching the database through a gate.</summary>
         public (AnalyzeStudyJob Job, GatedDatabases Databases, WorkerMetrics Metrics) Node()
@@ -377,6 +432,36 @@ public sealed class AnalyzeStudyJobTests
         }
 
         public void Dispose() => engine.Dispose();
+    }
+
+    /// <summary>Database contexts whose commands pass through one interceptor.</summary>
+    private sealed class InterceptedDatabases(WorkerServices services, IInterceptor interceptor) : IDbContextFactory<ResultsDbContext>
+    {
+        public ResultsDbContext CreateDbContext() => services.CreateDbContext(interceptor);
+    }
+
+    /// <summary>Holds the first query whose text contains <paramref name="text"/> until released; later ones pass.</summary>
+    private sealed class HeldCommand(string text) : DbCommandInterceptor
+    {
+        private readonly TaskCompletionSource reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int seen;
+
+        public Task Reached => reached.Task;
+
+        public void Release() => released.TrySetResult();
+
+        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.Contains(text, StringComparison.Ordinal) && Interlocked.Increment(ref seen) == 1)
+            {
+                reached.TrySetResult();
+                await released.Task.WaitAsync(cancellationToken);
+            }
+
+            return result;
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -58,6 +59,10 @@ internal sealed class WorkerServices : IDbContextFactory<ResultsDbContext>
     }
 
     public ResultsDbContext CreateDbContext() => new SqliteResultsDbContext(options);
+
+    /// <summary>A context whose database commands pass through the given interceptors.</summary>
+    public ResultsDbContext CreateDbContext(params IInterceptor[] interceptors) =>
+        new SqliteResultsDbContext(new DbContextOptionsBuilder<SqliteResultsDbContext>(options).AddInterceptors(interceptors).Options);
 
     /// <summary>Writes a dataset under the storage root (as the SCP would) and indexes it, received now.</summary>
     public Task<IngestOutcome> StoreAsync(DicomDataset dataset, CancellationToken cancellationToken) => StoreAsync(dataset, "MODALITY", true, cancellationToken);

@@ -57,6 +57,7 @@ public sealed partial class StudyAnalysisService(
         var stopwatch = Stopwatch.StartNew();
         StudyRecord? study;
         List<InstanceRecord> inputs;
+        long? replacing;
         string? batchClaim = null;
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
@@ -76,13 +77,16 @@ public sealed partial class StudyAnalysisService(
             var existing = await db.Analyses.AsNoTracking()
                 .SingleOrDefaultAsync(a => a.StudyId == studyId && a.Generation == study.Generation && a.ModelSha256 == model.Identity.Sha256, cancellationToken)
                 .ConfigureAwait(false);
+            replacing = null;
             if (existing is { Status: "failed" } && generation is null)
             {
                 // A failed analysis (the engine or writing its objects threw) is no result: a reprocess runs it again
-                // once the fault is repaired. It has no objects or exports. A routed job (which names its generation)
-                // keeps it, so that a retried or recovered job does not run into the same fault again and again.
-                await db.ProducedObjects.Where(o => o.AnalysisId == existing.Id).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-                await db.Analyses.Where(a => a.Id == existing.Id && a.Status == "failed").ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                // once the fault is repaired, and its record replaces the failed one in the same transaction (see
+                // RecordAsync). Deleting it here, before the claim, lost a result: another run could have just
+                // recorded it, and this run then skip the study on its claim. A routed job (which names its
+                // generation) keeps it, so that a retried or recovered job does not run into the same fault again
+                // and again.
+                replacing = existing.Id;
                 existing = null;
             }
 
@@ -135,7 +139,7 @@ public sealed partial class StudyAnalysisService(
 
         try
         {
-            return await RunAndRecordAsync(model, study, inputs, trigger, engineTurn, stopwatch, cancellationToken).ConfigureAwait(false);
+            return await RunAndRecordAsync(model, study, inputs, trigger, replacing, engineTurn, stopwatch, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (batchClaim is not null)
         {
@@ -148,7 +152,8 @@ public sealed partial class StudyAnalysisService(
     }
 
     private async Task<AnalysisOutcome> RunAndRecordAsync(
-        ModelLease model, StudyRecord study, List<InstanceRecord> inputs, string trigger, SemaphoreSlim? engineTurn, Stopwatch stopwatch, CancellationToken cancellationToken)
+        ModelLease model, StudyRecord study, List<InstanceRecord> inputs, string trigger, long? replacing, SemaphoreSlim? engineTurn, Stopwatch stopwatch,
+        CancellationToken cancellationToken)
     {
         long studyId = study.Id;
         var waited = TimeSpan.Zero;
@@ -216,7 +221,7 @@ public sealed partial class StudyAnalysisService(
         record.FinishedAt = time.GetUtcNow();
         record.DurationMs = (stopwatch.Elapsed - waited).TotalMilliseconds;
         record.Objects = produced;
-        long analysisId = await RecordAsync(studyId, record, cancellationToken).ConfigureAwait(false);
+        long analysisId = await RecordAsync(studyId, record, replacing, cancellationToken).ConfigureAwait(false);
         metrics.StudiesAnalysed.WithLabels(record.Status, trigger.StartsWith("reprocess", StringComparison.Ordinal) ? "batch" : "realtime").Inc();
         LogAnalysed(logger, studyId, record.Generation, record.Status, record.FractureCount, record.DurationMs);
         return new AnalysisOutcome(analysisId, false, record.Reason);
@@ -278,7 +283,11 @@ public sealed partial class StudyAnalysisService(
         }
     }
 
-    private async Task<long> RecordAsync(long studyId, AnalysisRecord record, CancellationToken cancellationToken)
+    /// <param name="studyId">The study.</param>
+    /// <param name="record">The analysis, with its objects.</param>
+    /// <param name="replacing">A failed analysis of the same study, generation and model that this one replaces: deleted in the same transaction (if it is still there and still failed).</param>
+    /// <param name="cancellationToken">Cancels before the commit.</param>
+    private async Task<long> RecordAsync(long studyId, AnalysisRecord record, long? replacing, CancellationToken cancellationToken)
     {
         var db = await databases.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
@@ -292,8 +301,16 @@ public sealed partial class StudyAnalysisService(
                     var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await using (transaction.ConfigureAwait(false))
                     {
-                        // The analysis first (its unique key decides a race between two workers), then its exports
-                        // with its id, then the study's state: all or nothing.
+                        // The failed analysis it replaces goes first; then the analysis (its unique key decides a race
+                        // between two workers: one that recorded meanwhile is kept), then its exports with its id, then
+                        // the study's state: all or nothing. A failed analysis has no objects or exports to delete
+                        // beside it; its objects are deleted all the same should one ever have any.
+                        if (replacing is { } failed)
+                        {
+                            await db.ProducedObjects.Where(o => o.AnalysisId == failed).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                            await db.Analyses.Where(a => a.Id == failed && a.Status == "failed").ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
                         db.Analyses.Add(record);
                         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                         if (record.Objects.Count > 0)
