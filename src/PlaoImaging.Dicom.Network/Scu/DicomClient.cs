@@ -82,7 +82,7 @@ public sealed class DicomClient
         var proposals = classes.Select((uid, i) => new PresentationContextProposal((byte)((2 * i) + 1), uid,
             [DicomTransferSyntax.ExplicitVRLittleEndian.Uid, DicomTransferSyntax.ImplicitVRLittleEndian.Uid])).ToList();
         var association = await ScuAssociation.OpenAsync(host, port, options, proposals, cancellationToken).ConfigureAwait(false);
-        return new DicomStoreAssociation(association, options.Codecs, classes);
+        return new DicomStoreAssociation(association, options.Codecs, options.FileReading, classes);
     }
 
     /// <summary>Every file under <paramref name="paths"/> (folders recursively, in name order).</summary>
@@ -115,7 +115,7 @@ public sealed class DicomClient
         ArgumentNullException.ThrowIfNull(files);
         return StoreAllAsync(
             files,
-            path => FileEntry.TryRead(path, out var entry, out string? problem) ? (entry, null) : (null, problem),
+            path => FileEntry.TryRead(path, options.FileReading, out var entry, out string? problem) ? (entry, null) : (null, problem),
             path => path,
             progress,
             cancellationToken);
@@ -473,11 +473,18 @@ public sealed class DicomClient
             return true;
         }
 
-        public static bool TryRead(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileEntry? entry, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+        public static bool TryRead(string path, DicomStoreFileReading reading, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileEntry? entry, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
         {
             entry = null;
             try
             {
+                if (reading == DicomStoreFileReading.FileMetaInformation && TryFromFileMeta(path) is { } fromMeta)
+                {
+                    entry = fromMeta;
+                    problem = null;
+                    return true;
+                }
+
                 var file = DicomFile.Open(path, new DicomReadOptions { StopBeforePixelData = true, LargeValueThreshold = 4096 });
                 string? sopClass = file.Dataset.GetStringOrDefault(DicomTags.SOPClassUID) ?? file.FileMetaInformation.GetStringOrDefault(DicomTags.MediaStorageSOPClassUID);
                 string? sopInstance = file.Dataset.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? file.FileMetaInformation.GetStringOrDefault(DicomTags.MediaStorageSOPInstanceUID);
@@ -510,6 +517,29 @@ public sealed class DicomClient
                 problem = $"not readable as DICOM: {e.Message}";
                 return false;
             }
+        }
+
+        /// <summary>
+        /// The entry from the File Meta Information alone (<see cref="DicomStoreFileReading.FileMetaInformation"/>); null
+        /// when it does not name the SOP class and instance, has no preamble, or its syntax is unknown.
+        /// </summary>
+        private static FileEntry? TryFromFileMeta(string path)
+        {
+            var file = DicomFile.Open(path, new DicomReadOptions { StopAtTag = new DicomTag(0x0000, 0x0000) });
+            string? sopClass = file.FileMetaInformation.GetStringOrDefault(DicomTags.MediaStorageSOPClassUID);
+            string? sopInstance = file.FileMetaInformation.GetStringOrDefault(DicomTags.MediaStorageSOPInstanceUID);
+            if (string.IsNullOrEmpty(sopClass) || string.IsNullOrEmpty(sopInstance) || !file.HasPreamble || !file.TransferSyntax.IsKnown)
+            {
+                return null;
+            }
+
+            long start = file.Warnings.Count == 0 ? DataSetStart(path) : -1;
+            if (start >= 0 && (new FileInfo(path).Length - start) % 2 != 0)
+            {
+                start = -1;
+            }
+
+            return new FileEntry(path, sopClass, sopInstance, file.TransferSyntax, start);
         }
 
         /// <summary>The offset after the File Meta Information, from its group length (0002,0000); -1 when that is absent or implausible.</summary>

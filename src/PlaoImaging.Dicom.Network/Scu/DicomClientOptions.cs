@@ -44,6 +44,28 @@ public sealed record DicomClientOptions
     public DicomCodecRegistry Codecs { get; init; } = DicomCodecRegistry.CreateDefault();
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How much of each file a C-STORE of files reads before sending it (see <see cref="DicomStoreFileReading"/>).</summary>
+    public DicomStoreFileReading FileReading { get; init; } = DicomStoreFileReading.Header;
+}
+
+/// <summary>How much of a file the SCU reads before it sends the file with C-STORE.</summary>
+public enum DicomStoreFileReading
+{
+    /// <summary>
+    /// The data set up to its pixel data: the SOP Class and Instance UIDs come from the data set, and a file whose
+    /// header the reader had to tolerate (read warnings) is re-encoded rather than sent byte for byte. For files from
+    /// anywhere.
+    /// </summary>
+    Header,
+
+    /// <summary>
+    /// The File Meta Information only: the Media Storage SOP Class and Instance UIDs and the transfer syntax named there,
+    /// and the data set sent byte for byte without being read. For files this application wrote itself, whose meta group
+    /// agrees with their data set; a large structured report then costs no parse before it is sent. A file without a
+    /// preamble, or whose meta group lacks either UID, is read as <see cref="Header"/> reads it.
+    /// </summary>
+    FileMetaInformation,
 }
 
 /// <summary>What became of one file of a C-STORE run.</summary>

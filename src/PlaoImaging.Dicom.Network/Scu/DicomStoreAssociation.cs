@@ -14,13 +14,15 @@ public sealed class DicomStoreAssociation : IAsyncDisposable
 {
     private readonly ScuAssociation association;
     private readonly DicomCodecRegistry codecs;
+    private readonly DicomStoreFileReading reading;
     private bool broken;
     private int busy;
 
-    internal DicomStoreAssociation(ScuAssociation association, DicomCodecRegistry codecs, IReadOnlyList<string> sopClassUids)
+    internal DicomStoreAssociation(ScuAssociation association, DicomCodecRegistry codecs, DicomStoreFileReading reading, IReadOnlyList<string> sopClassUids)
     {
         this.association = association;
         this.codecs = codecs;
+        this.reading = reading;
         ProposedSopClasses = sopClassUids.ToHashSet(StringComparer.Ordinal);
         AcceptedSopClasses = association.Contexts.Values.Select(c => c.AbstractSyntax).ToHashSet(StringComparer.Ordinal);
     }
@@ -62,7 +64,7 @@ public sealed class DicomStoreAssociation : IAsyncDisposable
                     continue;
                 }
 
-                if (!DicomClient.FileEntry.TryRead(files[i], out var entry, out string? problem))
+                if (!DicomClient.FileEntry.TryRead(files[i], reading, out var entry, out string? problem))
                 {
                     outcomes[i] = new DicomStoreOutcome(files[i], DicomStoreResult.Skipped, problem);
                     continue;

@@ -9,6 +9,13 @@ public sealed record DicomReadOptions
     public bool StopBeforePixelData { get; init; }
 
     /// <summary>
+    /// Stop before the first top-level element whose tag is this one or a later one (as DCMTK's
+    /// <c>loadFileUntilTag</c>): a read of the first elements only. <c>new DicomTag(0x0000, 0x0000)</c> stops before
+    /// the data set's first element, leaving the File Meta Information alone read. Null (the default): no such stop.
+    /// </summary>
+    public DicomTag? StopAtTag { get; init; }
+
+    /// <summary>
     /// Values at least this long are left in the file and read when asked, when reading from a path
     /// (not through a deflated dataset). Zero or negative keeps everything in memory.
     /// </summary>

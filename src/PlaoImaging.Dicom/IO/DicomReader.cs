@@ -412,7 +412,7 @@ internal sealed class DicomReader
         input.Advance(4);
         currentTag = tag;
 
-        if (topLevel && options.StopBeforePixelData && Array.IndexOf(PixelDataTags, tag) >= 0)
+        if (topLevel && ((options.StopBeforePixelData && Array.IndexOf(PixelDataTags, tag) >= 0) || (options.StopAtTag is { } stopAt && tag.CompareTo(stopAt) >= 0)))
         {
             stopped = true;
             return null;

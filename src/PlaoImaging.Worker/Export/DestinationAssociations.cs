@@ -112,6 +112,9 @@ public sealed partial class DestinationAssociations : IAsyncDisposable
         ConnectTimeout = TimeSpan.FromSeconds(10),
         ResponseTimeout = TimeSpan.FromSeconds(60),
         Tls = tls?.Options,
+        // Only the outbox's objects are sent, written by the analysis: their meta group names them, and the report (up
+        // to a few hundred kilobytes of content tree) is not parsed again before it goes.
+        FileReading = DicomStoreFileReading.FileMetaInformation,
     });
 
     private async Task<Pooled> OpenAsync(DestinationSettings destination, HashSet<string> needed, CancellationToken cancellationToken)

@@ -68,6 +68,39 @@ public sealed class StoreAssociationInteropTests
     }
 
     [Fact]
+    public async Task FileMetaReading_StorescpKeepsTheDataSetByteForByte()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string scratch = Peers.ScratchDirectory("net-kept-association-meta");
+        using var scp = StorescpPeer.Start(Path.Combine(scratch, "out"), "+B");
+        var client = new DicomClient("127.0.0.1", scp.Port, new DicomClientOptions { CalledAETitle = "STORESCP", FileReading = DicomStoreFileReading.FileMetaInformation });
+        string[] files = [Report(Path.Combine(scratch, "in")), Report(Path.Combine(scratch, "in"))];
+
+        var association = await client.OpenStoreAssociationAsync([ComprehensiveSr], ct);
+        await using (association)
+        {
+            var outcomes = await association.StoreAsync(files, ct);
+            Assert.All(outcomes, o => Assert.True(o.Result == DicomStoreResult.Success, $"{o}\n{scp.Process.Describe()}"));
+            Assert.Equal(files.Select(Uid), outcomes.Select(o => o.SopInstanceUid));
+            await association.ReleaseAsync(ct);
+        }
+
+        foreach (string file in files)
+        {
+            string received = scp.Received(Uid(file)) ?? throw new Xunit.Sdk.XunitException($"not stored: {Uid(file)}\n{scp.Process.Describe()}");
+            Assert.Equal(DataSetBytes(file), DataSetBytes(received));
+        }
+    }
+
+    /// <summary>The bytes after the File Meta Information (whose first element is its group length).</summary>
+    private static byte[] DataSetBytes(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        Assert.True(bytes.AsSpan(128, 4).SequenceEqual("DICM"u8), path);
+        return bytes[(144 + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(140)))..];
+    }
+
+    [Fact]
     public async Task PeerGoneBetweenSends_FileIsFailureTheRestNotSent_AssociationUnusable()
     {
         var ct = TestContext.Current.CancellationToken;
