@@ -1,5 +1,6 @@
 using PlaoImaging.Tests.Shared;
 using PlaoImaging.Dicom;
+using PlaoImaging.Dicom.Network;
 using PlaoImaging.Worker.Ingest;
 using PlaoImaging.Worker.Persistence;
 using Xunit;
@@ -58,6 +59,40 @@ public sealed class IngestServiceTests
         Assert.Equal(1, after.InputCount);
         var instance = Assert.Single(await services.InstancesAsync(study, ct));
         Assert.Equal(1, instance.Duplicates);
+    }
+
+    [Fact]
+    public async Task IndexAsync_ReceivedOverDicom_HashFromTheReceiveIsTheFilesHash_AndTheSameFileIndexedAgainIsAnIdenticalDuplicate()
+    {
+        // The SCP hashes the data set as it arrives; indexing a file from disk (a folder import, the start-up
+        // recovery) hashes the file after its meta group. Both must name the same content.
+        var ct = TestContext.Current.CancellationToken;
+        var services = await WorkerServices.CreateAsync("ingest-received-hash", Quiet, ct);
+        var scp = new DicomServer(new DicomServerOptions
+        {
+            AETitle = "PLAO",
+            Address = System.Net.IPAddress.Loopback,
+            Port = 0,
+            StorageDirectory = services.Paths.StorageRoot,
+            StoreHandlerFactory = _ => new StoreHandler(services.Ingest, Microsoft.Extensions.Logging.Abstractions.NullLogger<StoreHandler>.Instance),
+        });
+        scp.Start();
+        try
+        {
+            string study = DicomUidGenerator.NewUid();
+            var client = new DicomClient("127.0.0.1", scp.Port, new DicomClientOptions { CalledAETitle = "PLAO" });
+            var outcome = Assert.Single(await client.StoreAsync([new DicomFile(WorkerServices.Radiograph(study))], null, ct));
+            Assert.Equal(DicomStoreResult.Success, outcome.Result);
+
+            var stored = Assert.Single(await services.InstancesAsync(study, ct));
+            string path = services.Paths.InStorage(stored.Path);
+            Assert.Equal(await IngestService.HashAsync(path, ct), stored.Sha256);
+            Assert.Equal(IngestOutcome.IdenticalDuplicate, await services.Ingest.IndexAsync(new StoredFile(path, new FileInfo(path).Length, "OTHER", services.Time.GetUtcNow()), ct));
+        }
+        finally
+        {
+            await scp.StopAsync();
+        }
     }
 
     [Fact]

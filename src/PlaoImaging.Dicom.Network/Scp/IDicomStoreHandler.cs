@@ -24,7 +24,15 @@ public sealed record DicomInstanceKeys(
 }
 
 /// <summary>An instance the SCP has received, written, synced to disk and renamed into place.</summary>
-public sealed record DicomStoredInstance(string Path, long Length, DicomTransferSyntax TransferSyntax, DicomInstanceKeys Keys, string CallingAETitle, DateTimeOffset ReceivedAt);
+public sealed record DicomStoredInstance(string Path, long Length, DicomTransferSyntax TransferSyntax, DicomInstanceKeys Keys, string CallingAETitle, DateTimeOffset ReceivedAt)
+{
+    /// <summary>
+    /// The SHA-256 of the data set's bytes as they arrived, which are the file's bytes after its File Meta Information
+    /// (lower-case hexadecimal), computed while they were written: a receiver that keeps a content hash need not read
+    /// the file again for it.
+    /// </summary>
+    public string? DataSetSha256 { get; init; }
+}
 
 /// <summary>
 /// Told of every stored instance before the C-STORE response is sent. The status it returns is the response's (a

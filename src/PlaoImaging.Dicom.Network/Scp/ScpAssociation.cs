@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 
 namespace PlaoImaging.Dicom.Network;
@@ -32,6 +33,7 @@ internal sealed partial class ScpAssociation
     private DimseCommand? pending;
     private FileStream? dataFile;
     private string? dataTempPath;
+    private IncrementalHash? dataHash;
     private long dataBytes;
     private DimseStatus? refusal;
 
@@ -146,6 +148,7 @@ internal sealed partial class ScpAssociation
             // Whatever happened, a data set in progress was not acknowledged: remove it. Handlers see the abort.
             InstanceStorage.Discard(dataFile, dataTempPath);
             dataFile = null;
+            DropHash();
             if (!association.IsCancellationRequested)
             {
                 await association.CancelAsync().ConfigureAwait(false);
@@ -206,6 +209,7 @@ internal sealed partial class ScpAssociation
             try
             {
                 await server.Storage.WriteAsync(dataFile, value.Data, token).ConfigureAwait(false);
+                dataHash?.AppendData(value.Data.Span);
             }
             catch (IOException e)
             {
@@ -275,6 +279,7 @@ internal sealed partial class ScpAssociation
         try
         {
             dataFile = server.Storage.Create(sopClass, sopInstance, context.TransferSyntax, info!.CallingAETitle, out dataTempPath);
+            dataHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         }
         catch (DicomException e) when (e is DicomWriteException or DicomValueException)
         {
@@ -287,11 +292,18 @@ internal sealed partial class ScpAssociation
         }
     }
 
+    private void DropHash()
+    {
+        dataHash?.Dispose();
+        dataHash = null;
+    }
+
     private void RefuseUnwritable(string? sopInstanceUid, IOException e)
     {
         InstanceStorage.Discard(dataFile, dataTempPath);
         dataFile = null;
         dataTempPath = null;
+        DropHash();
         LogStoreFailed(logger, sopInstanceUid, e.Message);
         refusal = DimseStatus.RefusedOutOfResources;
     }
@@ -300,6 +312,7 @@ internal sealed partial class ScpAssociation
     {
         if (request.CommandField != DimseCommandField.CStoreRequest || refusal is { } refused)
         {
+            DropHash();
             var status = refusal ?? DimseStatus.UnrecognizedOperation;
             refusal = null;
             await SendCommandAsync(
@@ -311,8 +324,10 @@ internal sealed partial class ScpAssociation
 
         var file = dataFile!;
         string temp = dataTempPath!;
+        string? sha256 = dataHash is { } hash ? Convert.ToHexStringLower(hash.GetHashAndReset()) : null;
         dataFile = null;
         dataTempPath = null;
+        DropHash();
         DimseStatus response;
         string? comment = null;
         try
@@ -326,7 +341,7 @@ internal sealed partial class ScpAssociation
                 comment = "SOP Class/Instance UID of the data set differ from the command";
             }
 
-            var stored = new DicomStoredInstance(path, length, context.TransferSyntax, keys, info!.CallingAETitle, options.TimeProvider.GetUtcNow());
+            var stored = new DicomStoredInstance(path, length, context.TransferSyntax, keys, info!.CallingAETitle, options.TimeProvider.GetUtcNow()) { DataSetSha256 = sha256 };
             LogStored(logger, keys.SopInstanceUid, path, length);
             if (handler is not null)
             {

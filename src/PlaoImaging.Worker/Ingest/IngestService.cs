@@ -19,7 +19,11 @@ namespace PlaoImaging.Worker.Ingest;
 /// False (a folder import): the study is marked queued, because the reprocessing request that imports it analyses it on
 /// <c>batch</c>; routing it as well would analyse every imported study twice and fill the realtime queue with batch work.
 /// </param>
-public sealed record StoredFile(string FullPath, long Length, string? CallingAETitle, DateTimeOffset ReceivedAt, bool Route = true);
+public sealed record StoredFile(string FullPath, long Length, string? CallingAETitle, DateTimeOffset ReceivedAt, bool Route = true)
+{
+    /// <summary>The content hash (see <see cref="IngestService.HashAsync"/>) when the receiver computed it as the bytes arrived; null: read from the file.</summary>
+    public string? Sha256 { get; init; }
+}
 
 /// <summary>What indexing did with a stored file.</summary>
 public enum IngestOutcome
@@ -75,7 +79,7 @@ public sealed partial class IngestService(
         string sopInstanceUid = header.GetStringOrDefault(DicomTags.SOPInstanceUID) ?? throw new DicomException("the instance has no SOP Instance UID");
         string sopClassUid = header.GetStringOrDefault(DicomTags.SOPClassUID) ?? throw new DicomException("the instance has no SOP Class UID");
         string studyUid = header.GetStringOrDefault(DicomTags.StudyInstanceUID) ?? throw new DicomException("the instance has no Study Instance UID");
-        string sha256 = await HashAsync(file.FullPath, cancellationToken).ConfigureAwait(false);
+        string sha256 = file.Sha256 ?? await HashAsync(file.FullPath, cancellationToken).ConfigureAwait(false);
         string relative = paths.RelativeToStorage(file.FullPath);
 
         await writer.WaitAsync(cancellationToken).ConfigureAwait(false);

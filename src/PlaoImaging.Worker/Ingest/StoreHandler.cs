@@ -15,7 +15,7 @@ public sealed partial class StoreHandler(IngestService ingest, ILogger<StoreHand
         ArgumentNullException.ThrowIfNull(instance);
         try
         {
-            await ingest.IndexAsync(new StoredFile(instance.Path, instance.Length, instance.CallingAETitle, instance.ReceivedAt), cancellationToken).ConfigureAwait(false);
+            await ingest.IndexAsync(new StoredFile(instance.Path, instance.Length, instance.CallingAETitle, instance.ReceivedAt) { Sha256 = instance.DataSetSha256 }, cancellationToken).ConfigureAwait(false);
             return DimseStatus.Success;
         }
         catch (DicomException e)

@@ -72,6 +72,8 @@ public sealed class ServerClientTests
             string expectedPath = TestInstances.StoredPath(server.Storage, dataset);
             Assert.True(File.Exists(expectedPath), $"{expectedPath} was not stored");
             Assert.Equal(TestInstances.DataSetBytes(files[i]), TestInstances.DataSetBytes(expectedPath));
+            var told = handler.Handled.Single(h => h.Instance.Keys.SopInstanceUid == dataset.GetString(DicomTags.SOPInstanceUID)).Instance;
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(TestInstances.DataSetBytes(expectedPath))), told.DataSetSha256);
             var meta = DicomFile.Open(expectedPath).FileMetaInformation;
             Assert.Equal(dataset.GetString(DicomTags.SOPClassUID), meta.GetString(MediaStorageSopClassUid));
             Assert.Equal(dataset.GetString(DicomTags.SOPInstanceUID), meta.GetString(MediaStorageSopInstanceUid));
