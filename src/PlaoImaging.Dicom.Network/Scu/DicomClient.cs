@@ -500,15 +500,7 @@ public sealed class DicomClient
                     return false;
                 }
 
-                // Sent byte for byte only when the file is plainly well formed: a data set of odd length (an odd-length
-                // value, which DCMTK accepts on reading) or a header with read warnings is re-encoded by our writer.
-                long start = file.HasPreamble && file.Warnings.Count == 0 ? DataSetStart(path) : -1;
-                if (start >= 0 && (new FileInfo(path).Length - start) % 2 != 0)
-                {
-                    start = -1;
-                }
-
-                entry = new FileEntry(path, sopClass, sopInstance, file.TransferSyntax, start);
+                entry = new FileEntry(path, sopClass, sopInstance, file.TransferSyntax, ByteForByteStart(path, file));
                 problem = null;
                 return true;
             }
@@ -533,13 +525,18 @@ public sealed class DicomClient
                 return null;
             }
 
-            long start = file.Warnings.Count == 0 ? DataSetStart(path) : -1;
-            if (start >= 0 && (new FileInfo(path).Length - start) % 2 != 0)
-            {
-                start = -1;
-            }
+            return new FileEntry(path, sopClass, sopInstance, file.TransferSyntax, ByteForByteStart(path, file));
+        }
 
-            return new FileEntry(path, sopClass, sopInstance, file.TransferSyntax, start);
+        /// <summary>
+        /// Where the data set starts when the file is sent byte for byte; -1 (re-encode it) unless it is plainly well
+        /// formed: a data set of odd length (an odd-length value, which DCMTK accepts on reading) or what was read of it
+        /// with read warnings is re-encoded by our writer.
+        /// </summary>
+        private static long ByteForByteStart(string path, DicomFile file)
+        {
+            long start = file.HasPreamble && file.Warnings.Count == 0 ? DataSetStart(path) : -1;
+            return start >= 0 && (new FileInfo(path).Length - start) % 2 != 0 ? -1 : start;
         }
 
         /// <summary>The offset after the File Meta Information, from its group length (0002,0000); -1 when that is absent or implausible.</summary>
