@@ -366,17 +366,20 @@ public sealed class AnalyzeStudyJobTests
             NullLogger<StudyAssembler>.Instance);
 
         /// <summary>An analysis service of its own, its database commands passing through <paramref name="interceptor"/> if given.</summary>
-        public StudyAnalysisService Analysis(IInterceptor? interceptor = null) => new(
-            interceptor is null ? Services : new InterceptedDatabases(Services, interceptor), engine, Services.Paths, Options.Create(new AnalysisSettings()),
-            Options.Create(new ExportSettings()), new BackgroundJobClient(storage), new WorkerMetrics(), Services.Time, NullLogger<StudyAnalysisService>.Instance);
+        public StudyAnalysisService Analysis(IInterceptor? interceptor = null) =>
+            AnalysisOn(interceptor is null ? Services : new InterceptedDatabases(Services, interceptor), new WorkerMetrics());
+
+        /// <summary>An analysis service on the shared model and job storage, reaching the database through <paramref name="databases"/>.</summary>
+        private StudyAnalysisService AnalysisOn(IDbContextFactory<ResultsDbContext> databases, WorkerMetrics metrics) => new(
+            databases, engine, Services.Paths, Options.Create(new AnalysisSettings()), Options.Create(new ExportSettings()), new BackgroundJobClient(storage), metrics,
+            Services.Time, NullLogger<StudyAnalysisService>.Instance);
 
         /// <summary>One analysis node: its own metrics, and its analysis reaching the database through a gate.</summary>
         public (AnalyzeStudyJob Job, GatedDatabases Databases, WorkerMetrics Metrics) Node()
         {
             var metrics = new WorkerMetrics();
             var databases = new GatedDatabases(Services);
-            var analysis = new StudyAnalysisService(databases, engine, Services.Paths, Options.Create(new AnalysisSettings()), Options.Create(new ExportSettings()),
-                new BackgroundJobClient(storage), metrics, Services.Time, NullLogger<StudyAnalysisService>.Instance);
+            var analysis = AnalysisOn(databases, metrics);
             return (new AnalyzeStudyJob(analysis, Services, metrics, Services.Time, NullLogger<AnalyzeStudyJob>.Instance), databases, metrics);
         }
 
@@ -387,8 +390,7 @@ public sealed class AnalyzeStudyJobTests
         public (ReprocessService Service, GatedDatabases Databases, ListLogger<ReprocessService> Log) ReprocessNode()
         {
             var databases = new GatedDatabases(Services);
-            var analysis = new StudyAnalysisService(databases, engine, Services.Paths, Options.Create(new AnalysisSettings()), Options.Create(new ExportSettings()),
-                new BackgroundJobClient(storage), new WorkerMetrics(), Services.Time, NullLogger<StudyAnalysisService>.Instance);
+            var analysis = AnalysisOn(databases, new WorkerMetrics());
             var log = new ListLogger<ReprocessService>();
             var service = new ReprocessService(Services, analysis, Services.Ingest, Services.Paths, new BackgroundJobClient(storage),
                 Options.Create(new JobsSettings { BatchAnalyses = 1 }), Services.Time, log);

@@ -59,8 +59,9 @@ public sealed class AssemblySettings
     /// <summary>
     /// A study received from a DICOM peer and queued for this long without being claimed by an analysis gets one more
     /// routed job (its first was lost: deleted, failed after its retries, or held by a node that died and never handed
-    /// back); then again after the same time. The jobs claim the study, so a second job of a study that was only waiting in a long queue ends at
-    /// once. Not while a reprocessing request is queued or running: a folder import leaves its studies queued for it.
+    /// back); then again after the same time. The jobs claim the study, so a second job of a study that was only
+    /// waiting in a long queue ends at once. Not while a reprocessing request is queued or running: a folder import
+    /// leaves its studies queued for it.
     /// </summary>
     public TimeSpan LostJobAfter { get; set; } = TimeSpan.FromMinutes(30);
 }
